@@ -1,0 +1,439 @@
+package gradcheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/gradcheck/gradcheck/internal/fdiff"
+)
+
+// Gradient checks grad, the gradient of f, at x. f returns the loss at x;
+// grad writes the gradient at x into dst, overwriting it. The signatures
+// are those of gonum's optimize.Problem Func and Grad.
+//
+// x is perturbed in place, one entry at a time, and restored bit for bit
+// after every evaluation, also when f or grad panics. The entries of x are
+// named x[i] in the report.
+func Gradient(f func(x []float64) float64, grad func(dst, x []float64), x []float64, opts *Options) (*Report, error) {
+	return GradientContext(context.Background(), f, grad, x, opts)
+}
+
+// GradientContext is Gradient with a context: when ctx is done the check
+// stops between two entries and returns what it has with ctx's error.
+func GradientContext(ctx context.Context, f func(x []float64) float64, grad func(dst, x []float64), x []float64, opts *Options) (*Report, error) {
+	switch {
+	case f == nil:
+		return nil, errors.New("gradcheck: the function f is nil")
+	case grad == nil:
+		return nil, errors.New("gradcheck: the gradient function grad is nil")
+	case len(x) == 0:
+		return nil, errors.New("gradcheck: x is empty")
+	}
+	g := make([]float64, len(x))
+	m := &Model[float64]{
+		Blocks:   []Block[float64]{{Name: "x", Value: x, Grad: g}},
+		Loss:     func() float64 { return f(x) },
+		Gradient: func() { grad(g, x) },
+	}
+	return CheckContext(ctx, m, opts)
+}
+
+// Check checks the model's Gradient against finite differences of its Loss.
+// See CheckContext.
+func Check[T Float](m *Model[T], opts *Options) (*Report, error) {
+	return CheckContext(context.Background(), m, opts)
+}
+
+// CheckContext checks the model's Gradient against finite differences of
+// its Loss, entry by entry, or on a sample (Options.Sample).
+//
+// It first looks for hazards (nondeterminism, mutation of the parameters, a
+// gradient that accumulates, hidden state). Then each entry gets one
+// central difference; entries that do not pass it are refined on a ladder
+// of steps with Ridders' extrapolation and one-sided differences before any
+// verdict. A full check of n entries costs 2n loss evaluations, plus four
+// for the hazards and the unperturbed loss, plus the refinement.
+//
+// The parameters are restored bit for bit before CheckContext returns,
+// whatever happens. A panic in Loss, Gradient or Reseed is returned as a
+// *PanicError naming the entry being perturbed. Caller mistakes (a nil
+// function, a length mismatch, NaN in the parameters or in the gradient)
+// are errors. When ctx is done the check stops between two entries and
+// returns the report so far together with ctx's error.
+func CheckContext[T Float](ctx context.Context, m *Model[T], opts *Options) (*Report, error) {
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	s, err := opts.resolve(precisionOf[T]())
+	if err != nil {
+		return nil, err
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	c := &checker[T]{m: m, s: s, ctx: ctx}
+	c.saveAll()
+	defer c.restoreAll()
+	return c.run()
+}
+
+// precisionOf tells float32 from float64 by whether 1 + 2⁻³⁰ rounds to 1.
+func precisionOf[T Float]() fdiff.Precision {
+	one := T(1)
+	if one+T(0x1p-30) == one {
+		return fdiff.Float32
+	}
+	return fdiff.Float64
+}
+
+// A PanicError is a panic in the caller's Loss, Gradient or Reseed,
+// recovered by the checker.
+type PanicError struct {
+	// Func is "Loss", "Gradient" or "Reseed".
+	Func string
+	// Entry names the perturbed entry, as W1[3,7], or is empty when the
+	// parameters were not perturbed.
+	Entry string
+	// Saved and Perturbed are the entry's value and the value it was set
+	// to when the panic happened.
+	Saved, Perturbed float64
+	// Value is what was passed to panic.
+	Value any
+}
+
+func (e *PanicError) Error() string {
+	if e.Entry == "" {
+		return fmt.Sprintf("gradcheck: %s panicked at the unperturbed parameters: %v", e.Func, e.Value)
+	}
+	return fmt.Sprintf("gradcheck: %s panicked with %s set to %.17g (saved value %.17g, step %+.3g): %v",
+		e.Func, e.Entry, e.Perturbed, e.Saved, e.Perturbed-e.Saved, e.Value)
+}
+
+// checker holds the state of one check.
+type checker[T Float] struct {
+	m   *Model[T]
+	s   settings
+	ctx context.Context
+
+	saved    [][]T       // the parameters as the caller gave them
+	analytic [][]float64 // the gradient of the first Gradient call
+	f0       float64     // the loss at the saved parameters
+	gscale   float64     // max |analytic| over the checked entries
+
+	evals, gradEvals int
+	reseeding        bool // inside Reseed, for panic messages
+}
+
+func (c *checker[T]) saveAll() {
+	c.saved = make([][]T, len(c.m.Blocks))
+	for b, blk := range c.m.Blocks {
+		c.saved[b] = append([]T(nil), blk.Value...)
+	}
+}
+
+func (c *checker[T]) restoreAll() {
+	for b, blk := range c.m.Blocks {
+		copy(blk.Value, c.saved[b])
+	}
+}
+
+// changed returns the first entry whose value differs from the saved one,
+// bitwise (so a NaN written over a NaN is no change), or b = −1.
+func (c *checker[T]) changed() (b, i int) {
+	for b, blk := range c.m.Blocks {
+		for i, v := range blk.Value {
+			if math.Float64bits(float64(v)) != math.Float64bits(float64(c.saved[b][i])) {
+				return b, i
+			}
+		}
+	}
+	return -1, -1
+}
+
+// call runs fn (Loss, Gradient or Reseed of the model), turning a panic into
+// a *PanicError. entry is the perturbed (block, index) or (−1, −1).
+func (c *checker[T]) callLoss(b, i int, perturbed T) (f float64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = c.panicError("Loss", r, b, i, perturbed)
+		}
+	}()
+	if c.m.Reseed != nil {
+		c.reseeding = true
+		c.m.Reseed()
+		c.reseeding = false
+	}
+	c.evals++
+	return c.m.Loss(), nil
+}
+
+func (c *checker[T]) callGradient() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = c.panicError("Gradient", r, -1, -1, 0)
+		}
+	}()
+	if c.m.Reseed != nil {
+		c.reseeding = true
+		c.m.Reseed()
+		c.reseeding = false
+	}
+	c.gradEvals++
+	c.m.Gradient()
+	return nil
+}
+
+func (c *checker[T]) panicError(fn string, r any, b, i int, perturbed T) error {
+	if c.reseeding {
+		fn, c.reseeding = "Reseed", false
+	}
+	e := &PanicError{Func: fn, Value: r}
+	if b >= 0 {
+		blk := c.m.Blocks[b]
+		e.Entry = entryName(blk.Name, shapeOf(blk), i)
+		e.Saved, e.Perturbed = float64(c.saved[b][i]), float64(perturbed)
+	}
+	return e
+}
+
+// lossAt returns the loss with entry i of block b set to v. The saved value
+// is put back afterwards, also after a panic: restored, never recomputed by
+// subtracting the step.
+func (c *checker[T]) lossAt(b, i int, v T) (float64, error) {
+	vals := c.m.Blocks[b].Value
+	vals[i] = v
+	f, err := c.callLoss(b, i, v)
+	vals[i] = c.saved[b][i]
+	return f, err
+}
+
+// lossStep evaluates the loss at x_i + h and returns it with the step
+// actually taken, which rounding to T may have changed (it is never zero).
+func (c *checker[T]) lossStep(b, i int, h float64) (f, step float64, err error) {
+	x0 := c.saved[b][i]
+	v := T(float64(x0) + h)
+	if v == x0 {
+		v = nextToward(x0, h)
+	}
+	f, err = c.lossAt(b, i, v)
+	return f, math.Abs(float64(v) - float64(x0)), err
+}
+
+// nextToward returns the neighbour of x in T's precision in the direction of
+// the sign of dir.
+func nextToward[T Float](x T, dir float64) T {
+	if precisionOf[T]() == fdiff.Float32 {
+		return T(math.Nextafter32(float32(x), float32(math.Copysign(math.Inf(1), dir))))
+	}
+	return T(math.Nextafter(float64(x), math.Copysign(math.Inf(1), dir)))
+}
+
+func shapeOf[T Float](b Block[T]) []int {
+	if b.Shape != nil {
+		return b.Shape
+	}
+	return []int{len(b.Value)}
+}
+
+func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+func (c *checker[T]) run() (*Report, error) {
+	m := c.m
+	rep := &Report{Precision: c.s.prec.Name, Sampled: c.s.sample > 0, Seed: c.s.seed}
+	defer func() { rep.Evals, rep.GradEvals = c.evals, c.gradEvals }()
+
+	for _, blk := range m.Blocks {
+		for i, v := range blk.Value {
+			if !isFinite(float64(v)) {
+				return nil, fmt.Errorf("gradcheck: parameter %s is %v", entryName(blk.Name, shapeOf(blk), i), v)
+			}
+		}
+	}
+	fatal, err := c.firstEvaluations(rep)
+	if err != nil || fatal {
+		return rep, err
+	}
+	for b, blk := range m.Blocks {
+		for i, g := range c.analytic[b] {
+			if !isFinite(g) {
+				return nil, fmt.Errorf("gradcheck: the analytic gradient at %s is %v", entryName(blk.Name, shapeOf(blk), i), g)
+			}
+		}
+	}
+
+	plan := c.plan()
+	for b, idx := range plan {
+		for _, i := range idx {
+			c.gscale = math.Max(c.gscale, math.Abs(c.analytic[b][i]))
+		}
+	}
+	rep.Blocks = make([]BlockReport, len(m.Blocks))
+	for b, blk := range m.Blocks {
+		br := &rep.Blocks[b]
+		br.Name, br.Shape = blk.Name, append([]int(nil), shapeOf(blk)...)
+		br.Entries = make([]Entry, 0, len(plan[b]))
+	}
+	for b, idx := range plan {
+		br := &rep.Blocks[b]
+		for _, i := range idx {
+			if err := c.ctx.Err(); err != nil {
+				return rep, err
+			}
+			e, err := c.entry(b, i)
+			if err != nil {
+				return rep, err
+			}
+			br.Entries = append(br.Entries, e)
+		}
+		br.RelErr = blockRelErr(br.Entries)
+	}
+	return rep, nil
+}
+
+// firstEvaluations evaluates the loss and the gradient at the caller's
+// parameters, and looks for hazards on the way: Loss, Loss, Gradient,
+// Loss, Gradient. It reports whether a hazard makes verdicts meaningless.
+func (c *checker[T]) firstEvaluations(rep *Report) (fatal bool, err error) {
+	m := c.m
+	hazard := func(k HazardKind, fatal bool, format string, args ...any) {
+		rep.Hazards = append(rep.Hazards, Hazard{Kind: k, Fatal: fatal, Detail: fmt.Sprintf(format, args...)})
+	}
+	mutated := func(k HazardKind, fn string) bool {
+		b, i := c.changed()
+		if b < 0 {
+			return false
+		}
+		blk := m.Blocks[b]
+		hazard(k, true, "%s changed the parameters: %s was %v and became %v; a loss or gradient must leave its parameters as it found them",
+			fn, entryName(blk.Name, shapeOf(blk), i), c.saved[b][i], blk.Value[i])
+		c.restoreAll()
+		return true
+	}
+
+	if c.f0, err = c.callLoss(-1, -1, 0); err != nil {
+		return true, err
+	}
+	if !isFinite(c.f0) {
+		return true, fmt.Errorf("gradcheck: the loss at the caller's parameters is %v", c.f0)
+	}
+	if c.s.hazards {
+		if mutated(LossMutates, "Loss") {
+			return true, nil
+		}
+		f, err := c.callLoss(-1, -1, 0)
+		if err != nil {
+			return true, err
+		}
+		if math.Float64bits(f) != math.Float64bits(c.f0) {
+			return true, c.nondeterministic(rep, f)
+		}
+	}
+
+	for b := range m.Blocks {
+		clear(m.Blocks[b].Grad)
+	}
+	if err := c.callGradient(); err != nil {
+		return true, err
+	}
+	c.analytic = make([][]float64, len(m.Blocks))
+	for b, blk := range m.Blocks {
+		c.analytic[b] = make([]float64, len(blk.Grad))
+		for i, g := range blk.Grad {
+			c.analytic[b][i] = float64(g)
+		}
+	}
+	if !c.s.hazards {
+		return false, nil
+	}
+	if mutated(GradientMutates, "Gradient") {
+		return true, nil
+	}
+	f, err := c.callLoss(-1, -1, 0)
+	if err != nil {
+		return true, err
+	}
+	if math.Float64bits(f) != math.Float64bits(c.f0) {
+		hazard(HiddenState, true, "the loss was %.17g before a call of Gradient and %.17g after it, at the same parameters: Gradient changes state that Loss reads (a cache, running statistics, an optimizer step); make Loss depend on the parameters alone", c.f0, f)
+		return true, nil
+	}
+	if err := c.callGradient(); err != nil {
+		return true, err
+	}
+	if mutated(GradientMutates, "Gradient") {
+		return true, nil
+	}
+	c.reentrancy(hazard)
+	return false, nil
+}
+
+// nondeterministic measures the spread of the loss at the caller's
+// parameters over a few more evaluations and records the hazard.
+func (c *checker[T]) nondeterministic(rep *Report, second float64) error {
+	lo, hi := math.Min(c.f0, second), math.Max(c.f0, second)
+	const extra = 3
+	for range extra {
+		f, err := c.callLoss(-1, -1, 0)
+		if err != nil {
+			return err
+		}
+		lo, hi = math.Min(lo, f), math.Max(hi, f)
+	}
+	fix := "fix the seed of its random source, or re-seed it in Model.Reseed, which the checker calls before every evaluation"
+	if c.m.Reseed != nil {
+		fix = "Model.Reseed is set but does not make the loss repeatable: it must restore every random source the loss draws from"
+	}
+	rep.Hazards = append(rep.Hazards, Hazard{Kind: Nondeterministic, Fatal: true, Detail: fmt.Sprintf(
+		"the loss at the same parameters took values from %.17g to %.17g over %d calls (spread %.3g, relative %.3g): finite differences of a random loss measure its noise; %s",
+		lo, hi, 2+extra, hi-lo, (hi-lo)/math.Max(math.Abs(c.f0), math.SmallestNonzeroFloat64), fix)})
+	return nil
+}
+
+// reentrancy compares the gradient of a second call, made without zeroing
+// Grad, with the first.
+func (c *checker[T]) reentrancy(hazard func(HazardKind, bool, string, ...any)) {
+	diffs, doubled, nonzero := 0, 0, 0
+	fb, fi := -1, -1
+	for b, blk := range c.m.Blocks {
+		for i, g := range blk.Grad {
+			a := c.analytic[b][i]
+			if math.Float64bits(float64(g)) == math.Float64bits(a) {
+				continue
+			}
+			if diffs == 0 {
+				fb, fi = b, i
+			}
+			diffs++
+			if a != 0 {
+				nonzero++
+				if math.Abs(float64(g)-2*a) <= 1e-6*math.Abs(a) {
+					doubled++
+				}
+			}
+		}
+	}
+	if diffs == 0 {
+		return
+	}
+	blk := c.m.Blocks[fb]
+	where := fmt.Sprintf("at %s the first call gave %v and the second %v", entryName(blk.Name, shapeOf(blk), fi), c.analytic[fb][fi], blk.Grad[fi])
+	if nonzero > 0 && doubled == nonzero {
+		hazard(NotReentrant, false, "a second call of Gradient returned twice the first (%s): Gradient adds into Grad without zeroing it, so every step after the first trains on a sum of old gradients", where)
+		return
+	}
+	hazard(NotReentrant, false, "two calls of Gradient at the same parameters disagree at %d entries (%s): it keeps state between calls", diffs, where)
+}
+
+func blockRelErr(es []Entry) float64 {
+	var d, na, nn float64
+	for _, e := range es {
+		d = math.Hypot(d, e.Analytic-e.Numeric)
+		na = math.Hypot(na, e.Analytic)
+		nn = math.Hypot(nn, e.Numeric)
+	}
+	if d == 0 {
+		return 0
+	}
+	return d / (na + nn)
+}

@@ -1,0 +1,261 @@
+package gradcheck
+
+import (
+	"math"
+
+	"github.com/gradcheck/gradcheck/internal/fdiff"
+)
+
+// Constants of the verdict rules. Each is named where it is used.
+const (
+	// roundoffFactor κ: a loss evaluated in precision ε is taken to carry
+	// a round-off error of κ·ε·|f|. Summations make it larger than one
+	// rounding; a larger κ only sends more entries to refinement.
+	roundoffFactor = 4
+
+	// ladderTop is the largest refinement step, relative to the entry's
+	// scale: Ridders' method wants a first step over which the function
+	// changes substantially, and extrapolation removes its truncation
+	// error.
+	ladderTop = 0.1
+
+	// minRows is the number of ladder rows before an early verdict:
+	// enough for two ratios of the curvature sequence.
+	minRows = 4
+
+	// kinkRatio: on a smooth function F(h) − B(h) = h·f'' + O(h³) halves
+	// with each halving of h; at a kink it stays near the jump. A ratio of
+	// successive differences at or above kinkRatio is a kink.
+	kinkRatio = 0.7
+
+	// kinkNoise: a difference of one-sided slopes must exceed kinkNoise
+	// times its round-off estimate to count as a kink.
+	kinkNoise = 8
+
+	// decisive: an early Mismatch needs a disagreement of decisive times
+	// the threshold, so that further rows could not change it.
+	decisive = 8
+
+	// resolveRel and resolveGlobal: an agreement is a verdict only if the
+	// estimate resolves the derivative to resolveRel of its own size, or
+	// to resolveGlobal of the largest analytic entry (for entries whose
+	// derivative is near zero). Otherwise the entry is Inconclusive.
+	resolveRel    = 1e-2
+	resolveGlobal = 1e-3
+)
+
+// entry judges entry i of block b: one central difference, then
+// refinement if that does not pass.
+func (c *checker[T]) entry(b, i int) (Entry, error) {
+	a := c.analytic[b][i]
+	h := c.s.step * fdiff.Scale(float64(c.saved[b][i]))
+	e := Entry{Index: i, Analytic: a, Step: h, Left: math.NaN(), Right: math.NaN()}
+	fp, hp, err := c.lossStep(b, i, h)
+	if err != nil {
+		return e, err
+	}
+	fm, hm, err := c.lossStep(b, i, -h)
+	if err != nil {
+		return e, err
+	}
+	if isFinite(fp) && isFinite(fm) {
+		n := fdiff.Central(fm, c.f0, fp, hm, hp)
+		round := c.roundoff(math.Max(math.Abs(fp), math.Abs(fm)), math.Min(hp, hm))
+		// The round-off allowance is capped at Rtol of the gradient's
+		// scale: a loss so large that its round-off swamps the
+		// derivative must not make the first pass lenient.
+		thr := c.s.atol + c.s.rtol*math.Max(math.Abs(a), math.Abs(n)) + math.Min(c.s.k*round, c.s.rtol*c.gscale)
+		if math.Abs(a-n) <= thr {
+			e.Numeric, e.ErrEst, e.Verdict = n, round, OK
+			return e, nil
+		}
+	}
+	return c.refine(b, i, e)
+}
+
+// roundoff estimates the round-off error of a difference quotient with
+// step h of loss values up to fmax in size.
+func (c *checker[T]) roundoff(fmax, h float64) float64 {
+	fmax = math.Max(fmax, math.Abs(c.f0))
+	return roundoffFactor * c.s.prec.Eps * fmax / h
+}
+
+// ladder holds the loss on both sides of one entry at steps h0/2^j.
+type ladder struct {
+	rows    int
+	h       [fdiff.MaxRows]float64 // nominal step
+	central [fdiff.MaxRows]float64
+	fwd     [fdiff.MaxRows]float64 // forward slope F
+	bwd     [fdiff.MaxRows]float64 // backward slope B
+	noise   [fdiff.MaxRows]float64 // round-off estimate of F − B
+	okp     [fdiff.MaxRows]bool    // loss finite at x + h
+	okm     [fdiff.MaxRows]bool    // loss finite at x − h
+}
+
+// refine judges an entry that the first pass did not accept.
+func (c *checker[T]) refine(b, i int, e Entry) (Entry, error) {
+	e.Refined = true
+	scale := fdiff.Scale(float64(c.saved[b][i]))
+	h1 := c.s.step * scale
+	h0 := math.Max(ladderTop, 2*c.s.step) * scale
+	rows := int(math.Ceil(math.Log2(h0/h1))) + 1
+	rows = max(minRows+2, min(rows, fdiff.MaxRows))
+	e.Step = h0
+
+	var l ladder
+	for j := range rows {
+		h := h0 / float64(uint(1)<<j)
+		fp, hp, err := c.lossStep(b, i, h)
+		if err != nil {
+			return e, err
+		}
+		fm, hm, err := c.lossStep(b, i, -h)
+		if err != nil {
+			return e, err
+		}
+		l.h[j] = h
+		l.okp[j], l.okm[j] = isFinite(fp), isFinite(fm)
+		l.fwd[j] = fdiff.Forward(c.f0, fp, hp)
+		l.bwd[j] = fdiff.Backward(fm, c.f0, hm)
+		l.central[j] = fdiff.Central(fm, c.f0, fp, hm, hp)
+		l.noise[j] = 2 * c.roundoff(math.Max(math.Abs(fp), math.Abs(fm)), math.Min(hp, hm))
+		l.rows = j + 1
+		if l.rows >= minRows {
+			if v, done := c.judge(&l, &e, false); done {
+				e.Verdict = v
+				return e, nil
+			}
+		}
+	}
+	e.Verdict, _ = c.judge(&l, &e, true)
+	return e, nil
+}
+
+// judge gives a verdict from the ladder so far. Before the last row
+// (final false) it gives one only when more rows could not change it.
+func (c *checker[T]) judge(l *ladder, e *Entry, final bool) (Verdict, bool) {
+	last := l.rows - 1
+	start := last + 1 // the rows start..last have a finite loss on both sides
+	for start > 0 && l.okp[start-1] && l.okm[start-1] {
+		start--
+	}
+	if last-start+1 < 2 {
+		if !final {
+			return 0, false
+		}
+		return c.judgeOneSided(l, e), true
+	}
+
+	kink := c.isKink(l, last)
+	if kink && !final {
+		return 0, false
+	}
+	if kink {
+		return c.judgeKink(l, e, start), true
+	}
+	// Extrapolate over the rows since the curvature sequence last looked
+	// smooth, so that steps that straddled a nearby kink are left out.
+	s := last
+	for s > start && !c.isKink(l, s) {
+		s--
+	}
+	if c.isKink(l, s) {
+		s++
+	}
+	if last-s+1 < 2 {
+		s = last - 1
+	}
+	n, err, _ := fdiff.Extrapolate(l.central[s:last+1], 2, 2)
+	e.Numeric, e.ErrEst, e.Step = n, err, l.h[s]
+	a := e.Analytic
+	m := math.Max(math.Abs(a), math.Abs(n))
+	thr := c.s.atol + c.s.rtol*m + c.s.k*err
+	d := math.Abs(a - n)
+	resolved := c.s.k*err <= resolveRel*m || c.s.k*err <= resolveGlobal*c.gscale
+	switch {
+	case math.IsInf(err, 1) || math.IsNaN(n):
+		if final {
+			return Inconclusive, true
+		}
+	case d > thr:
+		if final || d > decisive*thr {
+			return Mismatch, true
+		}
+	case final:
+		if resolved {
+			return OK, true
+		}
+		return Inconclusive, true
+	case c.s.k*err <= c.s.rtol*m:
+		// Rtol already bounds the threshold: more rows cannot tighten it.
+		return OK, true
+	}
+	return 0, false
+}
+
+// isKink reports whether the difference of one-sided slopes at row j
+// stands above round-off and failed to shrink from row j−1.
+func (c *checker[T]) isKink(l *ladder, j int) bool {
+	if j < 1 || !(l.okp[j] && l.okm[j] && l.okp[j-1] && l.okm[j-1]) {
+		return false
+	}
+	d, dprev := math.Abs(l.fwd[j]-l.bwd[j]), math.Abs(l.fwd[j-1]-l.bwd[j-1])
+	return d > kinkNoise*l.noise[j] && d >= kinkRatio*dprev
+}
+
+// judgeKink checks the analytic value as a subgradient: it must lie between
+// the one-sided slopes, extrapolated to a zero step.
+func (c *checker[T]) judgeKink(l *ladder, e *Entry, start int) Verdict {
+	last := l.rows - 1
+	left, errL, _ := fdiff.Extrapolate(l.bwd[start:last+1], 2, 1)
+	right, errR, _ := fdiff.Extrapolate(l.fwd[start:last+1], 2, 1)
+	e.Left, e.Right = left, right
+	lo, hi := math.Min(left, right), math.Max(left, right)
+	a := e.Analytic
+	e.Numeric = math.Min(math.Max(a, lo), hi)
+	e.ErrEst = math.Max(errL, errR)
+	e.Step = l.h[start]
+	tol := c.s.atol + c.s.rtol*math.Max(math.Abs(a), math.Max(math.Abs(lo), math.Abs(hi))) + c.s.k*e.ErrEst
+	if a >= lo-tol && a <= hi+tol {
+		return Kink
+	}
+	return Mismatch
+}
+
+// judgeOneSided judges from one-sided differences when the loss is not
+// finite on both sides of the entry at the small steps.
+func (c *checker[T]) judgeOneSided(l *ladder, e *Entry) Verdict {
+	last := l.rows - 1
+	run := func(ok *[fdiff.MaxRows]bool) int {
+		s := last + 1
+		for s > 0 && ok[s-1] {
+			s--
+		}
+		return s
+	}
+	sp, sm := run(&l.okp), run(&l.okm)
+	var seq []float64
+	switch {
+	case last-sp+1 >= 2 && last-sp >= last-sm:
+		seq, e.Side, e.Step = l.fwd[sp:last+1], 1, l.h[sp]
+	case last-sm+1 >= 2:
+		seq, e.Side, e.Step = l.bwd[sm:last+1], -1, l.h[sm]
+	default:
+		e.Numeric, e.ErrEst = math.NaN(), math.Inf(1)
+		return NonFinite
+	}
+	n, err, _ := fdiff.Extrapolate(seq, 2, 1)
+	e.Numeric, e.ErrEst = n, err
+	a := e.Analytic
+	m := math.Max(math.Abs(a), math.Abs(n))
+	d := math.Abs(a - n)
+	switch {
+	case math.IsInf(err, 1) || math.IsNaN(n):
+		return Inconclusive
+	case d > c.s.atol+c.s.rtol*m+c.s.k*err:
+		return Mismatch
+	case c.s.k*err <= resolveRel*m || c.s.k*err <= resolveGlobal*c.gscale:
+		return OK
+	}
+	return Inconclusive
+}

@@ -1,0 +1,243 @@
+package gradcheck
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// A Verdict is the outcome for one entry of a gradient.
+type Verdict uint8
+
+const (
+	// OK: the analytic value agrees with the numeric estimate to within
+	// the threshold documented at Options.Atol.
+	OK Verdict = iota
+	// Mismatch: they disagree by more than the threshold, after the
+	// estimate was refined.
+	Mismatch
+	// Kink: the one-sided slopes disagree (the function has a kink at or
+	// within a step of the point, as ReLU at 0 or |w| at 0), and the
+	// analytic value lies between them, as a subgradient must. A kink whose
+	// analytic value lies outside the slopes is a Mismatch.
+	Kink
+	// Inconclusive: no step resolved the derivative well enough to judge:
+	// the function is too noisy or too badly scaled at this point.
+	Inconclusive
+	// NonFinite: the loss was NaN or ±Inf on both sides of the point at
+	// every step tried, so no finite difference exists.
+	NonFinite
+)
+
+var verdictNames = [...]string{"ok", "mismatch", "kink", "inconclusive", "nonfinite"}
+
+func (v Verdict) String() string {
+	if int(v) < len(verdictNames) {
+		return verdictNames[v]
+	}
+	return "Verdict(" + strconv.Itoa(int(v)) + ")"
+}
+
+// Pass reports whether the verdict accepts the analytic value: OK and Kink.
+func (v Verdict) Pass() bool { return v == OK || v == Kink }
+
+// An Entry is the verdict on one entry of a block, with its evidence.
+type Entry struct {
+	// Index is the entry's flat, row-major index in its block.
+	Index int
+	// Verdict is the outcome.
+	Verdict Verdict
+	// Analytic is the caller's gradient entry.
+	Analytic float64
+	// Numeric is the finite-difference estimate. At a kink the numeric
+	// derivative is the interval [Left, Right] and Numeric is the point of
+	// it closest to Analytic.
+	Numeric float64
+	// ErrEst estimates the error of Numeric. After the first pass it is
+	// the round-off estimate of the central difference; after refinement
+	// it is Ridders' extrapolation error.
+	ErrEst float64
+	// Step is the step h the verdict rests on: the first-pass step, or the
+	// largest step of the refinement ladder.
+	Step float64
+	// Left and Right are the one-sided slopes (backward and forward)
+	// when refinement measured them; NaN otherwise.
+	Left, Right float64
+	// Refined reports whether the first pass was not enough.
+	Refined bool
+	// Side is 0 for a central estimate, +1 or −1 for a one-sided estimate
+	// forced by a non-finite loss on the other side.
+	Side int8
+}
+
+// AbsErr is |Analytic − Numeric|.
+func (e Entry) AbsErr() float64 { return math.Abs(e.Analytic - e.Numeric) }
+
+// RelErr is |Analytic − Numeric| / max(|Analytic|, |Numeric|), and 0 when both
+// are 0.
+func (e Entry) RelErr() float64 {
+	d := e.AbsErr()
+	m := math.Max(math.Abs(e.Analytic), math.Abs(e.Numeric))
+	if d == 0 {
+		return 0
+	}
+	return d / m
+}
+
+// A BlockReport holds the verdicts on the checked entries of one block.
+type BlockReport struct {
+	Name  string
+	Shape []int
+	// Entries are the checked entries in increasing Index order: all of
+	// them, or the sample.
+	Entries []Entry
+	// RelErr is ‖n − a‖/(‖n‖ + ‖a‖) over the checked entries, in the
+	// Euclidean norm: 0 when they agree, 1 when the analytic gradient is
+	// zero or the numeric one is, 2 when one is the negative of the other.
+	RelErr float64
+}
+
+// Size is the number of entries of the block.
+func (b *BlockReport) Size() int {
+	n := 1
+	for _, d := range b.Shape {
+		n *= d
+	}
+	return n
+}
+
+// EntryName names the entry at flat index i, as W1[3,7].
+func (b *BlockReport) EntryName(i int) string { return entryName(b.Name, b.Shape, i) }
+
+// Failures returns the entries whose verdict does not pass.
+func (b *BlockReport) Failures() []Entry {
+	var out []Entry
+	for _, e := range b.Entries {
+		if !e.Verdict.Pass() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func entryName(name string, shape []int, i int) string {
+	var sb strings.Builder
+	sb.WriteString(name)
+	sb.WriteByte('[')
+	for axis, c := range Coords(shape, i) {
+		if axis > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(strconv.Itoa(c))
+	}
+	sb.WriteByte(']')
+	return sb.String()
+}
+
+// Coords returns the row-major coordinates of flat index i in shape.
+func Coords(shape []int, i int) []int {
+	c := make([]int, len(shape))
+	for axis := len(shape) - 1; axis >= 0; axis-- {
+		c[axis] = i % shape[axis]
+		i /= shape[axis]
+	}
+	return c
+}
+
+// A HazardKind names a property of the model that makes finite differences
+// misleading, or that is a bug in its own right.
+type HazardKind uint8
+
+const (
+	// Nondeterministic: the loss at the same point differs between calls.
+	Nondeterministic HazardKind = iota + 1
+	// LossMutates: Loss changed the parameter values.
+	LossMutates
+	// GradientMutates: Gradient changed the parameter values.
+	GradientMutates
+	// NotReentrant: Gradient at the same point gave different results on
+	// two calls, typically by adding into Grad without zeroing it.
+	NotReentrant
+	// HiddenState: the loss at the same point changed after a call of
+	// Gradient.
+	HiddenState
+)
+
+var hazardNames = [...]string{"", "nondeterministic", "loss-mutates-params", "gradient-mutates-params", "gradient-not-reentrant", "hidden-state"}
+
+func (k HazardKind) String() string {
+	if int(k) < len(hazardNames) && k != 0 {
+		return hazardNames[k]
+	}
+	return "HazardKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// A Hazard is a finding about the model as a whole, made before any verdict.
+type Hazard struct {
+	Kind HazardKind
+	// Detail says what was seen and what to do about it.
+	Detail string
+	// Fatal reports that no entry verdicts were made because of it: they
+	// would have been a wall of meaningless mismatches.
+	Fatal bool
+}
+
+// A Report is the outcome of a check.
+type Report struct {
+	// Precision is "float64" or "float32".
+	Precision string
+	Blocks    []BlockReport
+	Hazards   []Hazard
+	// Evals counts loss evaluations and GradEvals gradient evaluations.
+	Evals, GradEvals int
+	// Sampled reports whether a sample was checked; Seed reproduces it.
+	Sampled bool
+	Seed    uint64
+}
+
+// OK reports whether every checked entry passed and no hazard was found.
+func (r *Report) OK() bool {
+	if r == nil || len(r.Hazards) > 0 {
+		return false
+	}
+	for i := range r.Blocks {
+		for _, e := range r.Blocks[i].Entries {
+			if !e.Verdict.Pass() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Checked is the number of entries that got a verdict.
+func (r *Report) Checked() int {
+	n := 0
+	for i := range r.Blocks {
+		n += len(r.Blocks[i].Entries)
+	}
+	return n
+}
+
+// Count returns how many checked entries got verdict v.
+func (r *Report) Count(v Verdict) int {
+	n := 0
+	for i := range r.Blocks {
+		for _, e := range r.Blocks[i].Entries {
+			if e.Verdict == v {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// Block returns the report of the named block, or nil.
+func (r *Report) Block(name string) *BlockReport {
+	for i := range r.Blocks {
+		if r.Blocks[i].Name == name {
+			return &r.Blocks[i]
+		}
+	}
+	return nil
+}

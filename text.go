@@ -1,0 +1,124 @@
+package gradcheck
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// maxRowsPerBlock bounds the failing entries a text report lists per block.
+const maxRowsPerBlock = 20
+
+// String renders the report as text: one summary line, then the hazards,
+// then the failing entries only. The text is for people and may change
+// between releases; programs should read the Report's fields.
+func (r *Report) String() string {
+	var sb strings.Builder
+	r.WriteText(&sb)
+	return sb.String()
+}
+
+// WriteText writes the text report of String to w.
+func (r *Report) WriteText(w io.Writer) error {
+	if r == nil {
+		_, err := io.WriteString(w, "gradcheck: no report\n")
+		return err
+	}
+	var sb strings.Builder
+	sb.WriteString(r.Summary())
+	sb.WriteByte('\n')
+	for _, h := range r.Hazards {
+		fmt.Fprintf(&sb, "hazard %s: %s\n", h.Kind, h.Detail)
+	}
+	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
+	header := false
+	var more []string
+	for bi := range r.Blocks {
+		b := &r.Blocks[bi]
+		fails := b.Failures()
+		if len(fails) == 0 {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(tw, "entry\tverdict\tanalytic\tnumeric\tabs err\trel err\test err\tstep\t")
+			header = true
+		}
+		for k, e := range fails {
+			if k == maxRowsPerBlock {
+				more = append(more, fmt.Sprintf("… and %d more failing entries in %s\n", len(fails)-k, b.Name))
+				break
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%.8g\t%s\t%.2g\t%.2g\t%.2g\t%.2g\t\n",
+				b.EntryName(e.Index), e.Verdict, e.Analytic, numericText(e), e.AbsErr(), e.RelErr(), e.ErrEst, e.Step)
+		}
+	}
+	tw.Flush()
+	for _, m := range more {
+		sb.WriteString(m)
+	}
+	for bi := range r.Blocks {
+		b := &r.Blocks[bi]
+		if f := len(b.Failures()); f > 0 {
+			fmt.Fprintf(&sb, "block %s %v: %d of %d checked entries fail, relative error ‖n−a‖/(‖n‖+‖a‖) = %.3g\n",
+				b.Name, b.Shape, f, len(b.Entries), b.RelErr)
+		}
+	}
+	if r.Sampled {
+		fmt.Fprintf(&sb, "sample of %d entries, seed %d: Options{Sample: %d, Seed: %d} checks the same entries\n",
+			r.Checked(), r.Seed, r.Checked(), r.Seed)
+	}
+	_, err := io.WriteString(w, sb.String())
+	return err
+}
+
+func numericText(e Entry) string {
+	switch {
+	case e.Verdict == NonFinite:
+		return "NaN/Inf"
+	case e.Left == e.Left && e.Right == e.Right: // both measured: a kink
+		return fmt.Sprintf("[%.8g, %.8g]", min(e.Left, e.Right), max(e.Left, e.Right))
+	case e.Side > 0:
+		return fmt.Sprintf("%.8g (forward)", e.Numeric)
+	case e.Side < 0:
+		return fmt.Sprintf("%.8g (backward)", e.Numeric)
+	}
+	return fmt.Sprintf("%.8g", e.Numeric)
+}
+
+// Summary is the report's first line.
+func (r *Report) Summary() string {
+	checked := r.Checked()
+	evals := fmt.Sprintf("%s, %d loss and %d gradient evaluations", r.Precision, r.Evals, r.GradEvals)
+	if len(r.Blocks) == 0 && len(r.Hazards) > 0 {
+		return fmt.Sprintf("gradcheck: FAIL: %d hazard(s) found before any verdict (%s)", len(r.Hazards), evals)
+	}
+	bad, badBlocks := 0, 0
+	for i := range r.Blocks {
+		if f := len(r.Blocks[i].Failures()); f > 0 {
+			bad += f
+			badBlocks++
+		}
+	}
+	var extra []string
+	if k := r.Count(Kink); k > 0 {
+		extra = append(extra, fmt.Sprintf("%d kinks checked as subgradients", k))
+	}
+	if k := r.Count(Inconclusive); k > 0 {
+		extra = append(extra, fmt.Sprintf("%d inconclusive", k))
+	}
+	if k := r.Count(NonFinite); k > 0 {
+		extra = append(extra, fmt.Sprintf("%d non-finite", k))
+	}
+	if len(r.Hazards) > 0 {
+		extra = append(extra, fmt.Sprintf("%d hazard(s)", len(r.Hazards)))
+	}
+	tail := ""
+	if len(extra) > 0 {
+		tail = "; " + strings.Join(extra, ", ")
+	}
+	if r.OK() {
+		return fmt.Sprintf("gradcheck: ok: %d entries in %d blocks agree (%s%s)", checked, len(r.Blocks), evals, tail)
+	}
+	return fmt.Sprintf("gradcheck: FAIL: %d of %d entries fail in %d of %d blocks (%s%s)", bad, checked, badBlocks, len(r.Blocks), evals, tail)
+}
