@@ -95,6 +95,9 @@ type BlockReport struct {
 	// Euclidean norm: 0 when they agree, 1 when the analytic gradient is
 	// zero or the numeric one is, 2 when one is the negative of the other.
 	RelErr float64
+	// Diagnoses are hypotheses about a failing block, best first; nil
+	// for a block whose entries all pass.
+	Diagnoses []Diagnosis
 }
 
 // Size is the number of entries of the block.
@@ -240,4 +243,42 @@ func (r *Report) Block(name string) *BlockReport {
 		}
 	}
 	return nil
+}
+
+// A Pattern names a class of gradient bug that a diagnosis recognises.
+type Pattern string
+
+// The patterns a diagnosis may name.
+const (
+	PatternZero        Pattern = "zero"         // analytic all zero where the numeric gradient is not: missing or not propagated
+	PatternSign        Pattern = "sign"         // sign flipped
+	PatternScale       Pattern = "scale"        // scaled by a factor (Diagnosis.Factor)
+	PatternTranspose   Pattern = "transpose"    // transposed, or laid out in the wrong order
+	PatternShift       Pattern = "shift"        // shifted by one along an axis (off-by-one)
+	PatternWeightDecay Pattern = "weight-decay" // off by Factor·value: a missing or doubled L2 term
+	PatternEdge        Pattern = "edge"         // wrong only at the first or last index along an axis
+	PatternFew         Pattern = "few"          // wrong only at a few entries (Diagnosis.Entries)
+	PatternNoise       Pattern = "noise"        // disagreement at the level of the precision's round-off
+	PatternNone        Pattern = "no-pattern"   // wrong, with no recognisable structure
+)
+
+// A Diagnosis is a hypothesis about what is wrong with a block's gradient,
+// with its evidence.
+type Diagnosis struct {
+	Pattern Pattern
+	// Summary says it in one sentence for people.
+	Summary string
+	// Factor is the scale c of PatternScale, the coefficient of
+	// PatternWeightDecay; zero otherwise.
+	Factor float64
+	// Axis is the axis of PatternShift and PatternEdge; −1 otherwise.
+	Axis int
+	// Fit is the fraction of the discrepancy ‖a − n‖² that the hypothesis
+	// explains, from 0 to 1.
+	Fit float64
+	// Explained is how many of the Of failing entries the hypothesis
+	// accounts for.
+	Explained, Of int
+	// Entries lists flat indices, for PatternFew and PatternEdge.
+	Entries []int
 }

@@ -1,0 +1,140 @@
+package gradcheck
+
+import (
+	"fmt"
+	"math"
+)
+
+// firstEvaluations evaluates the loss and the gradient at the caller's
+// parameters, and looks for hazards on the way: Loss, Loss, Gradient,
+// Loss, Gradient. It reports whether a hazard makes verdicts meaningless.
+func (c *checker[T]) firstEvaluations(rep *Report) (fatal bool, err error) {
+	m := c.m
+	hazard := func(k HazardKind, fatal bool, format string, args ...any) {
+		rep.Hazards = append(rep.Hazards, Hazard{Kind: k, Fatal: fatal, Detail: fmt.Sprintf(format, args...)})
+	}
+	mutated := func(k HazardKind, fn string) bool {
+		b, i := c.changed()
+		if b < 0 {
+			return false
+		}
+		blk := m.Blocks[b]
+		hazard(k, true, "%s changed the parameters: %s was %v and became %v; a loss or gradient must leave its parameters as it found them",
+			fn, entryName(blk.Name, shapeOf(blk), i), c.saved[b][i], blk.Value[i])
+		c.restoreAll()
+		return true
+	}
+
+	if c.f0, err = c.callLoss(-1, -1, 0); err != nil {
+		return true, err
+	}
+	if !isFinite(c.f0) {
+		return true, fmt.Errorf("gradcheck: the loss at the caller's parameters is %v", c.f0)
+	}
+	if c.s.hazards {
+		if mutated(LossMutates, "Loss") {
+			return true, nil
+		}
+		f, err := c.callLoss(-1, -1, 0)
+		if err != nil {
+			return true, err
+		}
+		if math.Float64bits(f) != math.Float64bits(c.f0) {
+			return true, c.nondeterministic(rep, f)
+		}
+	}
+
+	for b := range m.Blocks {
+		clear(m.Blocks[b].Grad)
+	}
+	if err := c.callGradient(); err != nil {
+		return true, err
+	}
+	c.analytic = make([][]float64, len(m.Blocks))
+	for b, blk := range m.Blocks {
+		c.analytic[b] = make([]float64, len(blk.Grad))
+		for i, g := range blk.Grad {
+			c.analytic[b][i] = float64(g)
+		}
+	}
+	if !c.s.hazards {
+		return false, nil
+	}
+	if mutated(GradientMutates, "Gradient") {
+		return true, nil
+	}
+	f, err := c.callLoss(-1, -1, 0)
+	if err != nil {
+		return true, err
+	}
+	if math.Float64bits(f) != math.Float64bits(c.f0) {
+		hazard(HiddenState, true, "the loss was %.17g before a call of Gradient and %.17g after it, at the same parameters: Gradient changes state that Loss reads (a cache, running statistics, an optimizer step); make Loss depend on the parameters alone", c.f0, f)
+		return true, nil
+	}
+	if err := c.callGradient(); err != nil {
+		return true, err
+	}
+	if mutated(GradientMutates, "Gradient") {
+		return true, nil
+	}
+	c.reentrancy(hazard)
+	return false, nil
+}
+
+// nondeterministic measures the spread of the loss at the caller's
+// parameters over a few more evaluations and records the hazard.
+func (c *checker[T]) nondeterministic(rep *Report, second float64) error {
+	lo, hi := math.Min(c.f0, second), math.Max(c.f0, second)
+	const extra = 3
+	for range extra {
+		f, err := c.callLoss(-1, -1, 0)
+		if err != nil {
+			return err
+		}
+		lo, hi = math.Min(lo, f), math.Max(hi, f)
+	}
+	fix := "fix the seed of its random source, or re-seed it in Model.Reseed, which the checker calls before every evaluation"
+	if c.m.Reseed != nil {
+		fix = "Model.Reseed is set but does not make the loss repeatable: it must restore every random source the loss draws from"
+	}
+	rep.Hazards = append(rep.Hazards, Hazard{Kind: Nondeterministic, Fatal: true, Detail: fmt.Sprintf(
+		"the loss at the same parameters took values from %.17g to %.17g over %d calls (spread %.3g, relative %.3g): finite differences of a random loss measure its noise; %s",
+		lo, hi, 2+extra, hi-lo, (hi-lo)/math.Max(math.Abs(c.f0), math.SmallestNonzeroFloat64), fix)})
+	return nil
+}
+
+// reentrancy compares the gradient of a second call, made without zeroing
+// Grad, with the first.
+func (c *checker[T]) reentrancy(hazard func(HazardKind, bool, string, ...any)) {
+	diffs, doubled, nonzero := 0, 0, 0
+	fb, fi := -1, -1
+	for b, blk := range c.m.Blocks {
+		for i, g := range blk.Grad {
+			a := c.analytic[b][i]
+			if math.Float64bits(float64(g)) == math.Float64bits(a) {
+				continue
+			}
+			if diffs == 0 {
+				fb, fi = b, i
+			}
+			diffs++
+			if a != 0 {
+				nonzero++
+				if math.Abs(float64(g)-2*a) <= 1e-6*math.Abs(a) {
+					doubled++
+				}
+			}
+		}
+	}
+	if diffs == 0 {
+		return
+	}
+	blk := c.m.Blocks[fb]
+	where := fmt.Sprintf("at %s the first call gave %v and the second %v", entryName(blk.Name, shapeOf(blk), fi), c.analytic[fb][fi], blk.Grad[fi])
+	if nonzero > 0 && doubled == nonzero {
+		hazard(NotReentrant, false, "a second call of Gradient returned twice the first (%s): Gradient adds into Grad without zeroing it, so every step after the first trains on a sum of old gradients", where)
+		return
+	}
+	hazard(NotReentrant, false, "two calls of Gradient at the same parameters disagree at %d entries (%s): it keeps state between calls", diffs, where)
+}
+
