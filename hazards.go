@@ -137,4 +137,3 @@ func (c *checker[T]) reentrancy(hazard func(HazardKind, bool, string, ...any)) {
 	}
 	hazard(NotReentrant, false, "two calls of Gradient at the same parameters disagree at %d entries (%s): it keeps state between calls", diffs, where)
 }
-
