@@ -1,0 +1,316 @@
+package gradcheck
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+)
+
+// JSONSchemaVersion is the version of the JSON encoding of a Report, written
+// as "schema_version" and documented in docs/report-schema.md.
+//
+// Within a version, field names and meanings do not change and fields are
+// not removed; new optional fields may appear, and readers must ignore
+// fields they do not know. A change that breaks that promise gets a new
+// version, and UnmarshalJSON refuses versions newer than its own.
+const JSONSchemaVersion = 1
+
+// MarshalJSON encodes the report in the versioned schema of
+// docs/report-schema.md. Floats that are not finite (Entry.Left and Right
+// are NaN when not measured; ErrEst may be +Inf) are encoded as the strings
+// "NaN", "+Inf" and "-Inf", since JSON numbers cannot hold them; finite
+// floats are numbers that decode to the same bits.
+func (r *Report) MarshalJSON() ([]byte, error) {
+	if r == nil {
+		return []byte("null"), nil
+	}
+	return json.Marshal(toJSON(r))
+}
+
+// UnmarshalJSON decodes a report written by MarshalJSON, by this or an
+// older release: the decoded report equals the encoded one, so reports of
+// shards of a check can be decoded and merged. It rejects data without a
+// schema version, of a newer version, with an unknown verdict or hazard,
+// or with an entry index outside its block.
+func (r *Report) UnmarshalJSON(data []byte) error {
+	var j jsonReport
+	if err := json.Unmarshal(data, &j); err != nil {
+		return fmt.Errorf("gradcheck: decoding a report: %w", err)
+	}
+	rep, err := fromJSON(&j)
+	if err != nil {
+		return err
+	}
+	*r = *rep
+	return nil
+}
+
+// WriteJSON writes the report's JSON encoding to w, indented for people
+// and ending in a newline.
+func (r *Report) WriteJSON(w io.Writer) error {
+	b, err := r.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, b, "", "  "); err != nil {
+		return err
+	}
+	buf.WriteByte('\n')
+	_, err = buf.WriteTo(w)
+	return err
+}
+
+// ReadJSON decodes one report from rd; see UnmarshalJSON.
+func ReadJSON(rd io.Reader) (*Report, error) {
+	data, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, fmt.Errorf("gradcheck: reading a report: %w", err)
+	}
+	r := new(Report)
+	if err := r.UnmarshalJSON(data); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// The jsonX types are the schema. Field names are part of it: do not
+// rename them within a JSONSchemaVersion.
+type jsonReport struct {
+	SchemaVersion int          `json:"schema_version"`
+	Precision     string       `json:"precision"`
+	OK            bool         `json:"ok"` // derived: ignored when decoding
+	Evals         int          `json:"evals"`
+	GradEvals     int          `json:"grad_evals"`
+	Sampled       bool         `json:"sampled"`
+	Seed          uint64       `json:"seed,string"`
+	Hazards       []jsonHazard `json:"hazards"`
+	Blocks        []jsonBlock  `json:"blocks"`
+}
+
+type jsonHazard struct {
+	Kind   string `json:"kind"`
+	Detail string `json:"detail"`
+	Fatal  bool   `json:"fatal"`
+}
+
+type jsonBlock struct {
+	Name      string          `json:"name"`
+	Shape     []int           `json:"shape"`
+	RelErr    jsonFloat       `json:"rel_err"`
+	Entries   []jsonEntry     `json:"entries"`
+	Diagnoses []jsonDiagnosis `json:"diagnoses"`
+}
+
+type jsonEntry struct {
+	Index    int       `json:"index"`
+	Name     string    `json:"name"` // derived: ignored when decoding
+	Verdict  string    `json:"verdict"`
+	Analytic jsonFloat `json:"analytic"`
+	Numeric  jsonFloat `json:"numeric"`
+	ErrEst   jsonFloat `json:"err_est"`
+	Step     jsonFloat `json:"step"`
+	Left     jsonFloat `json:"left"`
+	Right    jsonFloat `json:"right"`
+	Refined  bool      `json:"refined"`
+	Side     int8      `json:"side"`
+}
+
+type jsonDiagnosis struct {
+	Pattern   string    `json:"pattern"`
+	Summary   string    `json:"summary"`
+	Factor    jsonFloat `json:"factor"`
+	Axis      int       `json:"axis"`
+	Fit       jsonFloat `json:"fit"`
+	Explained int       `json:"explained"`
+	Of        int       `json:"of"`
+	Entries   []int     `json:"entries"`
+}
+
+// jsonFloat is a float64 that encodes NaN and ±Inf as the strings "NaN",
+// "+Inf" and "-Inf", and every finite value as the shortest number that
+// decodes to the same bits.
+type jsonFloat float64
+
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	switch {
+	case math.IsNaN(v):
+		return []byte(`"NaN"`), nil
+	case math.IsInf(v, 1):
+		return []byte(`"+Inf"`), nil
+	case math.IsInf(v, -1):
+		return []byte(`"-Inf"`), nil
+	}
+	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
+}
+
+func (f *jsonFloat) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		switch s {
+		case "NaN":
+			*f = jsonFloat(math.NaN())
+		case "+Inf", "Inf":
+			*f = jsonFloat(math.Inf(1))
+		case "-Inf":
+			*f = jsonFloat(math.Inf(-1))
+		default:
+			return fmt.Errorf("the string %q is not a number: only \"NaN\", \"+Inf\" and \"-Inf\" are", s)
+		}
+		return nil
+	}
+	v, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("%s is not a number", b)
+	}
+	*f = jsonFloat(v)
+	return nil
+}
+
+func toJSON(r *Report) *jsonReport {
+	j := &jsonReport{
+		SchemaVersion: JSONSchemaVersion,
+		Precision:     r.Precision,
+		OK:            r.OK(),
+		Evals:         r.Evals,
+		GradEvals:     r.GradEvals,
+		Sampled:       r.Sampled,
+		Seed:          r.Seed,
+		Hazards:       make([]jsonHazard, len(r.Hazards)),
+		Blocks:        make([]jsonBlock, len(r.Blocks)),
+	}
+	for i, h := range r.Hazards {
+		j.Hazards[i] = jsonHazard{Kind: h.Kind.String(), Detail: h.Detail, Fatal: h.Fatal}
+	}
+	for bi := range r.Blocks {
+		b := &r.Blocks[bi]
+		jb := &j.Blocks[bi]
+		jb.Name, jb.Shape, jb.RelErr = b.Name, b.Shape, jsonFloat(b.RelErr)
+		if jb.Shape == nil {
+			jb.Shape = []int{}
+		}
+		jb.Entries = make([]jsonEntry, len(b.Entries))
+		for k, e := range b.Entries {
+			jb.Entries[k] = jsonEntry{
+				Index: e.Index, Name: b.EntryName(e.Index), Verdict: e.Verdict.String(),
+				Analytic: jsonFloat(e.Analytic), Numeric: jsonFloat(e.Numeric),
+				ErrEst: jsonFloat(e.ErrEst), Step: jsonFloat(e.Step),
+				Left: jsonFloat(e.Left), Right: jsonFloat(e.Right),
+				Refined: e.Refined, Side: e.Side,
+			}
+		}
+		jb.Diagnoses = make([]jsonDiagnosis, len(b.Diagnoses))
+		for k, d := range b.Diagnoses {
+			jb.Diagnoses[k] = jsonDiagnosis{
+				Pattern: string(d.Pattern), Summary: d.Summary, Factor: jsonFloat(d.Factor),
+				Axis: d.Axis, Fit: jsonFloat(d.Fit), Explained: d.Explained, Of: d.Of,
+				Entries: d.Entries,
+			}
+			if jb.Diagnoses[k].Entries == nil {
+				jb.Diagnoses[k].Entries = []int{}
+			}
+		}
+	}
+	return j
+}
+
+func fromJSON(j *jsonReport) (*Report, error) {
+	switch {
+	case j.SchemaVersion == 0:
+		return nil, errors.New("gradcheck: decoding a report: no schema_version: this is not a gradcheck report")
+	case j.SchemaVersion > JSONSchemaVersion:
+		return nil, fmt.Errorf("gradcheck: decoding a report: schema_version %d is newer than this release reads (%d)", j.SchemaVersion, JSONSchemaVersion)
+	}
+	r := &Report{
+		Precision: j.Precision,
+		Evals:     j.Evals,
+		GradEvals: j.GradEvals,
+		Sampled:   j.Sampled,
+		Seed:      j.Seed,
+	}
+	if len(j.Hazards) > 0 {
+		r.Hazards = make([]Hazard, len(j.Hazards))
+	}
+	for i, h := range j.Hazards {
+		k, ok := parseHazardKind(h.Kind)
+		if !ok {
+			return nil, fmt.Errorf("gradcheck: decoding a report: hazard %d has an unknown kind %q", i, h.Kind)
+		}
+		r.Hazards[i] = Hazard{Kind: k, Detail: h.Detail, Fatal: h.Fatal}
+	}
+	if len(j.Blocks) > 0 {
+		r.Blocks = make([]BlockReport, len(j.Blocks))
+	}
+	for bi := range j.Blocks {
+		jb := &j.Blocks[bi]
+		b := &r.Blocks[bi]
+		b.Name, b.RelErr = jb.Name, float64(jb.RelErr)
+		if len(jb.Shape) == 0 {
+			return nil, fmt.Errorf("gradcheck: decoding a report: block %q has no shape", jb.Name)
+		}
+		for axis, d := range jb.Shape {
+			if d <= 0 {
+				return nil, fmt.Errorf("gradcheck: decoding a report: block %q has shape %v: axis %d is %d", jb.Name, jb.Shape, axis, d)
+			}
+		}
+		b.Shape = append([]int(nil), jb.Shape...)
+		size := b.Size()
+		b.Entries = make([]Entry, len(jb.Entries))
+		for k, je := range jb.Entries {
+			v, ok := parseVerdict(je.Verdict)
+			if !ok {
+				return nil, fmt.Errorf("gradcheck: decoding a report: entry %d of block %q has an unknown verdict %q", k, jb.Name, je.Verdict)
+			}
+			if je.Index < 0 || je.Index >= size {
+				return nil, fmt.Errorf("gradcheck: decoding a report: entry %d of block %q has index %d outside its %d entries", k, jb.Name, je.Index, size)
+			}
+			b.Entries[k] = Entry{
+				Index: je.Index, Verdict: v,
+				Analytic: float64(je.Analytic), Numeric: float64(je.Numeric),
+				ErrEst: float64(je.ErrEst), Step: float64(je.Step),
+				Left: float64(je.Left), Right: float64(je.Right),
+				Refined: je.Refined, Side: je.Side,
+			}
+		}
+		if len(jb.Diagnoses) > 0 {
+			b.Diagnoses = make([]Diagnosis, len(jb.Diagnoses))
+		}
+		for k, jd := range jb.Diagnoses {
+			d := Diagnosis{
+				Pattern: Pattern(jd.Pattern), Summary: jd.Summary, Factor: float64(jd.Factor),
+				Axis: jd.Axis, Fit: float64(jd.Fit), Explained: jd.Explained, Of: jd.Of,
+			}
+			if len(jd.Entries) > 0 {
+				d.Entries = append([]int(nil), jd.Entries...)
+			}
+			b.Diagnoses[k] = d
+		}
+	}
+	return r, nil
+}
+
+func parseVerdict(s string) (Verdict, bool) {
+	for v, name := range verdictNames {
+		if name == s {
+			return Verdict(v), true
+		}
+	}
+	return 0, false
+}
+
+func parseHazardKind(s string) (HazardKind, bool) {
+	for k, name := range hazardNames {
+		if k > 0 && name == s {
+			return HazardKind(k), true
+		}
+	}
+	return 0, false
+}
