@@ -165,7 +165,7 @@ func (c *checker[T]) judge(l *ladder, e *Entry, final bool) (Verdict, bool) {
 	if last-s+1 < 2 {
 		s = last - 1
 	}
-	n, err, _ := fdiff.Extrapolate(l.central[s:last+1], l.noise[s:last+1], 2, 2)
+	n, err := l.estimate(s, last)
 	e.Numeric, e.ErrEst, e.Step = n, err, l.h[s]
 	a := e.Analytic
 	m := math.Max(math.Abs(a), math.Abs(n))
@@ -191,6 +191,27 @@ func (c *checker[T]) judge(l *ladder, e *Entry, final bool) (Verdict, bool) {
 		return OK, true
 	}
 	return 0, false
+}
+
+// estimate extrapolates the derivative from rows s..last of a ladder with
+// no kink, and returns the estimate with the smallest error bound among
+// three: the central differences in powers of h², and the forward and the
+// backward slopes in powers of h. The central one usually wins; the
+// one-sided ones win where f'' jumps (a seam between two smooth pieces,
+// as in a piecewise-defined loss), since there the central difference
+// converges only like h while each one-sided slope sees one smooth piece.
+func (l *ladder) estimate(s, last int) (n, err float64) {
+	n, err, _ = fdiff.Extrapolate(l.central[s:last+1], l.noise[s:last+1], 2, 2)
+	var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
+	for j := s; j <= last; j++ {
+		noise1[j] = 2 * l.noise[j]
+	}
+	for _, seq := range [][fdiff.MaxRows]float64{l.fwd, l.bwd} {
+		if m, e, _ := fdiff.Extrapolate(seq[s:last+1], noise1[s:last+1], 2, 1); e < err {
+			n, err = m, e
+		}
+	}
+	return n, err
 }
 
 // isKink reports whether the difference of one-sided slopes at row j

@@ -2,12 +2,13 @@ package gradcheck_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
 	"gonum.org/v1/gonum/optimize/functions"
 
-	_ "github.com/gradcheck/gradcheck"
+	"github.com/gradcheck/gradcheck"
 	"github.com/gradcheck/gradcheck/gradchecktest"
 )
 
@@ -91,6 +92,48 @@ func TestGonumCorpus(t *testing.T) {
 					return
 				}
 				t.Logf("x = %.4g: %s", x, rep.Summary())
+			})
+		}
+	}
+}
+
+// TestGonumCorpusPlantedError corrupts one entry of each corpus gradient
+// by a relative 1e-6, far below what a fixed tolerance such as PyTorch's
+// rtol 1e-3 would see, and requires that exactly that entry is named.
+func TestGonumCorpusPlantedError(t *testing.T) {
+	const rel = 1e-6
+	for k, c := range gonumCorpus() {
+		for p, x := range corpusPoints(c.start, uint64(k)) {
+			// Corrupt the entry of largest magnitude: relative to the
+			// gradient's own scale, it is the one a 1e-6 change must
+			// show in.
+			g := make([]float64, len(x))
+			c.grad(g, x)
+			bad := 0
+			for i, v := range g {
+				if math.Abs(v) > math.Abs(g[bad]) {
+					bad = i
+				}
+			}
+			if g[bad] == 0 {
+				continue // at a stationary point there is nothing to scale
+			}
+			wrong := func(dst, x []float64) {
+				c.grad(dst, x)
+				dst[bad] *= 1 + rel
+			}
+			t.Run(fmt.Sprintf("%s/point%d", c.name, p), func(t *testing.T) {
+				rep, err := gradcheck.Gradient(c.f, wrong, x, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var named []int
+				for _, e := range rep.Blocks[0].Failures() {
+					named = append(named, e.Index)
+				}
+				if len(named) != 1 || named[0] != bad {
+					t.Errorf("x = %.4g, x[%d] off by %g relative: failing entries %v, want [%d]\n%s", x, bad, rel, named, bad, rep)
+				}
 			})
 		}
 	}
