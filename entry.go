@@ -197,7 +197,7 @@ func (c *checker[T]) judge(l *ladder, e *Entry, final bool) (Verdict, bool) {
 // no kink, and returns the estimate with the smallest error bound among
 // three: the central differences in powers of h², and the forward and the
 // backward slopes in powers of h. The central one usually wins; the
-// one-sided ones win where f'' jumps (a seam between two smooth pieces,
+// one-sided ones win where f” jumps (a seam between two smooth pieces,
 // as in a piecewise-defined loss), since there the central difference
 // converges only like h while each one-sided slope sees one smooth piece.
 func (l *ladder) estimate(s, last int) (n, err float64) {
