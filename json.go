@@ -90,6 +90,7 @@ type jsonReport struct {
 	Seed          uint64       `json:"seed,string"`
 	Hazards       []jsonHazard `json:"hazards"`
 	Blocks        []jsonBlock  `json:"blocks"`
+	Sweeps        []jsonSweep  `json:"sweeps"`
 }
 
 type jsonHazard struct {
@@ -129,6 +130,25 @@ type jsonDiagnosis struct {
 	Explained int       `json:"explained"`
 	Of        int       `json:"of"`
 	Entries   []int     `json:"entries"`
+}
+
+type jsonSweep struct {
+	Block     string           `json:"block"`
+	Index     int              `json:"index"`
+	Name      string           `json:"name"`
+	Value     jsonFloat        `json:"value"`
+	Analytic  jsonFloat        `json:"analytic"`
+	CheckStep jsonFloat        `json:"check_step"`
+	Points    []jsonSweepPoint `json:"points"`
+}
+
+type jsonSweepPoint struct {
+	Step     jsonFloat `json:"step"`
+	Central  jsonFloat `json:"central"`
+	Forward  jsonFloat `json:"forward"`
+	Backward jsonFloat `json:"backward"`
+	Err      jsonFloat `json:"err"`
+	RoundOff jsonFloat `json:"round_off"`
 }
 
 // jsonFloat is a float64 that encodes NaN and ±Inf as the strings "NaN",
@@ -186,6 +206,21 @@ func toJSON(r *Report) *jsonReport {
 		Seed:          r.Seed,
 		Hazards:       make([]jsonHazard, len(r.Hazards)),
 		Blocks:        make([]jsonBlock, len(r.Blocks)),
+		Sweeps:        make([]jsonSweep, len(r.Sweeps)),
+	}
+	for i, sw := range r.Sweeps {
+		js := jsonSweep{
+			Block: sw.Block, Index: sw.Index, Name: sw.Name, Value: jsonFloat(sw.Value),
+			Analytic: jsonFloat(sw.Analytic), CheckStep: jsonFloat(sw.CheckStep),
+			Points: make([]jsonSweepPoint, len(sw.Points)),
+		}
+		for k, p := range sw.Points {
+			js.Points[k] = jsonSweepPoint{
+				Step: jsonFloat(p.Step), Central: jsonFloat(p.Central), Forward: jsonFloat(p.Forward),
+				Backward: jsonFloat(p.Backward), Err: jsonFloat(p.Err), RoundOff: jsonFloat(p.RoundOff),
+			}
+		}
+		j.Sweeps[i] = js
 	}
 	for i, h := range r.Hazards {
 		j.Hazards[i] = jsonHazard{Kind: h.Kind.String(), Detail: h.Detail, Fatal: h.Fatal}
@@ -293,6 +328,25 @@ func fromJSON(j *jsonReport) (*Report, error) {
 			}
 			b.Diagnoses[k] = d
 		}
+	}
+	if len(j.Sweeps) > 0 {
+		r.Sweeps = make([]EntrySweep, len(j.Sweeps))
+	}
+	for i, js := range j.Sweeps {
+		sw := EntrySweep{
+			Block: js.Block, Index: js.Index, Name: js.Name, Value: float64(js.Value),
+			Analytic: float64(js.Analytic), CheckStep: float64(js.CheckStep),
+		}
+		if len(js.Points) > 0 {
+			sw.Points = make([]SweepPoint, len(js.Points))
+		}
+		for k, p := range js.Points {
+			sw.Points[k] = SweepPoint{
+				Step: float64(p.Step), Central: float64(p.Central), Forward: float64(p.Forward),
+				Backward: float64(p.Backward), Err: float64(p.Err), RoundOff: float64(p.RoundOff),
+			}
+		}
+		r.Sweeps[i] = sw
 	}
 	return r, nil
 }

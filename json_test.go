@@ -74,6 +74,13 @@ func edgeReport() *gradcheck.Report {
 			{Name: "b", Shape: []int{1}, Entries: []gradcheck.Entry{{Index: 0, Analytic: 1, Numeric: 1, Left: nan, Right: nan}}},
 			{Name: "empty", Shape: []int{4}},
 		},
+		Sweeps: []gradcheck.EntrySweep{{
+			Block: "W1", Index: 1, Name: "W1[0,1]", Value: -0.25, Analytic: math.Copysign(0, -1), CheckStep: 4.76837158203125e-06,
+			Points: []gradcheck.SweepPoint{
+				{Step: 0.1, Central: 1.5, Forward: 1.75, Backward: 1.25, Err: 1.5, RoundOff: 1e-15},
+				{Step: 1e-300, Central: nan, Forward: inf, Backward: math.Inf(-1), Err: nan, RoundOff: nan},
+			},
+		}},
 	}
 }
 
@@ -81,9 +88,13 @@ func demoReports(t *testing.T) map[string]*gradcheck.Report {
 	t.Helper()
 	out := map[string]*gradcheck.Report{}
 	for name, bug := range map[string]bool{"demo-correct": false, "demo-bug": true} {
-		rep, err := gradcheck.Check(demo.New(bug).Model(), nil)
+		m := demo.New(bug).Model()
+		rep, err := gradcheck.Check(m, nil)
 		if err != nil {
 			t.Fatalf("checking %s: %v", name, err)
+		}
+		if err := gradcheck.SweepWorst(m, rep, 2, nil); err != nil {
+			t.Fatalf("sweeping %s: %v", name, err)
 		}
 		out[name] = rep
 	}
@@ -219,11 +230,13 @@ func TestJSONCoversEveryField(t *testing.T) {
 		typ    any
 		fields string
 	}{
-		{gradcheck.Report{}, "Precision Blocks Hazards Evals GradEvals Sampled Seed"},
+		{gradcheck.Report{}, "Precision Blocks Hazards Evals GradEvals Sampled Seed Sweeps"},
 		{gradcheck.BlockReport{}, "Name Shape Entries RelErr Diagnoses"},
 		{gradcheck.Entry{}, "Index Verdict Analytic Numeric ErrEst Step Left Right Refined Side"},
 		{gradcheck.Hazard{}, "Kind Detail Fatal"},
 		{gradcheck.Diagnosis{}, "Pattern Summary Factor Axis Fit Explained Of Entries"},
+		{gradcheck.EntrySweep{}, "Block Index Name Value Analytic CheckStep Points"},
+		{gradcheck.SweepPoint{}, "Step Central Forward Backward Err RoundOff"},
 	} {
 		rt := reflect.TypeOf(c.typ)
 		var got []string

@@ -68,6 +68,11 @@ type Entry struct {
 	// Side is 0 for a central estimate, +1 or −1 for a one-sided estimate
 	// forced by a non-finite loss on the other side.
 	Side int8
+	// TaylorOrder is the order fitted by the Taylor-remainder second
+	// opinion (see TaylorFit), which runs only on entries that refinement
+	// left Inconclusive: near 2 it made the entry OK, near 1 a Mismatch.
+	// It is 0 when the second opinion did not run or fitted no order.
+	TaylorOrder float64
 }
 
 // AbsErr is |Analytic − Numeric|.
@@ -196,6 +201,10 @@ type Report struct {
 	// Sampled reports whether a sample was checked; Seed reproduces it.
 	Sampled bool
 	Seed    uint64
+	// Sweeps are error-versus-step tables of chosen entries, for plots:
+	// SweepWorst adds those of the worst entries of each block. nil
+	// unless asked for.
+	Sweeps []EntrySweep
 }
 
 // OK reports whether every checked entry passed and no hazard was found.
