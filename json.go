@@ -119,6 +119,8 @@ type jsonEntry struct {
 	Right    jsonFloat `json:"right"`
 	Refined  bool      `json:"refined"`
 	Side     int8      `json:"side"`
+	// TaylorOrder was added within version 1: absent in older files.
+	TaylorOrder jsonFloat `json:"taylor_order"`
 }
 
 type jsonDiagnosis struct {
@@ -239,7 +241,7 @@ func toJSON(r *Report) *jsonReport {
 				Analytic: jsonFloat(e.Analytic), Numeric: jsonFloat(e.Numeric),
 				ErrEst: jsonFloat(e.ErrEst), Step: jsonFloat(e.Step),
 				Left: jsonFloat(e.Left), Right: jsonFloat(e.Right),
-				Refined: e.Refined, Side: e.Side,
+				Refined: e.Refined, Side: e.Side, TaylorOrder: jsonFloat(e.TaylorOrder),
 			}
 		}
 		jb.Diagnoses = make([]jsonDiagnosis, len(b.Diagnoses))
@@ -312,7 +314,7 @@ func fromJSON(j *jsonReport) (*Report, error) {
 				Analytic: float64(je.Analytic), Numeric: float64(je.Numeric),
 				ErrEst: float64(je.ErrEst), Step: float64(je.Step),
 				Left: float64(je.Left), Right: float64(je.Right),
-				Refined: je.Refined, Side: je.Side,
+				Refined: je.Refined, Side: je.Side, TaylorOrder: float64(je.TaylorOrder),
 			}
 		}
 		if len(jb.Diagnoses) > 0 {

@@ -61,7 +61,7 @@ func edgeReport() *gradcheck.Report {
 				Entries: []gradcheck.Entry{
 					{Index: 0, Verdict: gradcheck.OK, Analytic: 1.0 / 3, Numeric: math.Nextafter(1.0/3, 1), ErrEst: 1e-300, Step: 4.76837158203125e-06, Left: nan, Right: nan},
 					{Index: 1, Verdict: gradcheck.Mismatch, Analytic: math.Copysign(0, -1), Numeric: math.SmallestNonzeroFloat64, ErrEst: math.MaxFloat64, Step: 0.1, Left: nan, Right: nan, Refined: true},
-					{Index: 2, Verdict: gradcheck.Kink, Analytic: 0.5, Numeric: 0.5, ErrEst: 1e-9, Step: 0.1, Left: -1, Right: 1, Refined: true},
+					{Index: 2, Verdict: gradcheck.Kink, Analytic: 0.5, Numeric: 0.5, ErrEst: 1e-9, Step: 0.1, Left: -1, Right: 1, Refined: true, TaylorOrder: 1.98},
 					{Index: 3, Verdict: gradcheck.Inconclusive, Analytic: 2, Numeric: nan, ErrEst: inf, Step: 0.1, Left: nan, Right: nan, Refined: true},
 					{Index: 4, Verdict: gradcheck.NonFinite, Analytic: -7, Numeric: nan, ErrEst: inf, Step: 0.1, Left: math.Inf(-1), Right: inf, Refined: true},
 					{Index: 5, Verdict: gradcheck.OK, Analytic: 3, Numeric: 3.0000001, ErrEst: 2e-8, Step: 0.1, Left: nan, Right: nan, Refined: true, Side: -1},
@@ -232,7 +232,7 @@ func TestJSONCoversEveryField(t *testing.T) {
 	}{
 		{gradcheck.Report{}, "Precision Blocks Hazards Evals GradEvals Sampled Seed Sweeps"},
 		{gradcheck.BlockReport{}, "Name Shape Entries RelErr Diagnoses"},
-		{gradcheck.Entry{}, "Index Verdict Analytic Numeric ErrEst Step Left Right Refined Side"},
+		{gradcheck.Entry{}, "Index Verdict Analytic Numeric ErrEst Step Left Right Refined Side TaylorOrder"},
 		{gradcheck.Hazard{}, "Kind Detail Fatal"},
 		{gradcheck.Diagnosis{}, "Pattern Summary Factor Axis Fit Explained Of Entries"},
 		{gradcheck.EntrySweep{}, "Block Index Name Value Analytic CheckStep Points"},
