@@ -37,6 +37,9 @@ func GradientContext(ctx context.Context, f func(x []float64) float64, grad func
 		Loss:     func() float64 { return f(x) },
 		Gradient: func() { grad(g, x) },
 	}
+	if opts != nil && opts.Concurrent {
+		m.Clone = concurrentClone(f, grad, x)
+	}
 	return CheckContext(ctx, m, opts)
 }
 
@@ -73,7 +76,7 @@ func CheckContext[T Float](ctx context.Context, m *Model[T], opts *Options) (*Re
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	c := &checker[T]{m: m, s: s, ctx: ctx}
+	c := &checker[T]{m: m, s: s, ctx: ctx, done: ctx.Done(), prog: newProgress(s)}
 	c.saveAll()
 	defer c.restoreAll()
 	return c.run()
@@ -91,7 +94,8 @@ func precisionOf[T Float]() fdiff.Precision {
 // A PanicError is a panic in the caller's Loss, Gradient or Reseed,
 // recovered by the checker.
 type PanicError struct {
-	// Func is "Loss", "Gradient" or "Reseed".
+	// Func is "Loss", "Gradient" or "Reseed", or "Clone" (Model.Clone) or
+	// "Progress" (Options.Progress).
 	Func string
 	// Entry names the perturbed entry, as W1[3,7], or is empty when the
 	// parameters were not perturbed.
@@ -111,11 +115,15 @@ func (e *PanicError) Error() string {
 		e.Func, e.Entry, e.Perturbed, e.Saved, e.Perturbed-e.Saved, e.Value)
 }
 
-// checker holds the state of one check.
+// checker holds the state of one check. A parallel check runs one
+// checker per worker: shallow copies that share everything but the model
+// (a clone) and the evaluation counts, and read the shared state only.
 type checker[T Float] struct {
-	m   *Model[T]
-	s   settings
-	ctx context.Context
+	m    *Model[T]
+	s    settings
+	ctx  context.Context
+	done <-chan struct{} // ctx.Done(), nil when ctx cannot be cancelled
+	prog *progress
 
 	saved    [][]T       // the parameters as the caller gave them
 	analytic [][]float64 // the gradient of the first Gradient call
@@ -155,6 +163,16 @@ func (c *checker[T]) changed() (b, i int) {
 // call runs fn (Loss, Gradient or Reseed of the model), turning a panic into
 // a *PanicError. entry is the perturbed (block, index) or (−1, −1).
 func (c *checker[T]) callLoss(b, i int, perturbed T) (f float64, err error) {
+	if c.done != nil {
+		// Checked before every evaluation, so that a cancelled check
+		// stops within one evaluation, also in the middle of a
+		// refinement ladder or a directional test.
+		select {
+		case <-c.done:
+			return math.NaN(), c.ctx.Err()
+		default:
+		}
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = c.panicError("Loss", r, b, i, perturbed)
@@ -240,8 +258,16 @@ func shapeOf[T Float](b Block[T]) []int {
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 func (c *checker[T]) run() (*Report, error) {
+	rep, err := c.runStages()
+	if err == nil {
+		err = c.prog.err
+	}
+	return rep, err
+}
+
+func (c *checker[T]) runStages() (*Report, error) {
 	m := c.m
-	rep := &Report{Precision: c.s.prec.Name, Sampled: c.s.sample > 0, Seed: c.s.seed}
+	rep := &Report{Precision: c.s.prec.Name, Sampled: c.s.sample > 0 && c.s.directions == 0, Seed: c.s.seed, Shard: c.s.shard, Shards: c.s.shards}
 	defer func() { rep.Evals, rep.GradEvals = c.evals, c.gradEvals }()
 
 	for _, blk := range m.Blocks {
@@ -252,6 +278,7 @@ func (c *checker[T]) run() (*Report, error) {
 		}
 	}
 	fatal, err := c.firstEvaluations(rep)
+	rep.SetupEvals, rep.SetupGradEvals = c.evals, c.gradEvals
 	if err != nil || fatal {
 		return rep, err
 	}
@@ -262,6 +289,14 @@ func (c *checker[T]) run() (*Report, error) {
 			}
 		}
 	}
+	rep.Blocks = make([]BlockReport, len(m.Blocks))
+	for b, blk := range m.Blocks {
+		br := &rep.Blocks[b]
+		br.Name, br.Shape = blk.Name, append([]int(nil), shapeOf(blk)...)
+	}
+	if c.s.directions > 0 {
+		return rep, c.directional(rep)
+	}
 
 	plan := c.plan()
 	for b, idx := range plan {
@@ -269,27 +304,43 @@ func (c *checker[T]) run() (*Report, error) {
 			c.gscale = math.Max(c.gscale, math.Abs(c.analytic[b][i]))
 		}
 	}
-	rep.Blocks = make([]BlockReport, len(m.Blocks))
-	for b, blk := range m.Blocks {
+	jobs := shardJobs(plan, c.s.shard, c.s.shards)
+	results, complete, err := c.runEntries(jobs)
+	fillBlocks(rep, jobs, results, complete)
+	return rep, err
+}
+
+// fillBlocks puts the entries of the complete jobs into their blocks, in
+// job order (block, then index), and computes each block's RelErr.
+func fillBlocks(rep *Report, jobs []job, results []Entry, complete func(k int) bool) {
+	k := 0
+	for b := range rep.Blocks {
 		br := &rep.Blocks[b]
-		br.Name, br.Shape = blk.Name, append([]int(nil), shapeOf(blk)...)
-		br.Entries = make([]Entry, 0, len(plan[b]))
-	}
-	for b, idx := range plan {
-		br := &rep.Blocks[b]
-		for _, i := range idx {
-			if err := c.ctx.Err(); err != nil {
-				return rep, err
+		lo := k
+		for k < len(jobs) && int(jobs[k].b) == b {
+			k++
+		}
+		n := 0
+		for j := lo; j < k; j++ {
+			if complete(j) {
+				n++
 			}
-			e, err := c.entry(b, i)
-			if err != nil {
-				return rep, err
+		}
+		if n == k-lo {
+			br.Entries = results[lo:k:k]
+		} else {
+			br.Entries = make([]Entry, 0, n)
+			for j := lo; j < k; j++ {
+				if complete(j) {
+					br.Entries = append(br.Entries, results[j])
+				}
 			}
-			br.Entries = append(br.Entries, e)
+		}
+		if br.Entries == nil {
+			br.Entries = []Entry{}
 		}
 		br.RelErr = blockRelErr(br.Entries)
 	}
-	return rep, nil
 }
 
 func blockRelErr(es []Entry) float64 {

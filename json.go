@@ -91,6 +91,7 @@ type jsonReport struct {
 	Hazards       []jsonHazard `json:"hazards"`
 	Blocks        []jsonBlock  `json:"blocks"`
 	Sweeps        []jsonSweep  `json:"sweeps"`
+	jsonScale                  // directional and sharded checks: shard.go
 }
 
 type jsonHazard struct {
@@ -224,6 +225,7 @@ func toJSON(r *Report) *jsonReport {
 		}
 		j.Sweeps[i] = js
 	}
+	j.jsonScale = scaleToJSON(r)
 	for i, h := range r.Hazards {
 		j.Hazards[i] = jsonHazard{Kind: h.Kind.String(), Detail: h.Detail, Fatal: h.Fatal}
 	}
@@ -349,6 +351,9 @@ func fromJSON(j *jsonReport) (*Report, error) {
 			}
 		}
 		r.Sweeps[i] = sw
+	}
+	if err := scaleFromJSON(&j.jsonScale, r); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

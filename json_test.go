@@ -230,7 +230,9 @@ func TestJSONCoversEveryField(t *testing.T) {
 		typ    any
 		fields string
 	}{
-		{gradcheck.Report{}, "Precision Blocks Hazards Evals GradEvals Sampled Seed Sweeps"},
+		{gradcheck.Report{}, "Precision Blocks Hazards Evals GradEvals Sampled Seed Sweeps Directions Regions Shard Shards SetupEvals SetupGradEvals"},
+		{gradcheck.DirectionResult{}, "Index Verdict Analytic Numeric ErrEst Threshold Step Refined Located"},
+		{gradcheck.Region{}, "Block Lo Hi Parts"},
 		{gradcheck.BlockReport{}, "Name Shape Entries RelErr Diagnoses"},
 		{gradcheck.Entry{}, "Index Verdict Analytic Numeric ErrEst Step Left Right Refined Side TaylorOrder"},
 		{gradcheck.Hazard{}, "Kind Detail Fatal"},

@@ -46,6 +46,16 @@ type Model[T Float] struct {
 	// source here is checked as it is: every evaluation sees the same
 	// random draws.
 	Reseed func()
+
+	// Clone, if not nil, returns an independent copy of the model: blocks
+	// of the same names and lengths with their own Value (holding the same
+	// values, bit for bit) and Grad slices, and a Loss and Reseed that read
+	// the copy only. The checker then evaluates the loss on
+	// Options.Workers models at once, one goroutine each, and the report
+	// is the same as a serial check's. Clones are perturbed and restored
+	// like the model, never written back to it, and dropped after the
+	// check. Only Loss and Reseed are called on a clone.
+	Clone func() *Model[T]
 }
 
 // size returns the number of parameters of the model.

@@ -3,6 +3,8 @@ package gradcheck
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"time"
 
 	"github.com/gradcheck/gradcheck/internal/fdiff"
 )
@@ -50,6 +52,52 @@ type Options struct {
 	// parameters, a gradient that accumulates across calls and hidden
 	// state, saving three loss and one gradient evaluation.
 	SkipHazards bool
+
+	// Progress, if not nil, is called during a long check with how far it
+	// has got: about every ProgressInterval, and once more when the last
+	// entry (or direction) is done. It is called from the goroutine that
+	// called the check, never from two goroutines at once, and the check
+	// waits for it: it should return quickly. To stop the check, cancel
+	// the context of CheckContext.
+	Progress func(Progress)
+
+	// ProgressInterval is the least time between two calls of Progress.
+	// Zero means 100ms.
+	ProgressInterval time.Duration
+
+	// Workers is the number of goroutines that evaluate the loss at once.
+	// It takes effect only for a model that can clone itself
+	// (Model.Clone) or a flat function declared safe for concurrent calls
+	// (Options.Concurrent); other models are always checked serially.
+	// Zero means runtime.GOMAXPROCS(0); 1 means serial. The report is the
+	// same, bit for bit, whatever the number of workers.
+	Workers int
+
+	// Concurrent declares, for Gradient and GradientContext, that f and
+	// grad may be called from several goroutines at once, each with its
+	// own x. Each worker then perturbs its own copy of x. It has no effect
+	// on Check, where Model.Clone says the same.
+	Concurrent bool
+
+	// Directions, when positive, checks the gradient along that many
+	// seeded random directions across all parameters instead of entry by
+	// entry: a few hundred evaluations for any number of parameters. When
+	// a direction disagrees, the wrong entries are found by group testing
+	// (see Directional in directional.go's package doc) unless
+	// SkipLocalize is set. Zero means the entry-by-entry check.
+	Directions int
+
+	// SkipLocalize reports a disagreeing direction without looking for
+	// the entries that cause it.
+	SkipLocalize bool
+
+	// Shard and Shards check only shard Shard (counted from 0) of Shards
+	// of a deterministic partition of the entries to check: the checked
+	// entries, in block order and then index order, are cut into Shards
+	// contiguous runs whose lengths differ by at most one. Merge joins the
+	// shard reports into the report of the whole check. Zero Shards means
+	// no sharding; Shard must be in [0, Shards).
+	Shard, Shards int
 }
 
 // settings are Options resolved for one precision.
@@ -61,15 +109,27 @@ type settings struct {
 	sample     int
 	seed       uint64
 	hazards    bool
+
+	progress   func(Progress)
+	interval   time.Duration
+	workers    int
+	concurrent bool
+	directions int
+	localize   bool
+	shard      int
+	shards     int
 }
 
 func (o *Options) resolve(p fdiff.Precision) (settings, error) {
 	s := settings{
-		prec:    p,
-		step:    fdiff.CentralStep(p),
-		rtol:    fdiff.RtolFloor(p),
-		k:       4,
-		hazards: true,
+		prec:     p,
+		step:     fdiff.CentralStep(p),
+		rtol:     fdiff.RtolFloor(p),
+		k:        4,
+		hazards:  true,
+		interval: defaultProgressInterval,
+		workers:  runtime.GOMAXPROCS(0),
+		localize: true,
 	}
 	if o == nil {
 		return s, nil
@@ -101,5 +161,28 @@ func (o *Options) resolve(p fdiff.Precision) (settings, error) {
 	s.sample = o.Sample
 	s.seed = o.Seed
 	s.hazards = !o.SkipHazards
+	switch {
+	case o.ProgressInterval < 0:
+		return s, fmt.Errorf("gradcheck: Options.ProgressInterval is %v: it must not be negative", o.ProgressInterval)
+	case o.Workers < 0:
+		return s, fmt.Errorf("gradcheck: Options.Workers is %d: it must not be negative", o.Workers)
+	case o.Directions < 0:
+		return s, fmt.Errorf("gradcheck: Options.Directions is %d: it must not be negative", o.Directions)
+	case o.Shards < 0 || (o.Shards == 0 && o.Shard != 0) || (o.Shards > 0 && (o.Shard < 0 || o.Shard >= o.Shards)):
+		return s, fmt.Errorf("gradcheck: Options.Shard is %d of Shards %d: it must be in [0, Shards)", o.Shard, o.Shards)
+	case o.Shards > 0 && o.Directions > 0:
+		return s, fmt.Errorf("gradcheck: Options.Shards and Options.Directions are both set: a directional check is not sharded")
+	}
+	s.progress = o.Progress
+	if o.ProgressInterval != 0 {
+		s.interval = o.ProgressInterval
+	}
+	if o.Workers != 0 {
+		s.workers = o.Workers
+	}
+	s.concurrent = o.Concurrent
+	s.directions = o.Directions
+	s.localize = !o.SkipLocalize
+	s.shard, s.shards = o.Shard, o.Shards
 	return s, nil
 }

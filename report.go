@@ -201,16 +201,37 @@ type Report struct {
 	// Sampled reports whether a sample was checked; Seed reproduces it.
 	Sampled bool
 	Seed    uint64
+
+	// Directions are the results of a directional check, one per
+	// direction (Options.Directions); nil for an entry-by-entry check.
+	Directions []DirectionResult
+	// Regions are parts of blocks that a directional check found to
+	// disagree throughout, reported whole instead of entry by entry.
+	Regions []Region
+	// Shard and Shards say which shard of the entries the report covers
+	// (Options.Shard); Shards is 0 for a whole check and a merged one.
+	Shard, Shards int
+	// SetupEvals and SetupGradEvals count the evaluations before any
+	// verdict: the loss and gradient at the caller's parameters and the
+	// hazard checks. Every shard makes them; Merge counts them once.
+	SetupEvals, SetupGradEvals int
 	// Sweeps are error-versus-step tables of chosen entries, for plots:
 	// SweepWorst adds those of the worst entries of each block. nil
 	// unless asked for.
 	Sweeps []EntrySweep
 }
 
-// OK reports whether every checked entry passed and no hazard was found.
+// OK reports whether every checked entry passed and no hazard was found;
+// for a directional check also that no region was found wrong and every
+// direction agreed or had its disagreement located.
 func (r *Report) OK() bool {
-	if r == nil || len(r.Hazards) > 0 {
+	if r == nil || len(r.Hazards) > 0 || len(r.Regions) > 0 {
 		return false
+	}
+	for _, d := range r.Directions {
+		if !d.Verdict.Pass() && !d.Located {
+			return false
+		}
 	}
 	for i := range r.Blocks {
 		for _, e := range r.Blocks[i].Entries {

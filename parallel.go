@@ -1,0 +1,203 @@
+package gradcheck
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A job is one entry to judge: block b, flat index i.
+type job struct{ b, i int32 }
+
+// runEntries judges the entries of jobs, serially or on several workers,
+// and returns the verdicts in job order with a function telling which jobs
+// completed. On an error it returns the error of the first failing job in
+// job order, and reports exactly the jobs before it as complete, with the
+// evaluations a serial check would have made: the report of a failed check
+// is the same serial or parallel too.
+func (c *checker[T]) runEntries(jobs []job) ([]Entry, func(int) bool, error) {
+	results := make([]Entry, len(jobs))
+	c.prog.begin(StageEntries, len(jobs))
+	workers := c.workerCount(len(jobs))
+	if workers <= 1 {
+		for k, jb := range jobs {
+			e, err := c.entry(int(jb.b), int(jb.i))
+			if err != nil {
+				return results, func(j int) bool { return j < k }, err
+			}
+			results[k] = e
+			c.prog.tick(k+1, c.evals)
+		}
+		c.prog.send(len(jobs), c.evals)
+		return results, func(int) bool { return true }, nil
+	}
+
+	ws, err := c.workers(workers)
+	if err != nil {
+		return results, func(int) bool { return false }, err
+	}
+	var (
+		next     atomic.Int64 // the next job to hand out
+		finished atomic.Int64 // jobs done, for progress
+		evals    atomic.Int64 // loss evaluations of the workers, for progress
+		stop     atomic.Bool
+		mu       sync.Mutex
+		failed   = len(jobs) // the first failing job
+		failErr  error
+		jobEvals = make([]int32, len(jobs))
+		wg       sync.WaitGroup
+	)
+	fail := func(k int, err error) {
+		mu.Lock()
+		if k < failed {
+			failed, failErr = k, err
+		}
+		mu.Unlock()
+		stop.Store(true)
+	}
+	for _, w := range ws {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k := -1
+			defer func() {
+				// entry recovers panics of the caller's code; this is for
+				// a bug of the checker's own, which must not kill the
+				// program from a goroutine the caller cannot recover in.
+				if r := recover(); r != nil {
+					fail(max(k, 0), fmt.Errorf("gradcheck: internal error at job %d: %v", k, r))
+				}
+			}()
+			for !stop.Load() {
+				k = int(next.Add(1) - 1)
+				if k >= len(jobs) {
+					return
+				}
+				before := w.evals
+				e, err := w.entry(int(jobs[k].b), int(jobs[k].i))
+				jobEvals[k] = int32(w.evals - before)
+				if err != nil {
+					fail(k, err)
+					return
+				}
+				results[k] = e
+				evals.Add(int64(w.evals - before))
+				finished.Add(1)
+			}
+		}()
+	}
+	base := c.evals
+	c.waitWithProgress(&wg, func() (int, int) {
+		return int(finished.Load()), base + int(evals.Load())
+	})
+	n := failed
+	for k := range n {
+		c.evals += int(jobEvals[k])
+	}
+	if failErr != nil {
+		c.evals += int(jobEvals[n]) // the evaluations of the failing entry up to its failure
+		return results, func(j int) bool { return j < n }, failErr
+	}
+	c.prog.send(len(jobs), c.evals)
+	return results, func(int) bool { return true }, nil
+}
+
+// waitWithProgress waits for wg, calling Progress from this goroutine
+// meanwhile, so that the callback never runs on two goroutines at once.
+func (c *checker[T]) waitWithProgress(wg *sync.WaitGroup, state func() (done, evals int)) {
+	if c.prog.fn == nil {
+		wg.Wait()
+		return
+	}
+	end := make(chan struct{})
+	go func() { wg.Wait(); close(end) }()
+	t := time.NewTicker(c.prog.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-end:
+			return
+		case <-t.C:
+			c.prog.send(state())
+		}
+	}
+}
+
+// workerCount is the number of workers for n jobs: 1 unless the model can
+// be evaluated concurrently.
+func (c *checker[T]) workerCount(n int) int {
+	if c.m.Clone == nil {
+		return 1
+	}
+	return max(1, min(c.s.workers, n))
+}
+
+// workers returns n checkers: one on the caller's model and n − 1 on
+// clones of it, each counting its own evaluations. Each clone is checked to
+// be a copy: the same blocks, the same values bit for bit, and memory of
+// its own.
+func (c *checker[T]) workers(n int) ([]*checker[T], error) {
+	w0 := *c
+	w0.evals, w0.gradEvals = 0, 0
+	ws := []*checker[T]{&w0}
+	for range n - 1 {
+		cm, err := c.clone()
+		if err != nil {
+			return nil, err
+		}
+		w := *c
+		w.m, w.evals, w.gradEvals = cm, 0, 0
+		ws = append(ws, &w)
+	}
+	return ws, nil
+}
+
+func (c *checker[T]) clone() (cm *Model[T], err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cm, err = nil, &PanicError{Func: "Clone", Value: r}
+		}
+	}()
+	cm = c.m.Clone()
+	if cm == nil {
+		return nil, fmt.Errorf("gradcheck: Model.Clone returned nil")
+	}
+	if cm.Loss == nil {
+		return nil, fmt.Errorf("gradcheck: Model.Clone returned a model without Loss")
+	}
+	if len(cm.Blocks) != len(c.m.Blocks) {
+		return nil, fmt.Errorf("gradcheck: Model.Clone returned %d blocks, the model has %d", len(cm.Blocks), len(c.m.Blocks))
+	}
+	for b, blk := range c.m.Blocks {
+		cb := cm.Blocks[b]
+		if cb.Name != blk.Name || len(cb.Value) != len(blk.Value) {
+			return nil, fmt.Errorf("gradcheck: Model.Clone returned block %d as %q of %d values, the model has %q of %d", b, cb.Name, len(cb.Value), blk.Name, len(blk.Value))
+		}
+		if &cb.Value[0] == &blk.Value[0] {
+			return nil, fmt.Errorf("gradcheck: Model.Clone returned block %q sharing the model's Value: a clone needs memory of its own", blk.Name)
+		}
+		for i, v := range cb.Value {
+			if math.Float64bits(float64(v)) != math.Float64bits(float64(c.saved[b][i])) {
+				return nil, fmt.Errorf("gradcheck: Model.Clone returned %s = %v, the model has %v: a clone must hold the same values",
+					entryName(blk.Name, shapeOf(blk), i), v, c.saved[b][i])
+			}
+		}
+	}
+	return cm, nil
+}
+
+// concurrentClone makes the Clone of the model that Gradient builds when
+// Options.Concurrent declares f and grad safe for concurrent calls.
+func concurrentClone(f func(x []float64) float64, grad func(dst, x []float64), x []float64) func() *Model[float64] {
+	return func() *Model[float64] {
+		xc := append([]float64(nil), x...)
+		g := make([]float64, len(x))
+		return &Model[float64]{
+			Blocks:   []Block[float64]{{Name: "x", Value: xc, Grad: g}},
+			Loss:     func() float64 { return f(xc) },
+			Gradient: func() { grad(g, xc) },
+		}
+	}
+}

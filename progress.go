@@ -1,0 +1,95 @@
+package gradcheck
+
+import "time"
+
+// defaultProgressInterval is the zero Options.ProgressInterval: often
+// enough for a progress bar to move smoothly, rarely enough that a check of
+// a cheap loss does not spend its time reporting.
+const defaultProgressInterval = 100 * time.Millisecond
+
+// The stages of a check that Progress.Stage names.
+const (
+	StageEntries    = "entries"    // the entry-by-entry check: Done and Total count entries
+	StageDirections = "directions" // a directional check: Done and Total count directions
+	StageLocalize   = "localize"   // group tests after a disagreeing direction: Done counts tests, Total is 0
+)
+
+// Progress is how far a check has got, as passed to Options.Progress.
+type Progress struct {
+	// Stage is one of StageEntries, StageDirections and StageLocalize.
+	Stage string
+	// Done of Total units of the stage are finished. Total is 0 when it is
+	// not known in advance.
+	Done, Total int
+	// Evals counts the loss evaluations of the whole check so far.
+	Evals int
+	// Elapsed is the time since the check started.
+	Elapsed time.Duration
+	// Remaining estimates the time left in the stage from the average
+	// time per unit so far: Elapsed·(Total − Done)/Done. It is 0 when
+	// Done or Total is 0. Entries that need refinement cost several times
+	// more than those that pass at once, so it is a rough guide.
+	Remaining time.Duration
+}
+
+// progress throttles and sends Progress reports. Its zero value, and one
+// with a nil fn, reports nothing.
+type progress struct {
+	fn       func(Progress)
+	interval time.Duration
+	start    time.Time // of the check
+	begun    time.Time // of the stage
+	last     time.Time
+	stage    string
+	total    int
+	err      error // a panic in fn, returned when the check ends
+}
+
+func newProgress(s settings) *progress {
+	p := &progress{fn: s.progress, interval: s.interval}
+	if p.fn != nil {
+		p.start = time.Now()
+	}
+	return p
+}
+
+// begin starts a stage of total units (0: unknown).
+func (p *progress) begin(stage string, total int) {
+	p.stage, p.total = stage, total
+	if p.fn != nil {
+		p.begun = time.Now()
+	}
+}
+
+// due reports whether a report is due now; it reads the clock only when
+// there is someone to report to.
+func (p *progress) due() bool {
+	return p.fn != nil && time.Since(p.last) >= p.interval
+}
+
+// send reports unconditionally. A panic in the callback is kept as a
+// *PanicError for the end of the check, and no more reports are sent.
+func (p *progress) send(done, evals int) {
+	if p.fn == nil {
+		return
+	}
+	now := time.Now()
+	p.last = now
+	pr := Progress{Stage: p.stage, Done: done, Total: p.total, Evals: evals, Elapsed: now.Sub(p.start)}
+	if done > 0 && p.total > 0 && done <= p.total {
+		pr.Remaining = time.Duration(float64(now.Sub(p.begun)) * float64(p.total-done) / float64(done))
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			p.fn, p.err = nil, &PanicError{Func: "Progress", Value: r}
+		}
+	}()
+	p.fn(pr)
+}
+
+// tick reports if a report is due.
+func (p *progress) tick(done, evals int) {
+	if p.due() {
+		p.send(done, evals)
+	}
+}
