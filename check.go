@@ -307,6 +307,7 @@ func (c *checker[T]) runStages() (*Report, error) {
 	jobs := shardJobs(plan, c.s.shard, c.s.shards)
 	results, complete, err := c.runEntries(jobs)
 	fillBlocks(rep, jobs, results, complete)
+	c.diagnoseAll(rep) // diagnose.go: hypotheses about each failing block
 	return rep, err
 }
 

@@ -62,6 +62,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		if f := len(b.Failures()); f > 0 {
 			fmt.Fprintf(&sb, "block %s %v: %d of %d checked entries fail, relative error ‖n−a‖/(‖n‖+‖a‖) = %.3g\n",
 				b.Name, b.Shape, f, len(b.Entries), b.RelErr)
+			writeDiagnosis(&sb, b)
 		}
 	}
 	if r.Sampled {
@@ -70,6 +71,23 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, sb.String())
 	return err
+}
+
+// writeDiagnosis writes the top diagnosis of a failing block under its
+// line, with its evidence, and how many more hypotheses the Report holds.
+func writeDiagnosis(sb *strings.Builder, b *BlockReport) {
+	if len(b.Diagnoses) == 0 {
+		return
+	}
+	d := b.Diagnoses[0]
+	fmt.Fprintf(sb, "  diagnosis: %s", d.Summary)
+	if d.Pattern != PatternNone {
+		fmt.Fprintf(sb, " [fit %.3f, explains %d of %d failing entries]", d.Fit, d.Explained, d.Of)
+	}
+	if n := len(b.Diagnoses) - 1; n > 0 {
+		fmt.Fprintf(sb, " (+%d more in the report's Diagnoses)", n)
+	}
+	sb.WriteByte('\n')
 }
 
 func numericText(e Entry) string {

@@ -1,0 +1,56 @@
+package gradcheck
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gradcheck/gradcheck/internal/diagnose"
+)
+
+// diagnoseAll diagnoses every block of rep; see diagnose.
+func (c *checker[T]) diagnoseAll(rep *Report) {
+	for b := range rep.Blocks {
+		c.diagnose(rep, b)
+	}
+}
+
+// diagnose fills the Diagnoses of block b once its entries are judged: nil
+// when none is a Mismatch, otherwise the hypotheses of internal/diagnose,
+// best first, led by what the model's loss terms say when it has Terms.
+// Entries whose numeric value could not be judged (inconclusive,
+// non-finite) take no part. Diagnoses never change a verdict.
+func (c *checker[T]) diagnose(rep *Report, b int) {
+	br := &rep.Blocks[b]
+	defer func() {
+		// A diagnosis is advice: if it fails, say so and keep the verdicts.
+		if r := recover(); r != nil {
+			br.Diagnoses = []Diagnosis{{Pattern: PatternNone, Axis: -1, Summary: fmt.Sprintf("diagnosis failed: %v", r)}}
+		}
+	}()
+	in := diagnose.Block{Shape: br.Shape, Eps: c.s.prec.Eps}
+	fails := 0
+	for _, e := range br.Entries {
+		if e.Verdict == Inconclusive || e.Verdict == NonFinite {
+			continue
+		}
+		in.Index = append(in.Index, e.Index)
+		in.X = append(in.X, float64(c.saved[b][e.Index]))
+		in.A = append(in.A, e.Analytic)
+		in.N = append(in.N, e.Numeric)
+		// The verdict's threshold, rebuilt from the entry's evidence.
+		in.Tol = append(in.Tol, c.s.atol+c.s.rtol*math.Max(math.Abs(e.Analytic), math.Abs(e.Numeric))+c.s.k*e.ErrEst)
+		in.Fail = append(in.Fail, e.Verdict == Mismatch)
+		if e.Verdict == Mismatch {
+			fails++
+		}
+	}
+	if fails == 0 {
+		return
+	}
+	for _, h := range diagnose.Diagnose(in) {
+		br.Diagnoses = append(br.Diagnoses, Diagnosis{
+			Pattern: Pattern(h.Pattern), Summary: h.Summary, Factor: h.Factor, Axis: h.Axis,
+			Fit: h.Fit, Explained: h.Explained, Of: h.Of, Entries: h.Entries,
+		})
+	}
+}
