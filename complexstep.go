@@ -1,0 +1,132 @@
+package gradcheck
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/gradcheck/gradcheck/internal/fdiff"
+)
+
+// complexStep is the relative step of the complex-step derivative. The
+// imaginary part of f(x + i·h) is h·f'(x) − h³f”'(x)/6 + …, with no
+// subtraction of nearby values, so h can be far below any real step: at
+// 1e-20 the truncation term is 1e-40 relative and the estimate is exact to
+// the precision f is evaluated in.
+const complexStep = 1e-20
+
+// complexRoundoff κ: a derivative evaluated in floating point carries a
+// round-off of a few units of its own size and of the sizes of the terms
+// summed into it; 4 allows for a short sum.
+const complexRoundoff = 4
+
+// ComplexStep checks grad, the gradient of f, at x against the
+// complex-step derivative of fc, a complex128 version of f (the same
+// formula with complex arithmetic, real where f is):
+//
+//	∂f/∂x_i ≈ Im fc(x + i·h·e_i) / h,  h = 1e-20·max(|x_i|, 1).
+//
+// There is no cancellation, so the reference is exact to machine precision
+// and needs one evaluation per entry. fc must be analytic in each
+// variable: abs, max, comparisons on the real part, and conjugation break
+// the method (use a complex-safe abs, which takes the sign of the real
+// part).
+//
+// The verdict of an entry with analytic a and complex-step value n is OK
+// when
+//
+//	|a − n| ≤ Atol + Rtol·max(|a|, |n|) + K·e,  e = κ·ε·(|n| + max_j |a_j|),
+//
+// with κ = 4 and ε the float64 unit round-off: e is the round-off of a
+// derivative evaluated in floating point, relative to the gradient's scale
+// so that entries near zero are not held to a tighter standard than their
+// neighbours. The default Rtol is that of a central difference; since the
+// reference is exact, a smaller Rtol (down to about 1e-13) finds smaller
+// errors. Otherwise the entry is a Mismatch, or NonFinite when the
+// imaginary part is not finite. The report has one block "x" of shape
+// [n]; Report.Evals counts evaluations of fc, Report.GradEvals of grad.
+//
+// x is not modified: fc is evaluated at a complex copy. A panic in fc or
+// grad is returned as a *PanicError.
+func ComplexStep(fc func(z []complex128) complex128, grad func(dst, x []float64), x []float64, opts *Options) (*Report, error) {
+	switch {
+	case fc == nil:
+		return nil, errors.New("gradcheck: the complex function fc is nil")
+	case grad == nil:
+		return nil, errors.New("gradcheck: the gradient function grad is nil")
+	case len(x) == 0:
+		return nil, errors.New("gradcheck: x is empty")
+	}
+	s, err := opts.resolve(fdiff.Float64)
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range x {
+		if !isFinite(v) {
+			return nil, fmt.Errorf("gradcheck: parameter x[%d] is %v", i, v)
+		}
+	}
+	n := len(x)
+	rep := &Report{Precision: "float64"}
+	z := make([]complex128, n)
+	reset := func() {
+		for i, v := range x {
+			z[i] = complex(v, 0)
+		}
+	}
+	var f0 complex128
+	if err := call("fc", func() { reset(); f0 = fc(z) }); err != nil {
+		return nil, err
+	}
+	rep.Evals++
+	if !isFinite(real(f0)) {
+		return rep, fmt.Errorf("gradcheck: fc at the caller's x is %v", f0)
+	}
+	g := make([]float64, n)
+	xc := append([]float64(nil), x...)
+	if err := call("grad", func() { grad(g, xc) }); err != nil {
+		return nil, err
+	}
+	rep.GradEvals++
+	gscale := 0.0
+	for i, v := range g {
+		if !isFinite(v) {
+			return nil, fmt.Errorf("gradcheck: the analytic gradient at x[%d] is %v", i, v)
+		}
+		gscale = math.Max(gscale, math.Abs(v))
+	}
+	blk := BlockReport{Name: "x", Shape: []int{n}}
+	for i := range n {
+		h := complexStep * fdiff.Scale(x[i])
+		var fi complex128
+		err := call("fc", func() {
+			reset()
+			z[i] = complex(x[i], h)
+			fi = fc(z)
+		})
+		if err != nil {
+			var pe *PanicError
+			if errors.As(err, &pe) {
+				pe.Entry, pe.Saved, pe.Perturbed = fmt.Sprintf("x[%d] (imaginary step %g)", i, h), x[i], x[i]
+			}
+			rep.Blocks = append(rep.Blocks, blk)
+			return rep, err
+		}
+		rep.Evals++
+		num := imag(fi) / h
+		a := g[i]
+		e := Entry{Index: i, Analytic: a, Numeric: num, Step: h, Left: math.NaN(), Right: math.NaN()}
+		if !isFinite(num) {
+			e.Verdict, e.ErrEst = NonFinite, math.Inf(1)
+		} else {
+			e.ErrEst = complexRoundoff * fdiff.Eps64 * (math.Abs(num) + gscale)
+			if math.Abs(a-num) > s.atol+s.rtol*math.Max(math.Abs(a), math.Abs(num))+s.k*e.ErrEst {
+				e.Verdict = Mismatch
+			}
+		}
+		blk.Entries = append(blk.Entries, e)
+	}
+	blk.RelErr = blockRelErr(blk.Entries)
+	rep.Blocks = append(rep.Blocks, blk)
+	return rep, nil
+}

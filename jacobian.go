@@ -1,0 +1,352 @@
+package gradcheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Jacobian checks jac, the Jacobian of the vector function f, at x.
+//
+// f writes the m values of the function at x into dst, which has length m.
+// jac writes the m×n Jacobian at x into dst, row major:
+//
+//	dst[i*n+j] = ∂f_i/∂x_j,  n = len(x),  len(dst) = m·n.
+//
+// This is the layout of the raw data of gonum's m×n mat.Dense, so a
+// gonum-style jac(J *mat.Dense, x) is passed as
+// func(dst, x []float64) { jac(mat.NewDense(m, n, dst), x) }.
+//
+// Each entry J[i,j] gets the same verdict as a gradient entry of the
+// scalar f_i (see CheckContext): one central difference, refinement with
+// Ridders' extrapolation and one-sided slopes if that does not pass, and the
+// Taylor-remainder second opinion if refinement cannot decide. The
+// thresholds of row i are those of the gradient of f_i, so an entry near
+// zero is judged against the largest entry of its row. One evaluation of f
+// serves all m outputs: the check costs the 2n evaluations of the first
+// pass, plus refinement where an entry is suspicious, not m times that.
+// Options.Sample samples the columns, the same ones in every row.
+//
+// The report has one block named "J" of shape [m, n]. Report.Evals counts
+// evaluations of f and Report.GradEvals calls of jac. Hazards are those of
+// a gradient check, with f in the place of the loss and jac in the place of
+// the gradient.
+//
+// x is perturbed in place and restored bit for bit. A panic in f or jac is
+// returned as a *PanicError whose Func is "f" or "jac".
+func Jacobian(f func(dst, x []float64), jac func(dst, x []float64), m int, x []float64, opts *Options) (*Report, error) {
+	return checkJacobian(vecSpec{fname: "f", dname: "jac", block: "J", f: f, jac: jac, m: m}, x, opts)
+}
+
+// vecSpec names the pieces of a Jacobian-like check: the Hessian check is
+// one, with the gradient in the place of f and the Hessian in the place of
+// the Jacobian.
+type vecSpec struct {
+	fname, dname, block string
+	f, jac              func(dst, x []float64)
+	m                   int
+}
+
+func checkJacobian(s vecSpec, x []float64, opts *Options) (*Report, error) {
+	switch {
+	case s.f == nil:
+		return nil, fmt.Errorf("gradcheck: the function %s is nil", s.fname)
+	case s.jac == nil:
+		return nil, fmt.Errorf("gradcheck: the function %s is nil", s.dname)
+	}
+	n := len(x)
+	p, err := newVecProblem(s.fname, s.f, s.m, x, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer p.restore()
+	rep := &Report{Precision: "float64"}
+	if fatal, err := p.start(rep); err != nil || fatal {
+		p.count(rep, 0)
+		return rep, err
+	}
+
+	J := make([]float64, s.m*n)
+	calls := 0
+	fatal, err := p.derivative(rep, s.dname, J, func(dst []float64) { calls++; s.jac(dst, p.x) })
+	if err != nil || fatal {
+		p.count(rep, calls)
+		return rep, err
+	}
+	for k, v := range J {
+		if !isFinite(v) {
+			return nil, fmt.Errorf("gradcheck: the analytic %s at %s is %v", s.dname, entryName(s.block, []int{s.m, n}, k), v)
+		}
+	}
+
+	blk := BlockReport{Name: s.block, Shape: []int{s.m, n}}
+	for i := range s.m {
+		sub, err := p.checkScalar(J[i*n:(i+1)*n], p.output(i), "x")
+		if sub != nil {
+			rep.Sampled, rep.Seed = sub.Sampled, sub.Seed
+			for _, e := range sub.Blocks[0].Entries {
+				e.Index += i * n
+				blk.Entries = append(blk.Entries, e)
+			}
+		}
+		if err != nil {
+			p.count(rep, calls)
+			rep.Blocks = append(rep.Blocks, blk)
+			return rep, p.rename(err, fmt.Sprintf("output %d", i))
+		}
+	}
+	blk.RelErr = blockRelErr(blk.Entries)
+	rep.Blocks = append(rep.Blocks, blk)
+	p.count(rep, calls)
+	return rep, nil
+}
+
+// A vecProblem is a vector function f at the caller's x, with its values
+// at every point the scalar checks ask for remembered: those points differ
+// from x in one coordinate at most, so a point is the pair (coordinate,
+// value), and one evaluation of f serves every output and every cotangent.
+type vecProblem struct {
+	fname string
+	f     func(dst, x []float64)
+	m     int
+	x     []float64 // the caller's memory, perturbed by the scalar checks
+	saved []float64
+	opts  Options // the caller's, with the hazards left to start
+	f0    []float64
+	memo  map[pointKey][]float64
+	hint  int // the coordinate perturbed last
+	evals int
+}
+
+type pointKey struct {
+	j    int
+	bits uint64
+}
+
+func newVecProblem(fname string, f func(dst, x []float64), m int, x []float64, opts *Options) (*vecProblem, error) {
+	switch {
+	case m <= 0:
+		return nil, fmt.Errorf("gradcheck: the number of outputs m is %d: it must be positive", m)
+	case len(x) == 0:
+		return nil, errors.New("gradcheck: x is empty")
+	}
+	for i, v := range x {
+		if !isFinite(v) {
+			return nil, fmt.Errorf("gradcheck: parameter x[%d] is %v", i, v)
+		}
+	}
+	p := &vecProblem{fname: fname, f: f, m: m, x: x, saved: append([]float64(nil), x...), memo: make(map[pointKey][]float64)}
+	if opts != nil {
+		p.opts = *opts
+	}
+	// Validate the options once, here, rather than once per output.
+	if _, err := p.opts.resolve(precisionOf[float64]()); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *vecProblem) restore() { copy(p.x, p.saved) }
+
+func (p *vecProblem) count(rep *Report, derivEvals int) {
+	rep.Evals, rep.GradEvals = p.evals, derivEvals
+}
+
+// call runs fn, turning a panic into a *PanicError for function name.
+func call(name string, fn func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Func: name, Value: r}
+		}
+	}()
+	fn()
+	return nil
+}
+
+// mutated reports whether fn changed x, restoring it and recording the
+// hazard.
+func (p *vecProblem) mutated(rep *Report, k HazardKind, fn string) bool {
+	for i, v := range p.x {
+		if math.Float64bits(v) != math.Float64bits(p.saved[i]) {
+			rep.Hazards = append(rep.Hazards, Hazard{Kind: k, Fatal: true, Detail: fmt.Sprintf(
+				"%s changed its input: x[%d] was %v and became %v; a function must leave x as it found it", fn, i, p.saved[i], v)})
+			p.restore()
+			return true
+		}
+	}
+	return false
+}
+
+// start evaluates f at x and, unless Options.SkipHazards, looks for the
+// hazards of f: mutation of x and nondeterminism.
+func (p *vecProblem) start(rep *Report) (fatal bool, err error) {
+	p.f0 = make([]float64, p.m)
+	if err := call(p.fname, func() { p.f(p.f0, p.x) }); err != nil {
+		return true, err
+	}
+	p.evals++
+	for i, v := range p.f0 {
+		if !isFinite(v) {
+			return true, fmt.Errorf("gradcheck: output %d of %s at the caller's x is %v", i, p.fname, v)
+		}
+	}
+	if p.opts.SkipHazards {
+		return false, nil
+	}
+	if p.mutated(rep, LossMutates, p.fname) {
+		return true, nil
+	}
+	return p.repeatable(rep, "")
+}
+
+// repeatable evaluates f again and records a hazard when it differs from
+// the first evaluation; after names the call in between, if any.
+func (p *vecProblem) repeatable(rep *Report, after string) (fatal bool, err error) {
+	y := make([]float64, p.m)
+	if err := call(p.fname, func() { p.f(y, p.x) }); err != nil {
+		return true, err
+	}
+	p.evals++
+	for i := range y {
+		if math.Float64bits(y[i]) == math.Float64bits(p.f0[i]) {
+			continue
+		}
+		if after == "" {
+			rep.Hazards = append(rep.Hazards, Hazard{Kind: Nondeterministic, Fatal: true, Detail: fmt.Sprintf(
+				"output %d of %s at the same x was %.17g and then %.17g: finite differences of a random function measure its noise; fix its seed", i, p.fname, p.f0[i], y[i])})
+		} else {
+			rep.Hazards = append(rep.Hazards, Hazard{Kind: HiddenState, Fatal: true, Detail: fmt.Sprintf(
+				"output %d of %s was %.17g before a call of %s and %.17g after it, at the same x: %s changes state that %s reads", i, p.fname, p.f0[i], after, y[i], after, p.fname)})
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// derivative calls the analytic derivative d into dst and, unless
+// Options.SkipHazards, looks for its hazards: mutation of x, hidden state
+// that changes f, and a second call that does not give the same result
+// when dst is not zeroed in between.
+func (p *vecProblem) derivative(rep *Report, name string, dst []float64, d func(dst []float64)) (fatal bool, err error) {
+	clear(dst)
+	if err := call(name, func() { d(dst) }); err != nil {
+		return true, err
+	}
+	if p.opts.SkipHazards {
+		return false, nil
+	}
+	if p.mutated(rep, GradientMutates, name) {
+		return true, nil
+	}
+	if fatal, err := p.repeatable(rep, name); err != nil || fatal {
+		return fatal, err
+	}
+	again := append([]float64(nil), dst...)
+	if err := call(name, func() { d(again) }); err != nil {
+		return true, err
+	}
+	if p.mutated(rep, GradientMutates, name) {
+		return true, nil
+	}
+	diffs, doubled, first := 0, 0, -1
+	for k := range dst {
+		if math.Float64bits(dst[k]) == math.Float64bits(again[k]) {
+			continue
+		}
+		if first < 0 {
+			first = k
+		}
+		diffs++
+		if dst[k] != 0 && math.Abs(again[k]-2*dst[k]) <= 1e-6*math.Abs(dst[k]) {
+			doubled++
+		}
+	}
+	if diffs > 0 {
+		why := "it keeps state between calls"
+		if doubled == diffs {
+			why = "it adds into dst without zeroing it"
+		}
+		rep.Hazards = append(rep.Hazards, Hazard{Kind: NotReentrant, Detail: fmt.Sprintf(
+			"two calls of %s at the same x disagree at %d entries (entry %d: %v, then %v): %s", name, diffs, first, dst[first], again[first], why)})
+	}
+	return false, nil
+}
+
+// perturbed returns the coordinate where x differs from the saved point,
+// or −1 when it does not. The scalar checks perturb one coordinate at a
+// time, in increasing order, so the search starts where the last ended.
+func (p *vecProblem) perturbed() int {
+	n := len(p.x)
+	for k := range n {
+		j := p.hint + k
+		if j >= n {
+			j -= n
+		}
+		if math.Float64bits(p.x[j]) != math.Float64bits(p.saved[j]) {
+			p.hint = j
+			return j
+		}
+	}
+	return -1
+}
+
+// at returns f at the current x, evaluated once per point.
+func (p *vecProblem) at() []float64 {
+	j := p.perturbed()
+	if j < 0 {
+		return p.f0
+	}
+	k := pointKey{j, math.Float64bits(p.x[j])}
+	if y, ok := p.memo[k]; ok {
+		return y
+	}
+	y := make([]float64, p.m)
+	p.f(y, p.x)
+	p.evals++
+	p.memo[k] = y
+	return y
+}
+
+// output returns the loss f_i for a scalar check.
+func (p *vecProblem) output(i int) func() float64 {
+	return func() float64 { return p.at()[i] }
+}
+
+// dot returns the loss w·f for a scalar check.
+func (p *vecProblem) dot(w []float64) func() float64 {
+	return func() float64 {
+		var s float64
+		for i, v := range p.at() {
+			s += w[i] * v
+		}
+		return s
+	}
+}
+
+// checkScalar checks analytic as the gradient of loss with the scalar
+// checker, the hazards having been looked for once already.
+func (p *vecProblem) checkScalar(analytic []float64, loss func() float64, name string) (*Report, error) {
+	g := make([]float64, len(p.x))
+	m := &Model[float64]{
+		Blocks:   []Block[float64]{{Name: name, Value: p.x, Grad: g}},
+		Loss:     loss,
+		Gradient: func() { copy(g, analytic) },
+	}
+	o := p.opts
+	o.SkipHazards = true
+	// Directions counts cotangents and tangents here, not a directional
+	// check of each output.
+	o.Directions = 0
+	return CheckContext(context.Background(), m, &o)
+}
+
+// rename puts the name of f, and what was being checked, into a panic
+// that the scalar checker caught in its Loss.
+func (p *vecProblem) rename(err error, what string) error {
+	var pe *PanicError
+	if errors.As(err, &pe) && pe.Func == "Loss" {
+		pe.Func = p.fname + " (" + what + ")"
+	}
+	return err
+}

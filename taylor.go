@@ -1,0 +1,419 @@
+package gradcheck
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gradcheck/gradcheck/internal/fdiff"
+)
+
+// The Taylor-remainder test needs no step. Along a direction u the
+// remainder
+//
+//	r(h) = |f(x+hu) − f(x) − h·g·u|
+//
+// is O(h²) when g is the gradient and h·|(∇f − g)·u| + O(h²) when it is not,
+// so the slope of log r against log h, fitted over a range of h, is 2 for a
+// right gradient and 1 for a wrong one, whatever the scale of f. With the
+// Hessian term −h²/2·uᵀHu also subtracted, the slope is 3 for a right
+// Hessian and 2 for a wrong one.
+//
+// The range rule. Steps are h_k = h_min·2^k, k = 0, 1, …, up to
+// taylorTop·scale, with h_min = √ε/64·scale (ε the unit round-off). A
+// point is usable when r(h) is finite and exceeds taylorFloor times the
+// round-off estimate of the sum it is computed from (κ·ε·(|f(x)| +
+// |f(x+hu)| + |h·g·u| + …), κ = roundoffFactor): there round-off moves
+// log r by under 2%. Points are taken from the smallest step upwards. The
+// window starts at the first two consecutive usable points and grows one
+// step at a time while the newest point is usable and the local slope
+// log(r_k/r_{k−1})/log 2 stays within taylorSlopeTol of the least-squares
+// slope of the window so far; it stops at the first point that breaks this
+// (the nonlinear regime, or a zero of r where the h and h² terms cancel)
+// or at taylorMaxPoints points. The order is the least-squares slope of
+// log r on log h over the window; with fewer than taylorMinPoints points
+// it is NaN.
+//
+// Starting at the small end is what makes the rule work for wrong
+// derivatives: r = h·δ + h²·c is linear only below h ≈ |δ/c|, and the
+// smallest steps above round-off are where that regime shows.
+const (
+	taylorTop       = 4    // largest step, relative to the scale
+	taylorFloor     = 64   // r must exceed taylorFloor × its round-off estimate
+	taylorSlopeTol  = 0.25 // local slopes within this of the running fit
+	taylorMinPoints = 3    // fewer points give no order
+	taylorMaxPoints = 8    // enough for the slope to two decimals; more costs evaluations
+	taylorBand      = 0.3  // an order within taylorBand of expect−1 is a wrong derivative
+)
+
+// A TaylorFit is the outcome of a Taylor-remainder test along one
+// direction.
+type TaylorFit struct {
+	// Direction is the direction u, with entries scaled by max(|x_i|, 1).
+	// It is nil for the per-entry second opinion, which moves along one
+	// coordinate.
+	Direction []float64
+	// Steps and Remainders are the steps h tried, in increasing order, and
+	// the remainders r(h) there (NaN where f was not finite).
+	Steps, Remainders []float64
+	// Lo and Hi are the first and the last index of the window of Steps
+	// the order was fitted on; Hi < Lo when there was no window.
+	Lo, Hi int
+	// Order is the least-squares slope of log r against log h over the
+	// window, or NaN when fewer than three points were usable: r stayed
+	// below round-off (f linear along u, or the gradient exact to within
+	// round-off) or f was not finite.
+	Order float64
+	// Expect is the order of a right derivative: 2 for a gradient, 3 for
+	// a Hessian.
+	Expect int
+	// Verdict is OK when Order ≥ Expect − 0.3, Mismatch when
+	// |Order − (Expect − 1)| ≤ 0.3, and Inconclusive otherwise (including
+	// NaN). An order above Expect is a right derivative along a direction
+	// where the next Taylor term vanishes.
+	Verdict Verdict
+}
+
+// A TaylorReport holds the Taylor-remainder tests along seeded random
+// directions.
+type TaylorReport struct {
+	Fits []TaylorFit
+	// Evals counts evaluations of f.
+	Evals int
+	// Seed reproduces the directions.
+	Seed uint64
+}
+
+// OK reports whether every direction's verdict is OK.
+func (r *TaylorReport) OK() bool {
+	if r == nil || len(r.Fits) == 0 {
+		return false
+	}
+	for _, f := range r.Fits {
+		if f.Verdict != OK {
+			return false
+		}
+	}
+	return true
+}
+
+// String renders one line per direction. The text is for people and may
+// change.
+func (r *TaylorReport) String() string {
+	if r == nil {
+		return "gradcheck: no Taylor report\n"
+	}
+	s := fmt.Sprintf("gradcheck: Taylor remainder test, %d directions, %d evaluations, seed %d\n", len(r.Fits), r.Evals, r.Seed)
+	for k, f := range r.Fits {
+		if f.Hi < f.Lo {
+			s += fmt.Sprintf("direction %d: %s: order unknown, no step resolved the remainder (expected %d)\n", k, f.Verdict, f.Expect)
+			continue
+		}
+		s += fmt.Sprintf("direction %d: %s: order %.3f (expected %d) over h in [%.3g, %.3g], %d points\n",
+			k, f.Verdict, f.Order, f.Expect, f.Steps[f.Lo], f.Steps[f.Hi], f.Hi-f.Lo+1)
+	}
+	return s
+}
+
+// TaylorOptions tune a Taylor-remainder test. nil and the zero value mean
+// the defaults.
+type TaylorOptions struct {
+	// Directions is the number of random directions. Zero means 3.
+	Directions int
+	// Seed seeds the directions; zero is a seed like any other.
+	Seed uint64
+}
+
+func (o *TaylorOptions) resolve() (dirs int, seed uint64, err error) {
+	if o == nil {
+		return 3, 0, nil
+	}
+	if o.Directions < 0 {
+		return 0, 0, fmt.Errorf("gradcheck: TaylorOptions.Directions is %d: it must not be negative", o.Directions)
+	}
+	dirs = o.Directions
+	if dirs == 0 {
+		dirs = 3
+	}
+	return dirs, o.Seed, nil
+}
+
+// Taylor runs the Taylor-remainder test of grad, the gradient of f, at x
+// along seeded random directions: see TaylorFit. It has no step to choose
+// and no tolerance on the derivative: the verdict rests on how the
+// remainder shrinks, so it is a second opinion where a difference quotient
+// is ambiguous. Each direction costs from about 15 to 40 evaluations of f.
+//
+// x is not modified: f is evaluated at a copy. A panic in f or grad is
+// returned as a *PanicError.
+func Taylor(f func(x []float64) float64, grad func(dst, x []float64), x []float64, opts *TaylorOptions) (*TaylorReport, error) {
+	if grad == nil {
+		return nil, errors.New("gradcheck: the gradient function grad is nil")
+	}
+	return taylorDirs(f, grad, nil, x, opts)
+}
+
+// TaylorHessian runs the Taylor-remainder test of hess, the Hessian of f,
+// at x, where grad is f's gradient: along each direction u the remainder
+//
+//	r(h) = |f(x+hu) − f(x) − h·g·u − h²/2·uᵀHu|
+//
+// has order 3 when H is right and 2 when it is wrong (and 1 when the
+// gradient is wrong: check it first). hess writes the n×n Hessian row
+// major into dst.
+func TaylorHessian(f func(x []float64) float64, grad func(dst, x []float64), hess func(dst, x []float64), x []float64, opts *TaylorOptions) (*TaylorReport, error) {
+	switch {
+	case grad == nil:
+		return nil, errors.New("gradcheck: the gradient function grad is nil")
+	case hess == nil:
+		return nil, errors.New("gradcheck: the Hessian function hess is nil")
+	}
+	return taylorDirs(f, grad, hess, x, opts)
+}
+
+func taylorDirs(f func(x []float64) float64, grad, hess func(dst, x []float64), x []float64, opts *TaylorOptions) (*TaylorReport, error) {
+	if f == nil {
+		return nil, errors.New("gradcheck: the function f is nil")
+	}
+	if len(x) == 0 {
+		return nil, errors.New("gradcheck: x is empty")
+	}
+	dirs, seed, err := opts.resolve()
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range x {
+		if !isFinite(v) {
+			return nil, fmt.Errorf("gradcheck: x[%d] is %v", i, v)
+		}
+	}
+	n := len(x)
+	x0 := append([]float64(nil), x...)
+	xt := make([]float64, n)
+	rep := &TaylorReport{Seed: seed}
+	call := func(fn string, do func()) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = &PanicError{Func: fn, Value: r}
+			}
+		}()
+		copy(xt, x0)
+		do()
+		return nil
+	}
+	var f0 float64
+	if err := call("f", func() { f0 = f(xt) }); err != nil {
+		return nil, err
+	}
+	rep.Evals++
+	if !isFinite(f0) {
+		return nil, fmt.Errorf("gradcheck: f(x) is %v", f0)
+	}
+	g := make([]float64, n)
+	if err := call("grad", func() { grad(g, xt) }); err != nil {
+		return nil, err
+	}
+	for i, v := range g {
+		if !isFinite(v) {
+			return nil, fmt.Errorf("gradcheck: the analytic gradient at x[%d] is %v", i, v)
+		}
+	}
+	var H []float64
+	if hess != nil {
+		H = make([]float64, n*n)
+		if err := call("hess", func() { hess(H, xt) }); err != nil {
+			return nil, err
+		}
+		for k, v := range H {
+			if !isFinite(v) {
+				return nil, fmt.Errorf("gradcheck: the analytic Hessian at H[%d,%d] is %v", k/n, k%n, v)
+			}
+		}
+	}
+
+	for d := range dirs {
+		u := randomDirection(x0, seed, uint64(d))
+		var gu, uHu float64
+		for i := range u {
+			gu += g[i] * u[i]
+		}
+		expect := 2
+		if H != nil {
+			expect = 3
+			for i := range u {
+				var s float64
+				for j := range u {
+					s += H[i*n+j] * u[j]
+				}
+				uHu += u[i] * s
+			}
+		}
+		eval := func(h float64) (r, noise, step float64, err error) {
+			var fh float64
+			err = call("f", func() {
+				for i := range xt {
+					xt[i] = x0[i] + h*u[i]
+				}
+				fh = f(xt)
+			})
+			if err != nil {
+				var pe *PanicError
+				if errors.As(err, &pe) {
+					pe.Entry = fmt.Sprintf("x+h·u (direction %d of seed %d, h = %.3g)", d, seed, h)
+				}
+				return 0, 0, h, err
+			}
+			rep.Evals++
+			lin := h * gu
+			quad := 0.5 * h * h * uHu
+			r = math.Abs(fh - f0 - lin - quad)
+			noise = roundoffFactor * fdiff.Eps64 * (math.Abs(f0) + math.Abs(fh) + math.Abs(lin) + math.Abs(quad))
+			return r, noise, h, nil
+		}
+		fit, err := fitTaylor(eval, 1, fdiff.Float64, expect)
+		if err != nil {
+			return rep, err
+		}
+		fit.Direction = u
+		rep.Fits = append(rep.Fits, fit)
+	}
+	return rep, nil
+}
+
+// randomDirection returns direction d of the given seed: standard normal
+// entries scaled by max(|x_i|, 1), so that every coordinate moves relative
+// to its own size, normalised to unit length in that scaled norm.
+func randomDirection(x []float64, seed, d uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 0x7a3c_1f5b_9d2e_4c61^d))
+	u := make([]float64, len(x))
+	var norm float64
+	for i := range u {
+		u[i] = rng.NormFloat64()
+		norm = math.Hypot(norm, u[i])
+	}
+	for i := range u {
+		u[i] = u[i] / norm * fdiff.Scale(x[i])
+	}
+	return u
+}
+
+// fitTaylor runs the range rule on the remainders that eval returns for
+// steps h (eval may round h; it returns the step actually taken) and fits
+// the order. scale is the length scale of the direction.
+func fitTaylor(eval func(h float64) (r, noise, step float64, err error), scale float64, p fdiff.Precision, expect int) (TaylorFit, error) {
+	fit := TaylorFit{Lo: 0, Hi: -1, Order: math.NaN(), Expect: expect, Verdict: Inconclusive}
+	hmin := math.Sqrt(p.Eps) / 64 * scale
+	var lx, ly []float64 // log h and log r of the window
+	for h := hmin; h <= taylorTop*scale; h *= 2 {
+		r, noise, step, err := eval(h)
+		if err != nil {
+			return fit, err
+		}
+		usable := isFinite(r) && r > taylorFloor*noise && step > 0
+		if !isFinite(r) {
+			r = math.NaN()
+		}
+		fit.Steps = append(fit.Steps, step)
+		fit.Remainders = append(fit.Remainders, r)
+		k := len(fit.Steps) - 1
+		if !usable {
+			if len(lx) >= taylorMinPoints {
+				break
+			}
+			lx, ly = lx[:0], ly[:0]
+			continue
+		}
+		x, y := math.Log(step), math.Log(r)
+		if len(lx) >= 2 {
+			local := (y - ly[len(ly)-1]) / (x - lx[len(lx)-1])
+			if slope, _ := lsq(lx, ly); math.Abs(local-slope) > taylorSlopeTol {
+				if len(lx) >= taylorMinPoints {
+					break
+				}
+				// Too short a window to call this the asymptotic
+				// regime: start again from the last two points.
+				lx, ly = lx[len(lx)-1:], ly[len(ly)-1:]
+				fit.Lo = k - 1
+			}
+		}
+		if len(lx) == 0 {
+			fit.Lo = k
+		}
+		lx, ly = append(lx, x), append(ly, y)
+		fit.Hi = k
+		if len(lx) == taylorMaxPoints {
+			break
+		}
+	}
+	if len(lx) < taylorMinPoints {
+		fit.Lo, fit.Hi = 0, -1
+		return fit, nil
+	}
+	fit.Order, _ = lsq(lx, ly)
+	switch {
+	case fit.Order >= float64(expect)-taylorBand:
+		fit.Verdict = OK
+	case math.Abs(fit.Order-float64(expect-1)) <= taylorBand:
+		fit.Verdict = Mismatch
+	}
+	return fit, nil
+}
+
+// lsq returns the least-squares slope and intercept of y on x.
+func lsq(x, y []float64) (slope, icept float64) {
+	var mx, my float64
+	for i := range x {
+		mx += x[i]
+		my += y[i]
+	}
+	mx /= float64(len(x))
+	my /= float64(len(y))
+	var sxy, sxx float64
+	for i := range x {
+		sxy += (x[i] - mx) * (y[i] - my)
+		sxx += (x[i] - mx) * (x[i] - mx)
+	}
+	if sxx == 0 {
+		return math.NaN(), my
+	}
+	slope = sxy / sxx
+	return slope, my - slope*mx
+}
+
+// taylorOpinion is the second opinion on an entry that refinement left
+// Inconclusive: a Taylor-remainder test along the coordinate,
+//
+//	r(h) = |f(x + h·e_i) − f(x) − h·a|,
+//
+// on the + side, then on the − side if the + side fits no order. An order
+// near 2 makes the entry OK, an order near 1 a Mismatch; otherwise it
+// stays Inconclusive. Entry.TaylorOrder records the order.
+func (c *checker[T]) taylorOpinion(b, i int, e Entry) (Entry, error) {
+	scale := fdiff.Scale(float64(c.saved[b][i]))
+	a := e.Analytic
+	for _, side := range []float64{1, -1} {
+		eval := func(h float64) (r, noise, step float64, err error) {
+			f, step, err := c.lossStep(b, i, side*h)
+			if err != nil {
+				return 0, 0, 0, err
+			}
+			lin := side * step * a
+			r = math.Abs(f - c.f0 - lin)
+			noise = roundoffFactor * c.s.prec.Eps * (math.Abs(f) + math.Abs(c.f0) + math.Abs(lin))
+			return r, noise, step, nil
+		}
+		fit, err := fitTaylor(eval, scale, c.s.prec, 2)
+		if err != nil {
+			return e, err
+		}
+		if !math.IsNaN(fit.Order) {
+			e.TaylorOrder = fit.Order
+			if fit.Verdict != Inconclusive {
+				e.Verdict = fit.Verdict
+			}
+			return e, nil
+		}
+	}
+	return e, nil
+}
