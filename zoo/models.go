@@ -134,11 +134,12 @@ func DropoutModel[T gradcheck.Float](bug Bug) *gradcheck.Model[T] {
 	return n.Model()
 }
 
-// EmbeddingModel looks up 6 ids in an 8×3 table (id 7, the last row, twice)
+// EmbeddingModel looks up 6 ids in an 8×3 table (id 5 twice, and id 7,
+// the last row)
 // → probe.
 func EmbeddingModel[T gradcheck.Float](bug Bug) *gradcheck.Model[T] {
 	r := newRand(12)
-	e := &Embedding[T]{V: 8, D: 3, Ids: []int{7, 2, 5, 7, 0, 3}, E: newParam[T]("E", r, 1, 8, 3), bug: bug}
+	e := &Embedding[T]{V: 8, D: 3, Ids: []int{7, 2, 5, 0, 5, 3}, E: newParam[T]("E", r, 1, 8, 3), bug: bug}
 	return (&Net[T]{Layers: []Layer[T]{e}, Head: newProbe[T](r, 18), bug: bug}).Model()
 }
 

@@ -28,7 +28,8 @@ var errWrong = errors.New("a gradient is wrong")
 // errWrong when a checked gradient is wrong and another error on a usage
 // or runtime failure.
 var commands = map[string]func(stdout, stderr io.Writer, args []string) error{
-	"demo": runDemo,
+	"demo":  runDemo,
+	"bench": runBench,
 }
 
 const usage = `usage: gradcheck <command> [flags]
