@@ -27,8 +27,16 @@ func (c *checker[T]) diagnose(rep *Report, b int) {
 			br.Diagnoses = []Diagnosis{{Pattern: PatternNone, Axis: -1, Summary: fmt.Sprintf("diagnosis failed: %v", r)}}
 		}
 	}()
-	in := diagnose.Block{Shape: br.Shape, Eps: c.s.prec.Eps}
 	fails := 0
+	for _, e := range br.Entries {
+		if e.Verdict == Mismatch {
+			fails++
+		}
+	}
+	if fails == 0 {
+		return
+	}
+	in := diagnose.Block{Shape: br.Shape, Eps: c.s.prec.Eps}
 	for _, e := range br.Entries {
 		if e.Verdict == Inconclusive || e.Verdict == NonFinite {
 			continue
@@ -38,14 +46,12 @@ func (c *checker[T]) diagnose(rep *Report, b int) {
 		in.A = append(in.A, e.Analytic)
 		in.N = append(in.N, e.Numeric)
 		// The verdict's threshold, rebuilt from the entry's evidence.
-		in.Tol = append(in.Tol, c.s.atol+c.s.rtol*math.Max(math.Abs(e.Analytic), math.Abs(e.Numeric))+c.s.k*e.ErrEst)
+		in.Tol = append(in.Tol, c.threshold(math.Max(math.Abs(e.Analytic), math.Abs(e.Numeric)), e.ErrEst))
 		in.Fail = append(in.Fail, e.Verdict == Mismatch)
-		if e.Verdict == Mismatch {
-			fails++
-		}
 	}
-	if fails == 0 {
-		return
+	names, ta, tn := c.termInputs(b, in.Index)
+	for t := range names {
+		in.Terms = append(in.Terms, diagnose.Term{Name: names[t], A: ta[t], N: tn[t]})
 	}
 	for _, h := range diagnose.Diagnose(in) {
 		br.Diagnoses = append(br.Diagnoses, Diagnosis{

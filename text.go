@@ -3,6 +3,7 @@ package gradcheck
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 )
@@ -131,6 +132,9 @@ func (r *Report) Summary() string {
 	if len(r.Hazards) > 0 {
 		extra = append(extra, fmt.Sprintf("%d hazard(s)", len(r.Hazards)))
 	}
+	if n, worst, where := r.coarse(); n > 0 {
+		extra = append(extra, fmt.Sprintf("%d passing entries resolved only to %.2g relative or worse (coarsest %s, %.2g): the loss is badly scaled for finite differences there", n, coarseLimit, where, worst))
+	}
 	tail := ""
 	if len(extra) > 0 {
 		tail = "; " + strings.Join(extra, ", ")
@@ -139,4 +143,35 @@ func (r *Report) Summary() string {
 		return fmt.Sprintf("gradcheck: ok: %d entries in %d blocks agree (%s%s)", checked, len(r.Blocks), evals, tail)
 	}
 	return fmt.Sprintf("gradcheck: FAIL: %d of %d entries fail in %d of %d blocks (%s%s)", bad, checked, badBlocks, len(r.Blocks), evals, tail)
+}
+
+// coarseLimit is the relative resolution ErrEst/max(|a|, |n|) beyond which
+// the summary warns that a passing verdict is a weak one.
+const coarseLimit = 1e-3
+
+// coarse counts the passing entries whose estimate resolved the derivative
+// only to coarseLimit of its size or worse, and names the coarsest. Entries
+// below 1e-3 of the block's largest value are left out: their relative
+// resolution says nothing.
+func (r *Report) coarse() (n int, worst float64, where string) {
+	for bi := range r.Blocks {
+		b := &r.Blocks[bi]
+		big := 0.0
+		for _, e := range b.Entries {
+			big = max(big, math.Abs(e.Analytic), math.Abs(e.Numeric))
+		}
+		for _, e := range b.Entries {
+			m := max(math.Abs(e.Analytic), math.Abs(e.Numeric))
+			if !e.Verdict.Pass() || m == 0 || m < 1e-3*big {
+				continue
+			}
+			if rel := e.ErrEst / m; rel > coarseLimit {
+				n++
+				if rel > worst {
+					worst, where = rel, b.EntryName(e.Index)
+				}
+			}
+		}
+	}
+	return n, worst, where
 }

@@ -1,0 +1,185 @@
+package gradcheck_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+// expr is a random smooth function of x, built from a small grammar, with
+// an exact gradient by reverse accumulation.
+type expr struct {
+	op   string
+	i    int     // variable index, for "x"
+	c    float64 // constant, for "c" and "scale"
+	args []*expr
+}
+
+// genConst draws 0 or a constant of magnitude in [0.1, max]. A constant
+// such as 1e-12 multiplying every variable makes the whole function flat to
+// within a few hundred units in the last place of its value; there the
+// derivative may be resolvable to a percent only, and Inconclusive is the
+// right verdict, not a pass. TestFlatFunction covers flat functions.
+func genConst(t *rapid.T, label string, max float64) float64 {
+	if rapid.IntRange(0, 9).Draw(t, label+"-zero") == 0 {
+		return 0
+	}
+	c := rapid.Float64Range(0.1, max).Draw(t, label)
+	if rapid.Bool().Draw(t, label+"-sign") {
+		c = -c
+	}
+	return c
+}
+
+func genExpr(t *rapid.T, n, depth int) *expr {
+	if depth == 0 || rapid.IntRange(0, 3).Draw(t, "leafness") == 0 {
+		if rapid.Bool().Draw(t, "var") {
+			return &expr{op: "x", i: rapid.IntRange(0, n-1).Draw(t, "i")}
+		}
+		return &expr{op: "c", c: genConst(t, "c", 2)}
+	}
+	op := rapid.SampledFrom([]string{"add", "mul", "sin", "tanh", "exp-tanh", "softplus", "sqrt1p", "div1p", "scale"}).Draw(t, "op")
+	switch op {
+	case "add", "mul":
+		return &expr{op: op, args: []*expr{genExpr(t, n, depth-1), genExpr(t, n, depth-1)}}
+	case "scale":
+		return &expr{op: op, c: genConst(t, "k", 3), args: []*expr{genExpr(t, n, depth-1)}}
+	}
+	return &expr{op: op, args: []*expr{genExpr(t, n, depth-1)}}
+}
+
+// eval returns the value; if grad is not nil it adds seed·∂e/∂x into grad.
+func (e *expr) eval(x, grad []float64, seed float64) float64 {
+	switch e.op {
+	case "x":
+		if grad != nil {
+			grad[e.i] += seed
+		}
+		return x[e.i]
+	case "c":
+		return e.c
+	case "add":
+		return e.args[0].eval(x, grad, seed) + e.args[1].eval(x, grad, seed)
+	case "mul":
+		a, b := e.args[0].eval(x, nil, 0), e.args[1].eval(x, nil, 0)
+		if grad != nil {
+			e.args[0].eval(x, grad, seed*b)
+			e.args[1].eval(x, grad, seed*a)
+		}
+		return a * b
+	case "scale":
+		return e.c * e.args[0].eval(x, grad, seed*e.c)
+	}
+	u := e.args[0].eval(x, nil, 0)
+	var v, d float64
+	switch e.op {
+	case "sin":
+		v, d = math.Sin(u), math.Cos(u)
+	case "tanh":
+		v = math.Tanh(u)
+		d = 1 - v*v
+	case "exp-tanh": // exp of a bounded argument, so values stay moderate
+		t := math.Tanh(u)
+		v = math.Exp(2 * t)
+		d = v * 2 * (1 - t*t)
+	case "softplus":
+		v, d = math.Log1p(math.Exp(-math.Abs(u)))+math.Max(u, 0), 1/(1+math.Exp(-u))
+	case "sqrt1p":
+		v = math.Sqrt(1 + u*u)
+		d = u / v
+	case "div1p":
+		v, d = 1/(1+u*u), -2*u/((1+u*u)*(1+u*u))
+	}
+	if grad != nil {
+		e.args[0].eval(x, grad, seed*d)
+	}
+	return v
+}
+
+// TestPropertyExactGradientsPass: the exact gradient of a random smooth
+// composition, at a random point, always passes with default options.
+func TestPropertyExactGradientsPass(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, 6).Draw(t, "n")
+		e := genExpr(t, n, 5)
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = rapid.Float64Range(-3, 3).Draw(t, fmt.Sprintf("x%d", i))
+		}
+		f := func(x []float64) float64 { return e.eval(x, nil, 0) }
+		grad := func(dst, x []float64) {
+			clear(dst)
+			e.eval(x, dst, 1)
+		}
+		rep, err := gradcheck.Gradient(f, grad, x, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.OK() {
+			t.Fatalf("exact gradient not accepted:\n%s", rep)
+		}
+	})
+}
+
+// TestPropertyWrongGradientsFail: the same gradient with one entry off by a
+// relative 1e-4 is always named, when the entry is not near zero.
+func TestPropertyWrongGradientsFail(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, 6).Draw(t, "n")
+		e := genExpr(t, n, 5)
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = rapid.Float64Range(-3, 3).Draw(t, fmt.Sprintf("x%d", i))
+		}
+		bad := rapid.IntRange(0, n-1).Draw(t, "bad")
+		g := make([]float64, n)
+		e.eval(x, g, 1)
+		norm := 0.0
+		for _, v := range g {
+			norm = math.Max(norm, math.Abs(v))
+		}
+		// An entry far below the gradient's scale may be dominated by
+		// round-off of the other terms; skip those draws.
+		if math.Abs(g[bad]) < 1e-3*norm || math.Abs(g[bad]) < 1e-6 {
+			t.Skip("entry near zero")
+		}
+		f := func(x []float64) float64 { return e.eval(x, nil, 0) }
+		grad := func(dst, x []float64) {
+			clear(dst)
+			e.eval(x, dst, 1)
+			dst[bad] *= 1 + 1e-4
+		}
+		rep, err := gradcheck.Gradient(f, grad, x, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fails := rep.Blocks[0].Failures()
+		if len(fails) != 1 || fails[0].Index != bad {
+			t.Fatalf("x[%d] off by 1e-4: failures %v\n%s", bad, fails, rep)
+		}
+	})
+}
+
+// TestFlatFunction: a loss of order 1 whose derivative is 9e-13 does not
+// change at all over the first-pass step (its change is below half an ulp
+// of 1). The first pass must not take n = 0 as confirming anything:
+// refinement on larger steps resolves the derivative, so the right value
+// passes and a zero gradient, a missing gradient, fails.
+func TestFlatFunction(t *testing.T) {
+	const c = 9.094947017729282e-13
+	f := func(x []float64) float64 { return 1 + math.Sin(c*x[0]) }
+	for _, analytic := range []float64{c * math.Cos(c), 0} {
+		rep, err := gradcheck.Gradient(f, func(dst, x []float64) { dst[0] = analytic }, []float64{1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := rep.Blocks[0].Entries[0]
+		if want := analytic != 0; e.Verdict.Pass() != want || !e.Refined {
+			t.Errorf("flat function, analytic %v: verdict %v (refined %v), want pass=%v after refinement\n%s", analytic, e.Verdict, e.Refined, want, rep)
+		}
+	}
+}
