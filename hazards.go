@@ -5,10 +5,41 @@ import (
 	"math"
 )
 
+// noiseSpread: with Options.Noise = σ stated, two losses at the same point
+// may differ by up to noiseSpread·σ. Five draws of a Gaussian spread wider
+// than 6σ with probability below 3e-4 (ten pairs, each beyond 6σ = 4.2
+// standard deviations of a difference with probability 2e-5), and a noise
+// bounded by σ spreads at most 2σ.
+const noiseSpread = 6
+
 // firstEvaluations evaluates the loss and the gradient at the caller's
+// parameters and looks for hazards on the way, then checks the loss terms
+// (Model.Terms; terms.go). It reports whether a hazard makes verdicts
+// meaningless.
+func (c *checker[T]) firstEvaluations(rep *Report) (fatal bool, err error) {
+	fatal, err = c.modelEvaluations(rep)
+	if err != nil || fatal || len(c.m.Terms) == 0 {
+		return fatal, err
+	}
+	return false, c.checkTerms(rep)
+}
+
+// sameLoss reports whether two losses at the same point agree: bit for bit,
+// or within the stated noise (Options.Noise).
+func (c *checker[T]) sameLoss(f, g float64) bool {
+	return math.Float64bits(f) == math.Float64bits(g) || math.Abs(f-g) <= noiseSpread*c.s.noise
+}
+
+// noiseSlack is the difference the stated noise allows between sums of
+// count noisy losses.
+func (c *checker[T]) noiseSlack(count int) float64 {
+	return noiseSpread * c.s.noise * float64(count)
+}
+
+// modelEvaluations evaluates the loss and the gradient at the caller's
 // parameters, and looks for hazards on the way: Loss, Loss, Gradient,
 // Loss, Gradient. It reports whether a hazard makes verdicts meaningless.
-func (c *checker[T]) firstEvaluations(rep *Report) (fatal bool, err error) {
+func (c *checker[T]) modelEvaluations(rep *Report) (fatal bool, err error) {
 	m := c.m
 	hazard := func(k HazardKind, fatal bool, format string, args ...any) {
 		rep.Hazards = append(rep.Hazards, Hazard{Kind: k, Fatal: fatal, Detail: fmt.Sprintf(format, args...)})
@@ -40,7 +71,9 @@ func (c *checker[T]) firstEvaluations(rep *Report) (fatal bool, err error) {
 			return true, err
 		}
 		if math.Float64bits(f) != math.Float64bits(c.f0) {
-			return true, c.nondeterministic(rep, f)
+			if fatal, err := c.nondeterministic(rep, f); err != nil || fatal {
+				return true, err
+			}
 		}
 	}
 
@@ -67,7 +100,7 @@ func (c *checker[T]) firstEvaluations(rep *Report) (fatal bool, err error) {
 	if err != nil {
 		return true, err
 	}
-	if math.Float64bits(f) != math.Float64bits(c.f0) {
+	if !c.sameLoss(f, c.f0) {
 		hazard(HiddenState, true, "the loss was %.17g before a call of Gradient and %.17g after it, at the same parameters: Gradient changes state that Loss reads (a cache, running statistics, an optimizer step); make Loss depend on the parameters alone", c.f0, f)
 		return true, nil
 	}
@@ -82,25 +115,49 @@ func (c *checker[T]) firstEvaluations(rep *Report) (fatal bool, err error) {
 }
 
 // nondeterministic measures the spread of the loss at the caller's
-// parameters over a few more evaluations and records the hazard.
-func (c *checker[T]) nondeterministic(rep *Report, second float64) error {
+// parameters over a few more evaluations. Within the stated noise
+// (Options.Noise) it is no hazard: the noise enters the error estimates
+// instead. Beyond it, it records a fatal hazard with the spread and the fix.
+func (c *checker[T]) nondeterministic(rep *Report, second float64) (fatal bool, err error) {
 	lo, hi := math.Min(c.f0, second), math.Max(c.f0, second)
 	const extra = 3
+	vals := []float64{c.f0, second}
 	for range extra {
 		f, err := c.callLoss(-1, -1, 0)
 		if err != nil {
-			return err
+			return true, err
 		}
 		lo, hi = math.Min(lo, f), math.Max(hi, f)
+		vals = append(vals, f)
+	}
+	if c.s.noise > 0 && hi-lo <= noiseSpread*c.s.noise {
+		return false, nil
 	}
 	fix := "fix the seed of its random source, or re-seed it in Model.Reseed, which the checker calls before every evaluation"
 	if c.m.Reseed != nil {
 		fix = "Model.Reseed is set but does not make the loss repeatable: it must restore every random source the loss draws from"
 	}
+	if c.s.noise > 0 {
+		fix = fmt.Sprintf("that is more than %d times the stated Options.Noise = %.3g; state the real noise level, or %s", noiseSpread, c.s.noise, fix)
+	}
+	if monotone(vals) {
+		fix = "the values drift in one direction from call to call, which suggests state that every evaluation updates (running statistics, a counter, a cache) rather than random draws; make Loss depend on the parameters alone, or " + fix
+	}
 	rep.Hazards = append(rep.Hazards, Hazard{Kind: Nondeterministic, Fatal: true, Detail: fmt.Sprintf(
 		"the loss at the same parameters took values from %.17g to %.17g over %d calls (spread %.3g, relative %.3g): finite differences of a random loss measure its noise; %s",
 		lo, hi, 2+extra, hi-lo, (hi-lo)/math.Max(math.Abs(c.f0), math.SmallestNonzeroFloat64), fix)})
-	return nil
+	return true, nil
+}
+
+// monotone reports whether v strictly increases or strictly decreases. Five
+// independent draws do so with probability 2/5! = 1/60.
+func monotone(v []float64) bool {
+	up, down := true, true
+	for i := 1; i < len(v); i++ {
+		up = up && v[i] > v[i-1]
+		down = down && v[i] < v[i-1]
+	}
+	return up || down
 }
 
 // reentrancy compares the gradient of a second call, made without zeroing

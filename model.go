@@ -56,6 +56,20 @@ type Model[T Float] struct {
 	// like the model, never written back to it, and dropped after the
 	// check. Only Loss and Reseed are called on a clone.
 	Clone func() *Model[T]
+
+	// Terms, if not empty, name the parts the loss is made of (a data
+	// loss, an L2 penalty, an auxiliary loss), each with its own
+	// gradient. Loss and Gradient stay required and are still what is
+	// checked: they are what training uses, and Loss must be the sum of
+	// the terms' losses. The checker also checks each term's Gradient
+	// against finite differences of its Loss on the same entries, and
+	// then names the culprit: a term whose own gradient is wrong (a
+	// TermWrong hazard, and a diagnosis of the blocks it spoils), or a
+	// term that Gradient leaves out or counts twice (a PatternTerm
+	// diagnosis). A Loss that is not the sum of the terms is a
+	// TermsDontSum hazard. Each term costs about as many evaluations as
+	// the model itself.
+	Terms []Term[T]
 }
 
 // size returns the number of parameters of the model.
@@ -80,6 +94,9 @@ func (m *Model[T]) validate() error {
 	}
 	if len(m.Blocks) == 0 {
 		return errors.New("gradcheck: model has no parameter blocks")
+	}
+	if err := m.validateTerms(); err != nil {
+		return err
 	}
 	seen := make(map[string]int, len(m.Blocks))
 	for k, b := range m.Blocks {

@@ -53,6 +53,23 @@ type Options struct {
 	// state, saving three loss and one gradient evaluation.
 	SkipHazards bool
 
+	// Noise is the known size of random noise in the loss, in the loss's
+	// units: its standard deviation, or a bound on it (a Monte Carlo
+	// estimate, a reduction whose order varies between calls). Zero means
+	// a deterministic loss: one that differs between two calls at the same
+	// point is a fatal Nondeterministic hazard.
+	//
+	// With Noise = σ, losses at the same point that differ by up to 6σ are
+	// accepted. The noise enters every finite-difference error estimate:
+	// it puts up to σ/h into a difference quotient of step h, so it favours
+	// large steps. The default first-pass step becomes max(ε^(1/3), ∛σ)
+	// (capped at 0.05), which balances σ/h against the truncation error
+	// h²·f”'/6 as ε^(1/3) balances round-off; an entry whose noise allowance
+	// does not resolve its derivative is refined on larger steps, and left
+	// Inconclusive if none resolves it. A stated Noise never widens the
+	// threshold beyond what the noise can explain.
+	Noise float64
+
 	// Progress, if not nil, is called during a long check with how far it
 	// has got: about every ProgressInterval, and once more when the last
 	// entry (or direction) is done. It is called from the goroutine that
@@ -109,6 +126,7 @@ type settings struct {
 	sample     int
 	seed       uint64
 	hazards    bool
+	noise      float64 // Options.Noise
 
 	progress   func(Progress)
 	interval   time.Duration
@@ -137,7 +155,7 @@ func (o *Options) resolve(p fdiff.Precision) (settings, error) {
 	for _, f := range []struct {
 		name string
 		v    float64
-	}{{"Step", o.Step}, {"Atol", o.Atol}, {"Rtol", o.Rtol}, {"K", o.K}} {
+	}{{"Step", o.Step}, {"Atol", o.Atol}, {"Rtol", o.Rtol}, {"K", o.K}, {"Noise", o.Noise}} {
 		if f.v < 0 || math.IsNaN(f.v) || math.IsInf(f.v, 0) {
 			return s, fmt.Errorf("gradcheck: Options.%s is %v: it must be finite and not negative", f.name, f.v)
 		}
@@ -161,6 +179,10 @@ func (o *Options) resolve(p fdiff.Precision) (settings, error) {
 	s.sample = o.Sample
 	s.seed = o.Seed
 	s.hazards = !o.SkipHazards
+	s.noise = o.Noise
+	if o.Noise > 0 && o.Step == 0 {
+		s.step = math.Min(math.Max(s.step, math.Cbrt(o.Noise)), ladderTop/2)
+	}
 	switch {
 	case o.ProgressInterval < 0:
 		return s, fmt.Errorf("gradcheck: Options.ProgressInterval is %v: it must not be negative", o.ProgressInterval)

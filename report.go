@@ -169,9 +169,14 @@ const (
 	// HiddenState: the loss at the same point changed after a call of
 	// Gradient.
 	HiddenState
+	// TermWrong: a loss term's Gradient disagrees with its Loss
+	// (Model.Terms); the detail names the term and the blocks.
+	TermWrong
+	// TermsDontSum: the model's Loss is not the sum of its terms' losses.
+	TermsDontSum
 )
 
-var hazardNames = [...]string{"", "nondeterministic", "loss-mutates-params", "gradient-mutates-params", "gradient-not-reentrant", "hidden-state"}
+var hazardNames = [...]string{"", "nondeterministic", "loss-mutates-params", "gradient-mutates-params", "gradient-not-reentrant", "hidden-state", "term-gradient-wrong", "loss-not-sum-of-terms"}
 
 func (k HazardKind) String() string {
 	if int(k) < len(hazardNames) && k != 0 {
@@ -290,6 +295,7 @@ const (
 	PatternFew         Pattern = "few"          // wrong only at a few entries (Diagnosis.Entries)
 	PatternNoise       Pattern = "noise"        // disagreement at the level of the precision's round-off
 	PatternNone        Pattern = "no-pattern"   // wrong, with no recognisable structure
+	PatternTerm        Pattern = "term"         // a loss term's gradient is wrong, left out or counted twice (Model.Terms); Factor is the term's weight in Gradient, 0 when its own gradient is wrong
 )
 
 // A Diagnosis is a hypothesis about what is wrong with a block's gradient,

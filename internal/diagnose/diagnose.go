@@ -46,6 +46,7 @@ import (
 
 // Pattern names; they are the values of gradcheck.Pattern.
 const (
+	TermPattern = "term"
 	Zero        = "zero"
 	Sign        = "sign"
 	Scale       = "scale"
@@ -84,6 +85,16 @@ type Block struct {
 
 	// Eps is the unit round-off of the precision the model computes in.
 	Eps float64
+
+	// Terms, when the loss is given as named terms, hold each term's own
+	// check on the same entries; NaN where the term has no usable value.
+	Terms []Term
+}
+
+// A Term is the check of one loss term on the block's entries.
+type Term struct {
+	Name string
+	A, N []float64 // the term's analytic gradient and numeric estimate
 }
 
 // A Hypothesis is one explanation of a block's discrepancy with its
@@ -116,6 +127,10 @@ func Diagnose(b Block) []Hypothesis {
 		if ok {
 			acc = append(acc, h)
 		}
+	}
+	for t := range b.Terms {
+		try(d.termWrong(b.Terms[t]))
+		try(d.termWeight(b.Terms[t]))
 	}
 	try(d.zero())
 	try(d.sign())
@@ -153,6 +168,8 @@ type data struct {
 	r            []float64
 	fail         []bool
 	pos          map[int]int // flat index → position in idx
+	src          []int       // the Block's Index, before unusable entries were dropped
+	keep         []int       // position in the Block of each kept entry
 	total        float64     // ‖r‖² over all entries
 	nfail        int
 	eps          float64
@@ -178,7 +195,7 @@ func prepare(b Block) (*data, bool) {
 		}
 		shape = []int{size}
 	}
-	d := &data{shape: shape, pos: make(map[int]int, m), eps: b.Eps}
+	d := &data{shape: shape, pos: make(map[int]int, m), eps: b.Eps, src: b.Index}
 	for k, i := range b.Index {
 		if i < 0 || i >= size || !finite(b.X[k]) || !finite(b.A[k]) || !finite(b.N[k]) || !(b.Tol[k] >= 0) {
 			continue
@@ -187,6 +204,7 @@ func prepare(b Block) (*data, bool) {
 			continue
 		}
 		d.pos[i] = len(d.idx)
+		d.keep = append(d.keep, k)
 		d.idx = append(d.idx, i)
 		d.x = append(d.x, b.X[k])
 		d.a = append(d.a, b.A[k])
@@ -669,3 +687,90 @@ func norm(v []float64) float64 {
 
 // num prints a factor with four significant digits.
 func num(v float64) string { return fmt.Sprintf("%.4g", v) }
+
+// termWrong: the term's own gradient is wrong, and its error is the
+// block's: the prediction is the model's analytic gradient with the term's
+// error a_t − n_t taken out.
+func (d *data) termWrong(t Term) (Hypothesis, bool) {
+	at, nt, ok := d.align(t)
+	if !ok {
+		return Hypothesis{}, false
+	}
+	h := Hypothesis{Pattern: TermPattern, Axis: -1}
+	if !d.judge(&h, 0, func(k int) (float64, bool) {
+		if math.IsNaN(at[k]) || math.IsNaN(nt[k]) {
+			return 0, false
+		}
+		return d.a[k] - (at[k] - nt[k]), true
+	}) {
+		return h, false
+	}
+	h.Summary = fmt.Sprintf("the gradient of loss term %q is wrong: its own error accounts for this block's", t.Name)
+	return h, true
+}
+
+// termWeight: the model's Gradient includes the term's gradient w times
+// instead of once: a − n = (w − 1)·n_t, with n_t the term's numeric
+// gradient (right even when the term's own Gradient is not). w near 0, 2
+// or −1 (left out, counted twice, subtracted) is tested as that value,
+// with nothing fitted; another w is a one-parameter fit.
+func (d *data) termWeight(t Term) (Hypothesis, bool) {
+	_, nt, ok := d.align(t)
+	if !ok {
+		return Hypothesis{}, false
+	}
+	var x, y, thr []float64
+	for k := range d.idx {
+		if !math.IsNaN(nt[k]) {
+			x, y, thr = append(x, nt[k]), append(y, d.r[k]), append(thr, d.tol[k])
+		}
+	}
+	beta, tol, ok := fitThrough(x, y, thr)
+	if !ok || math.Abs(beta) <= tol {
+		return Hypothesis{}, false
+	}
+	fitted := 1
+	for _, w := range []float64{0, 2, -1} {
+		if math.Abs(beta-(w-1)) <= tol {
+			beta, fitted = w-1, 0
+			break
+		}
+	}
+	w := 1 + beta
+	h := Hypothesis{Pattern: TermPattern, Axis: -1, Factor: w, params: fitted}
+	if !d.judge(&h, fitted, func(k int) (float64, bool) {
+		if math.IsNaN(nt[k]) {
+			return 0, false
+		}
+		return d.n[k] + beta*nt[k], true
+	}) {
+		return h, false
+	}
+	switch {
+	case fitted == 0 && w == 0:
+		h.Summary = fmt.Sprintf("the model's Gradient leaves out the gradient of loss term %q, which its Loss includes", t.Name)
+	case fitted == 0 && w == 2:
+		h.Summary = fmt.Sprintf("the model's Gradient counts the gradient of loss term %q twice", t.Name)
+	case fitted == 0 && w == -1:
+		h.Summary = fmt.Sprintf("the model's Gradient subtracts the gradient of loss term %q instead of adding it", t.Name)
+	default:
+		h.Summary = fmt.Sprintf("the model's Gradient weighs the gradient of loss term %q by %s instead of 1", t.Name, num(w))
+	}
+	return h, true
+}
+
+// align maps a term's arrays, given over the Block's entries, onto the
+// usable entries kept in d.
+func (d *data) align(t Term) (at, nt []float64, ok bool) {
+	if len(t.A) != len(d.src) || len(t.N) != len(d.src) {
+		return nil, nil, false
+	}
+	at, nt = make([]float64, len(d.idx)), make([]float64, len(d.idx))
+	for k, j := range d.keep {
+		at[k], nt[k] = t.A[j], t.N[j]
+		if !finite(at[k]) || !finite(nt[k]) {
+			at[k], nt[k] = math.NaN(), math.NaN()
+		}
+	}
+	return at, nt, true
+}

@@ -1,0 +1,297 @@
+// Package report renders a gradcheck.Report for people to look at: an
+// HTML page in one self-contained file, with plots drawn by gonum/plot as
+// inline SVG, and the plots on their own.
+//
+// Renderers never compute: everything shown comes from the Report. The
+// error-versus-step curves need gradcheck.SweepWorst (or gradcheck.Sweep)
+// to have filled Report.Sweeps; without it the page says how to get them.
+//
+// The text and JSON renderings are methods of the Report itself
+// (Report.WriteText, Report.WriteJSON).
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+// Options tune the HTML page. A nil *Options means the zero value.
+type Options struct {
+	// Title heads the page; empty means "gradcheck report".
+	Title string
+	// Command, if set, is shown as the command that made the report, so a
+	// reader can run it again.
+	Command string
+}
+
+// WriteHTML writes r as one self-contained HTML page: no scripts, styles,
+// fonts or images are fetched, so it opens offline and can be attached to
+// a bug report. The summary and the diagnoses come first; then for each
+// block a heatmap of analytic − numeric (blocks of two or more axes), a
+// scatter of analytic against numeric values, the error-versus-step curves
+// of its swept entries (Report.Sweeps) and a table of its failing entries.
+//
+// A plot that cannot be drawn is replaced by a note saying why; WriteHTML
+// fails only when w does.
+//
+// The page carries a small inline script that records, after layout, each
+// plot's rendered size in a data-rendered attribute of its figure: a
+// test of the page in a browser reads it back.
+func WriteHTML(w io.Writer, r *gradcheck.Report, opts *Options) error {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Title == "" {
+		o.Title = "gradcheck report"
+	}
+	if r == nil {
+		r = &gradcheck.Report{}
+	}
+	page := buildPage(r, o)
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, page); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type page struct {
+	Title, Command string
+	OK             bool
+	Summary        string
+	Hazards        []gradcheck.Hazard
+	Findings       []finding
+	Blocks         []blockView
+	Sampled        bool
+	Seed           uint64
+	Checked        int
+	Plots          int // number of figures with an SVG
+}
+
+// finding is one failing block's lead diagnosis, for the top of the page.
+type finding struct {
+	Block, Anchor string
+	Failing, Of   int
+	Summary       string
+}
+
+type blockView struct {
+	Name, Anchor string
+	Shape        string
+	Checked      int
+	Size         int
+	Failing      int
+	RelErr       string
+	Diagnoses    []gradcheck.Diagnosis
+	Figures      []figure
+	Rows         []row
+	MoreRows     int
+}
+
+type figure struct {
+	Kind    string // heatmap, scatter, sweep, taylor
+	SVG     template.HTML
+	Note    string // why there is no plot
+	Caption string
+}
+
+type row struct {
+	Name, Verdict, Analytic, Numeric, AbsErr, RelErr, ErrEst, Step string
+}
+
+func buildPage(r *gradcheck.Report, o Options) *page {
+	p := &page{
+		Title: o.Title, Command: o.Command,
+		OK: r.OK(), Summary: r.Summary(), Hazards: r.Hazards,
+		Sampled: r.Sampled, Seed: r.Seed, Checked: r.Checked(),
+	}
+	for bi := range r.Blocks {
+		b := &r.Blocks[bi]
+		fails := b.Failures()
+		anchor := "block-" + anchorName(b.Name)
+		if len(fails) > 0 {
+			f := finding{Block: b.Name, Anchor: anchor, Failing: len(fails), Of: len(b.Entries)}
+			if len(b.Diagnoses) > 0 {
+				f.Summary = b.Diagnoses[0].Summary
+			}
+			p.Findings = append(p.Findings, f)
+		}
+		v := blockView{
+			Name: b.Name, Anchor: anchor, Shape: shapeText(b.Shape), Checked: len(b.Entries), Size: b.Size(),
+			Failing: len(fails), RelErr: fmt.Sprintf("%.3g", b.RelErr), Diagnoses: b.Diagnoses,
+		}
+		if len(b.Shape) >= 2 && len(b.Entries) > 0 {
+			v.Figures = append(v.Figures, plotFigure("heatmap", func() ([]byte, error) { return HeatmapSVG(b) },
+				"Analytic − numeric per entry: red where your gradient is too large, blue too small, grey not checked or not finite. A pattern here (a row, a column, a stripe, the weights themselves) names the bug."))
+		}
+		if len(b.Entries) > 0 {
+			v.Figures = append(v.Figures, plotFigure("scatter", func() ([]byte, error) { return ScatterSVG(b) },
+				"Each checked entry at (numeric, analytic). Right gradients lie on the dashed line y = x; a slope other than 1 is a scale error, a mirrored cloud a sign error."))
+		}
+		var sweeps []gradcheck.EntrySweep
+		for _, sw := range r.Sweeps {
+			if sw.Block == b.Name && len(sweeps) < maxSweepLinesBlock {
+				sweeps = append(sweeps, sw)
+			}
+		}
+		if len(sweeps) > 0 {
+			v.Figures = append(v.Figures, plotFigure("sweep", func() ([]byte, error) {
+				return SweepSVG(fmt.Sprintf("%s: error against step, worst entries", b.Name), sweeps)
+			}, "Error of the central difference against the step. A right gradient draws a V: truncation error (slope 2) on the right, round-off (slope −1) on the left, its bottom near the check's step. A wrong gradient levels off at the size of the mistake: no step makes it go away."))
+		} else if len(b.Entries) > 0 {
+			v.Figures = append(v.Figures, figure{Kind: "sweep", Note: "No error-versus-step sweep in this report: gradcheck.SweepWorst adds the sweeps of the worst entries (the command does with --html)."})
+		}
+		for k, e := range fails {
+			if k == maxTableRowsHTML {
+				v.MoreRows = len(fails) - k
+				break
+			}
+			v.Rows = append(v.Rows, row{
+				Name: b.EntryName(e.Index), Verdict: e.Verdict.String(),
+				Analytic: fmt.Sprintf("%.8g", e.Analytic), Numeric: numericText(e),
+				AbsErr: fmt.Sprintf("%.2g", e.AbsErr()), RelErr: fmt.Sprintf("%.2g", e.RelErr()),
+				ErrEst: fmt.Sprintf("%.2g", e.ErrEst), Step: fmt.Sprintf("%.2g", e.Step),
+			})
+		}
+		for _, f := range v.Figures {
+			if f.SVG != "" {
+				p.Plots++
+			}
+		}
+		p.Blocks = append(p.Blocks, v)
+	}
+	return p
+}
+
+// plotFigure draws one plot, or notes why it could not be drawn.
+func plotFigure(kind string, draw func() ([]byte, error), caption string) figure {
+	svg, err := draw()
+	if err != nil {
+		return figure{Kind: kind, Note: fmt.Sprintf("No %s plot: %v.", kind, err)}
+	}
+	// The SVG comes from gonum/plot's own writer, with every text it
+	// holds (block names, entry names) escaped by it.
+	return figure{Kind: kind, SVG: template.HTML(svg), Caption: caption}
+}
+
+func numericText(e gradcheck.Entry) string {
+	switch {
+	case e.Verdict == gradcheck.NonFinite:
+		return "NaN/Inf"
+	case e.Left == e.Left && e.Right == e.Right:
+		return fmt.Sprintf("[%.8g, %.8g]", min(e.Left, e.Right), max(e.Left, e.Right))
+	case e.Side > 0:
+		return fmt.Sprintf("%.8g (forward)", e.Numeric)
+	case e.Side < 0:
+		return fmt.Sprintf("%.8g (backward)", e.Numeric)
+	}
+	return fmt.Sprintf("%.8g", e.Numeric)
+}
+
+func shapeText(shape []int) string {
+	s := make([]string, len(shape))
+	for i, d := range shape {
+		s[i] = fmt.Sprint(d)
+	}
+	return strings.Join(s, "×")
+}
+
+// anchorName keeps letters, digits, '-' and '_' of a block name for an
+// HTML id.
+func anchorName(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' {
+			b.WriteRune(c)
+		} else {
+			fmt.Fprintf(&b, "_%x", c)
+		}
+	}
+	return b.String()
+}
+
+var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>
+body { font-family: -apple-system, "Segoe UI", "Liberation Sans", Helvetica, Arial, sans-serif; margin: 0 auto; max-width: 1280px; padding: 16px 24px; color: #222; background: #fff; }
+h1 { font-size: 22px; margin: 0 0 8px; }
+h2 { font-size: 18px; margin: 28px 0 6px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+.status { display: inline-block; font-weight: 700; padding: 2px 10px; border-radius: 4px; color: #fff; margin-right: 8px; }
+.ok { background: #2a7a3a; } .fail { background: #b3261e; }
+.summary { font-family: "Liberation Mono", Menlo, Consolas, monospace; font-size: 13px; background: #f6f6f6; padding: 8px 10px; border-radius: 4px; white-space: pre-wrap; }
+.findings { border-left: 4px solid #b3261e; background: #fdf3f2; padding: 8px 14px; margin: 12px 0; }
+.findings.clean { border-color: #2a7a3a; background: #f2f9f3; }
+.hazard { border-left: 4px solid #c77700; background: #fff7e8; padding: 6px 12px; margin: 8px 0; }
+.meta { color: #666; font-size: 13px; }
+.figs { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 14px; margin-top: 10px; }
+figure { margin: 0; border: 1px solid #e4e4e4; border-radius: 4px; padding: 6px; }
+figure svg { width: 100%; height: auto; display: block; }
+figcaption { font-size: 12px; color: #555; margin-top: 4px; }
+.note { font-size: 13px; color: #777; font-style: italic; padding: 20px 8px; }
+table { border-collapse: collapse; font-size: 13px; margin-top: 10px; }
+th, td { padding: 3px 10px; text-align: right; border-bottom: 1px solid #eee; font-variant-numeric: tabular-nums; }
+th:first-child, td:first-child { text-align: left; }
+td.v-mismatch, td.v-nonfinite { color: #b3261e; font-weight: 600; }
+td.v-inconclusive { color: #c77700; }
+code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
+</style>
+</head>
+<body data-plots="{{.Plots}}">
+<h1>{{.Title}}</h1>
+<p>{{if .OK}}<span class="status ok">PASS</span>{{else}}<span class="status fail">FAIL</span>{{end}}
+<span class="meta">{{.Checked}} entries checked{{if .Sampled}} (a sample, seed {{.Seed}}){{end}}{{if .Command}} · made by <code>{{.Command}}</code>{{end}}</span></p>
+<div class="summary">{{.Summary}}</div>
+{{range .Hazards}}<div class="hazard"><b>hazard {{.Kind}}{{if .Fatal}} (no verdicts made){{end}}:</b> {{.Detail}}</div>
+{{end}}
+{{if .Findings}}<div class="findings"><b>Diagnosis</b><ul>
+{{range .Findings}}<li><a href="#{{.Anchor}}"><b>{{.Block}}</b></a>: {{.Failing}} of {{.Of}} checked entries fail.{{if .Summary}} {{.Summary}}{{else}} No pattern was recognised.{{end}}</li>
+{{end}}</ul></div>
+{{else if .Blocks}}<div class="findings clean"><b>Diagnosis:</b> every checked entry agrees with its finite-difference estimate.</div>
+{{end}}
+<table>
+<tr><th>block</th><th>shape</th><th>checked</th><th>failing</th><th>‖n−a‖/(‖n‖+‖a‖)</th></tr>
+{{range .Blocks}}<tr><td><a href="#{{.Anchor}}">{{.Name}}</a></td><td>{{.Shape}}</td><td>{{.Checked}} of {{.Size}}</td><td>{{.Failing}}</td><td>{{.RelErr}}</td></tr>
+{{end}}</table>
+{{range .Blocks}}
+<h2 id="{{.Anchor}}">{{.Name}} <span class="meta">{{.Shape}} · {{.Failing}} of {{.Checked}} checked entries fail · relative error {{.RelErr}}</span></h2>
+{{range .Diagnoses}}<div class="findings"><b>{{.Pattern}}</b> (explains {{.Explained}} of {{.Of}} failing entries, fit {{printf "%.2f" .Fit}}): {{.Summary}}</div>
+{{end}}
+<div class="figs">
+{{range .Figures}}<figure class="plot" data-kind="{{.Kind}}">{{if .SVG}}{{.SVG}}<figcaption>{{.Caption}}</figcaption>{{else}}<div class="note">{{.Note}}</div>{{end}}</figure>
+{{end}}</div>
+{{if .Rows}}<table>
+<tr><th>entry</th><th>verdict</th><th>analytic</th><th>numeric</th><th>abs err</th><th>rel err</th><th>est err</th><th>step</th></tr>
+{{range .Rows}}<tr><td>{{.Name}}</td><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Analytic}}</td><td>{{.Numeric}}</td><td>{{.AbsErr}}</td><td>{{.RelErr}}</td><td>{{.ErrEst}}</td><td>{{.Step}}</td></tr>
+{{end}}</table>{{if .MoreRows}}<p class="meta">… and {{.MoreRows}} more failing entries.</p>{{end}}{{end}}
+{{end}}
+<p class="meta">The JSON of this report (<code>--json</code>) holds every number shown here; its schema is docs/report-schema.md of gradcheck.</p>
+<script>
+// Records each plot's rendered size after layout, for tests in a browser.
+window.addEventListener("load", function () {
+  var figs = document.querySelectorAll("figure.plot");
+  var n = 0;
+  figs.forEach(function (f) {
+    var svg = f.querySelector("svg");
+    if (!svg) { return; }
+    var r = svg.getBoundingClientRect();
+    var shapes = svg.querySelectorAll("path, rect, image, circle, polygon").length;
+    f.setAttribute("data-rendered", Math.round(r.width) + "x" + Math.round(r.height) + ":" + shapes);
+    if (r.width > 0 && r.height > 0 && shapes > 0) { n++; }
+  });
+  document.body.setAttribute("data-plots-rendered", String(n));
+});
+</script>
+</body>
+</html>
+`))

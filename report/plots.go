@@ -1,0 +1,402 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"math"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+// Sizes of the plots, in points. The HTML scales them to its columns.
+const (
+	plotW = 4 * vg.Inch
+	plotH = 3 * vg.Inch
+	barW  = 0.9 * vg.Inch  // the heatmap's colour bar
+	legW  = 1.25 * vg.Inch // the sweep plot's legend, beside the axes
+)
+
+// Display limits: beyond them a plot shows a subset or a raster, so that a
+// report of a large model stays a file a browser opens quickly.
+const (
+	maxVectorCells     = 4096 // heatmap cells drawn as vector rectangles; more are rasterized
+	maxScatterPassing  = 4000 // passing entries in a scatter; failing ones are always all shown
+	maxTableRowsHTML   = 20   // failing entries listed per block
+	maxSweepLinesBlock = 6    // sweeps drawn in one block's plot
+)
+
+var (
+	colPass  = color.RGBA{R: 0x44, G: 0x77, B: 0xaa, A: 0xff}
+	colFail  = color.RGBA{R: 0xcc, G: 0x33, B: 0x11, A: 0xff}
+	colGuide = color.RGBA{R: 0x88, G: 0x88, B: 0x88, A: 0xff}
+	colNaN   = color.RGBA{R: 0xdd, G: 0xdd, B: 0xdd, A: 0xff}
+	// lineColors tell the sweeps of one plot apart (Paul Tol's bright
+	// scheme, readable by people with the common colour blindnesses).
+	lineColors = []color.Color{
+		color.RGBA{R: 0xee, G: 0x66, B: 0x77, A: 0xff},
+		color.RGBA{R: 0x44, G: 0x77, B: 0xaa, A: 0xff},
+		color.RGBA{R: 0x22, G: 0x88, B: 0x33, A: 0xff},
+		color.RGBA{R: 0xcc, G: 0xbb, B: 0x44, A: 0xff},
+		color.RGBA{R: 0x66, G: 0xcc, B: 0xee, A: 0xff},
+		color.RGBA{R: 0xaa, G: 0x33, B: 0x77, A: 0xff},
+	}
+)
+
+// newPlot returns a plot with sans-serif text throughout.
+func newPlot(title, xlabel, ylabel string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xlabel, ylabel
+	for _, f := range []*font.Font{&p.Title.TextStyle.Font, &p.X.Label.TextStyle.Font, &p.Y.Label.TextStyle.Font,
+		&p.X.Tick.Label.Font, &p.Y.Tick.Label.Font, &p.Legend.TextStyle.Font} {
+		f.Variant = "Sans"
+	}
+	p.Title.TextStyle.Font.Size = 11
+	p.X.Label.TextStyle.Font.Size = 10
+	p.Y.Label.TextStyle.Font.Size = 10
+	p.Legend.TextStyle.Font.Size = 8
+	return p
+}
+
+// svgOf draws fn on an SVG canvas of w×h points and returns the SVG. A
+// panic in the plotting library is returned as an error: a report must
+// not crash the program that writes it.
+func svgOf(w, h vg.Length, fn func(dc draw.Canvas) error) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("the plotting library panicked: %v", r)
+		}
+	}()
+	c := vgsvg.New(w, h)
+	if err := fn(draw.New(c)); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return stripXMLHeader(buf.Bytes()), nil
+}
+
+// stripXMLHeader drops the <?xml …?> line, which is not allowed inside
+// HTML.
+func stripXMLHeader(b []byte) []byte {
+	if bytes.HasPrefix(b, []byte("<?xml")) {
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			return b[i+1:]
+		}
+	}
+	return b
+}
+
+// errorGrid is the signed error a − n of a block laid out as a matrix:
+// rows along the first axis, columns along the rest. Entries not checked
+// (a sample) and entries without a finite estimate are NaN. Grid row r is
+// matrix row rows−1−r, so that row 0 is drawn at the top, as matrices are
+// written; an inverted axis would do the same for vector cells but turns
+// a rasterized heatmap upside down.
+type errorGrid struct {
+	rows, cols int
+	z          []float64
+}
+
+func newErrorGrid(b *gradcheck.BlockReport) *errorGrid {
+	rows := b.Shape[0]
+	cols := b.Size() / rows
+	g := &errorGrid{rows: rows, cols: cols, z: make([]float64, rows*cols)}
+	for i := range g.z {
+		g.z[i] = math.NaN()
+	}
+	for _, e := range b.Entries {
+		g.z[e.Index] = e.Analytic - e.Numeric
+	}
+	return g
+}
+
+func (g *errorGrid) Dims() (c, r int)    { return g.cols, g.rows }
+func (g *errorGrid) Z(c, r int) float64  { return g.z[(g.rows-1-r)*g.cols+c] }
+func (g *errorGrid) X(c int) float64     { return float64(c) }
+func (g *errorGrid) Y(r int) float64     { return float64(r) }
+func (g *errorGrid) maxAbs() (m float64) { return maxAbsFinite(g.z) }
+
+func maxAbsFinite(v []float64) (m float64) {
+	for _, z := range v {
+		if !math.IsNaN(z) && !math.IsInf(z, 0) {
+			m = math.Max(m, math.Abs(z))
+		}
+	}
+	return m
+}
+
+// HeatmapSVG draws the signed error analytic − numeric of a block of two
+// or more axes as a matrix, row 0 at the top, in a diverging palette
+// symmetric about zero: red where the analytic value is too large, blue
+// where it is too small, grey where no estimate exists.
+func HeatmapSVG(b *gradcheck.BlockReport) ([]byte, error) {
+	if len(b.Shape) < 2 {
+		return nil, fmt.Errorf("block %s of shape %v is not a matrix", b.Name, b.Shape)
+	}
+	g := newErrorGrid(b)
+	m := g.maxAbs()
+	if m == 0 {
+		m = 1 // all agree exactly: any symmetric range shows the one colour
+	}
+	pal := moreland.SmoothBlueRed()
+	pal.SetMin(-m)
+	pal.SetMax(m)
+	return svgOf(plotW, plotH, func(dc draw.Canvas) error {
+		xlabel := "column (axis 1)"
+		if len(b.Shape) > 2 {
+			xlabel = fmt.Sprintf("axes 1…%d, flattened", len(b.Shape)-1)
+		}
+		p := newPlot(fmt.Sprintf("%s: analytic − numeric", b.Name), xlabel, "row (axis 0)")
+		hm := plotter.NewHeatMap(g, pal.Palette(255))
+		hm.Min, hm.Max = -m, m
+		hm.NaN = colNaN
+		hm.Rasterized = g.rows*g.cols > maxVectorCells
+		p.Add(hm)
+		p.X.Tick.Marker = indexTicks(g.cols, false)
+		p.Y.Tick.Marker = indexTicks(g.rows, true)
+		p.X.Min, p.X.Max = -0.5, float64(g.cols)-0.5
+		p.Y.Min, p.Y.Max = -0.5, float64(g.rows)-0.5
+
+		bar := newPlot("", "", "")
+		bar.HideX()
+		bar.Y.Padding, bar.X.Padding = 0, 0
+		bar.Add(&plotter.ColorBar{ColorMap: pal, Vertical: true})
+		bar.Y.Tick.Marker = symmetricTicks(m)
+
+		p.Draw(draw.Crop(dc, 0, -barW, 0, 0))
+		bar.Draw(draw.Crop(dc, plotW-barW+6, -4, 28, -20))
+		return nil
+	})
+}
+
+// indexTicks labels integer indices with at most about eight labels;
+// flipped puts index i at n−1−i, for rows drawn from the top.
+func indexTicks(n int, flipped bool) plot.ConstantTicks {
+	step := 1
+	for n/step > 8 {
+		step *= 2
+	}
+	var ts plot.ConstantTicks
+	for i := 0; i < n; i += step {
+		v := float64(i)
+		if flipped {
+			v = float64(n - 1 - i)
+		}
+		ts = append(ts, plot.Tick{Value: v, Label: strconv.Itoa(i)})
+	}
+	return ts
+}
+
+func symmetricTicks(m float64) plot.ConstantTicks {
+	return plot.ConstantTicks{
+		{Value: -m, Label: fmtTick(-m)}, {Value: -m / 2}, {Value: 0, Label: "0"}, {Value: m / 2}, {Value: m, Label: fmtTick(m)},
+	}
+}
+
+func fmtTick(v float64) string { return strconv.FormatFloat(v, 'g', 2, 64) }
+
+// ScatterSVG plots the analytic value of each checked entry of a block
+// against its numeric estimate, with the line y = x they should lie on.
+// Failing entries are red crosses; at most maxScatterPassing passing
+// entries are drawn, evenly spaced in index order.
+func ScatterSVG(b *gradcheck.BlockReport) ([]byte, error) {
+	var pass, fail plotter.XYs
+	npass := 0
+	for _, e := range b.Entries {
+		if e.Verdict.Pass() {
+			npass++
+		}
+	}
+	stride := max(1, (npass+maxScatterPassing-1)/maxScatterPassing)
+	k := 0
+	for _, e := range b.Entries {
+		if !finite(e.Analytic) || !finite(e.Numeric) {
+			continue
+		}
+		xy := plotter.XY{X: e.Numeric, Y: e.Analytic}
+		if e.Verdict.Pass() {
+			if k%stride == 0 {
+				pass = append(pass, xy)
+			}
+			k++
+			continue
+		}
+		fail = append(fail, xy)
+	}
+	return svgOf(plotW, plotH, func(dc draw.Canvas) error {
+		title := fmt.Sprintf("%s: analytic against numeric", b.Name)
+		if stride > 1 {
+			title += fmt.Sprintf(" (1 in %d passing shown)", stride)
+		}
+		p := newPlot(title, "numeric (finite differences)", "analytic (your gradient)")
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, s := range []plotter.XYs{pass, fail} {
+			for _, xy := range s {
+				lo = math.Min(lo, math.Min(xy.X, xy.Y))
+				hi = math.Max(hi, math.Max(xy.X, xy.Y))
+			}
+		}
+		if lo > hi {
+			lo, hi = -1, 1
+		}
+		if lo == hi {
+			lo, hi = lo-1, hi+1
+		}
+		diag, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
+		if err != nil {
+			return err
+		}
+		diag.Color = colGuide
+		diag.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Add(diag)
+		p.Legend.Add("y = x", diag)
+		for _, s := range []struct {
+			xys   plotter.XYs
+			name  string
+			col   color.Color
+			shape draw.GlyphDrawer
+		}{{pass, "pass", colPass, draw.CircleGlyph{}}, {fail, "fail", colFail, draw.CrossGlyph{}}} {
+			if len(s.xys) == 0 {
+				continue
+			}
+			sc, err := plotter.NewScatter(s.xys)
+			if err != nil {
+				return err
+			}
+			sc.Color, sc.Shape, sc.Radius = s.col, s.shape, vg.Points(2.5)
+			p.Add(sc)
+			p.Legend.Add(fmt.Sprintf("%s (%d)", s.name, len(s.xys)), sc)
+		}
+		p.Legend.Top, p.Legend.Left = true, true
+		p.Draw(dc)
+		return nil
+	})
+}
+
+// SweepSVG plots |central difference − analytic| against the step, on
+// log-log axes, for each sweep: on a right gradient a V whose left arm
+// (slope −1) is round-off and right arm (slope 2) truncation; on a wrong
+// one a floor at the size of the mistake. The dashed line is the
+// round-off estimate of the first sweep and the dotted vertical line the
+// checker's first-pass step.
+func SweepSVG(title string, sweeps []gradcheck.EntrySweep) ([]byte, error) {
+	if len(sweeps) == 0 {
+		return nil, fmt.Errorf("no sweeps to plot")
+	}
+	return svgOf(plotW, plotH, func(dc draw.Canvas) error {
+		p := newPlot(title, "step h", "|central difference − analytic|")
+		// The legend goes beside the axes: inside, it would hide the
+		// curves, which fill the whole range.
+		leg := plot.NewLegend()
+		leg.TextStyle.Font.Variant, leg.TextStyle.Font.Size = "Sans", 8
+		leg.Top, leg.Left = true, true
+		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+		p.X.Tick.Marker, p.Y.Tick.Marker = decadeTicks{}, decadeTicks{}
+		ylo, yhi := math.Inf(1), math.Inf(-1)
+		for k, sw := range sweeps {
+			xys := positive(sw.Points, func(pt gradcheck.SweepPoint) float64 { return pt.Err })
+			if len(xys) == 0 {
+				continue
+			}
+			for _, xy := range xys {
+				ylo, yhi = math.Min(ylo, xy.Y), math.Max(yhi, xy.Y)
+			}
+			l, s, err := plotter.NewLinePoints(xys)
+			if err != nil {
+				return err
+			}
+			col := lineColors[k%len(lineColors)]
+			l.Color, s.Color, s.Radius = col, col, vg.Points(1.8)
+			p.Add(l, s)
+			leg.Add(sw.Name, l, s)
+		}
+		if ylo > yhi {
+			return fmt.Errorf("no step gave a positive, finite error")
+		}
+		if ro := positive(sweeps[0].Points, func(pt gradcheck.SweepPoint) float64 { return pt.RoundOff }); len(ro) > 1 {
+			// Clip the guide to the data's range so that it does not
+			// stretch the axes.
+			var in plotter.XYs
+			for _, xy := range ro {
+				if xy.Y >= ylo/10 && xy.Y <= yhi*10 {
+					in = append(in, xy)
+				}
+			}
+			if len(in) > 1 {
+				l, err := plotter.NewLine(in)
+				if err != nil {
+					return err
+				}
+				l.Color, l.Dashes = colGuide, []vg.Length{vg.Points(4), vg.Points(3)}
+				p.Add(l)
+				leg.Add("round-off est.", l)
+			}
+		}
+		if h := sweeps[0].CheckStep; finite(h) && h > 0 {
+			v, err := plotter.NewLine(plotter.XYs{{X: h, Y: ylo}, {X: h, Y: yhi}})
+			if err != nil {
+				return err
+			}
+			v.Color, v.Dashes = colGuide, []vg.Length{vg.Points(1), vg.Points(2)}
+			p.Add(v)
+			leg.Add("check's step", v)
+		}
+		p.Draw(draw.Crop(dc, 0, -legW, 0, 0))
+		leg.Draw(draw.Crop(dc, plotW-legW+4, 0, 0, -24))
+		return nil
+	})
+}
+
+// positive returns the points (step, y) with y finite and positive, which
+// a log axis can show.
+func positive(pts []gradcheck.SweepPoint, y func(gradcheck.SweepPoint) float64) plotter.XYs {
+	var out plotter.XYs
+	for _, pt := range pts {
+		if v := y(pt); finite(v) && v > 0 && finite(pt.Step) && pt.Step > 0 {
+			out = append(out, plotter.XY{X: pt.Step, Y: v})
+		}
+	}
+	return out
+}
+
+// decadeTicks labels powers of ten, thinning the labels over wide ranges;
+// unlike plot.LogTicks it never panics on a range it cannot label.
+type decadeTicks struct{}
+
+func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(lo > 0) || !(hi >= lo) || math.IsInf(hi, 0) {
+		return nil
+	}
+	a, b := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
+	every := 1
+	for (b-a)/every > 6 {
+		every++
+	}
+	var ts []plot.Tick
+	for e := a; e <= b; e++ {
+		v := math.Pow(10, float64(e))
+		if v < lo || v > hi {
+			continue
+		}
+		t := plot.Tick{Value: v}
+		if e%every == 0 {
+			t.Label = "1e" + strconv.Itoa(e)
+		}
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
