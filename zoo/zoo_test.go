@@ -235,3 +235,18 @@ func TestDropoutMaskReplayed(t *testing.T) {
 		t.Errorf("without Reseed two losses agree: the mask is not random")
 	}
 }
+
+// TestKinksExercised: the correct layers with kinks put there on purpose
+// (ReLU and LeakyReLU at 0, a tie in max pooling) do get Kink verdicts, so
+// TestCorrectLayersPass covers subgradients and not only smooth entries.
+func TestKinksExercised(t *testing.T) {
+	want := map[string]bool{ReLU: true, LeakyReLU: true, "maxpool2d": true}
+	for _, r := range results() {
+		if !r.Case.Correct() || !want[r.Case.Name] || r.Report == nil {
+			continue
+		}
+		if r.Report.Count(gradcheck.Kink) == 0 {
+			t.Errorf("%s in %s: no entry was judged a kink:\n%s", r.Case.Name, r.Precision, r.Report)
+		}
+	}
+}

@@ -229,13 +229,13 @@ func writeBench(w io.Writer, s *benchScore) {
 	fmt.Fprintf(w, "resolution, relative to the gradient's scale, (64ε)^(2/3): float64 %.2g, float32 %.2g\n\n",
 		s.Resolution["float64"], s.Resolution["float32"])
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "kind\tclass\tprecision\tdetected\tbelow res.\tfalse alarms\tdiagnosed right\tloss evals\ttime\t")
+	fmt.Fprintln(tw, "kind\tclass\tprecision\tdetected\tbelow res.\tfalse alarms\tdiagnosed right\tloss evals\ttime")
 	line := func(kind, class, prec string, b benchCounts) {
 		fa := "-"
 		if b.Correct > 0 {
 			fa = ratio(b.FalseAlarms, b.Correct)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n", kind, class, prec,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", kind, class, prec,
 			ratio(b.Detected, b.Bugs-b.BelowResolution), dash(b.BelowResolution, b.Bugs), fa,
 			ratio(b.DiagnosedRight, b.Diagnosable), b.Evals, time.Duration(b.Seconds*float64(time.Second)).Round(10*time.Microsecond))
 	}
@@ -320,7 +320,7 @@ func (b *benchCounts) merge(o benchCounts) {
 func writeCases(w io.Writer, results []zoo.Result) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "case\tprecision\toutcome\tfailing blocks: top diagnosis\thazards\tloss evals\t")
+	fmt.Fprintln(tw, "case\tprecision\toutcome\tfailing blocks: top diagnosis\thazards\tloss evals")
 	for i := range results {
 		r := &results[i]
 		var outcome string
@@ -353,7 +353,7 @@ func writeCases(w io.Writer, results []zoo.Result) {
 		if r.Err != nil {
 			hz = append(hz, "error: "+r.Err.Error())
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t\n", r.Case.Name, r.Precision, outcome, strings.Join(blocks, ", "), strings.Join(hz, ", "), r.Evals)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", r.Case.Name, r.Precision, outcome, strings.Join(blocks, ", "), strings.Join(hz, ", "), r.Evals)
 	}
 	tw.Flush()
 }
