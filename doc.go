@@ -1,0 +1,88 @@
+// Package gradcheck checks hand-written gradients against finite
+// differences, entry by entry, with verdicts whose thresholds come from an
+// estimate of the finite-difference error rather than from a fixed
+// tolerance.
+//
+// # Entry points
+//
+// Gradient checks a gradient with gonum's optimize.Problem signatures:
+// f(x) float64 and grad(dst, x). Check checks a Model: named, shaped
+// parameter blocks of float32 or float64, perturbed in place, with a Loss
+// and a Gradient that writes into each block's Grad. The package
+// gradchecktest runs both from Go tests. Both restore the caller's
+// parameters bit for bit before they return, whatever happens.
+//
+// # How an entry is judged
+//
+// First pass. Entry x_i is perturbed by h = c·max(|x_i|, 1) with
+// c = ε^(1/3) of its precision (4.8e-6 for float64, 3.9e-3 for float32),
+// the step that balances the truncation error h²·|f⁽³⁾|/6 of a central
+// difference against its round-off ε|f|/h. The central difference n is
+// compared with the analytic value a. The entry passes at once when
+//
+//	|a − n| ≤ Atol + Rtol·(m + 1e-3·G) + min(K·r, Rtol·G)
+//
+// with m = max(|a|, |n|), G the largest analytic entry checked, r the
+// round-off bound ε·max|f|/h, and the estimate resolves the derivative (see
+// below). Rtol defaults to 16·ε^(2/3), the best accuracy a central
+// difference reaches: in float64 a relative disagreement of 1e-6 is far
+// above it and goes on to refinement, never passing quietly. A full check
+// of a correct, well-scaled gradient thus costs 2n loss evaluations plus
+// three (the unperturbed loss and two hazard checks).
+//
+// Refinement. An entry that does not pass is never failed on one estimate.
+// It is evaluated on a ladder of steps h_j = 0.1·scale/2^j down to about the
+// first-pass step, and
+//
+//   - Ridders' extrapolation of the central differences (in powers of h²)
+//     and of the one-sided slopes (in powers of h) gives estimates whose
+//     error bound is Ridders' spread plus the round-off of the rows they
+//     combine, carried through the tableau; the estimate with the smallest
+//     bound err wins. One-sided estimates win where the second derivative
+//     jumps, on the seam of a piecewise loss.
+//   - The difference of the one-sided slopes, F(h) − B(h), halves with h on
+//     a smooth function and stays put at a kink. At a kink the analytic
+//     value must lie between the one-sided slopes, as a subgradient must:
+//     verdict Kink, which passes, or Mismatch.
+//   - Otherwise the entry is OK when |a − n| ≤ Atol + Rtol·(m + 1e-3·G) + K·err
+//     and Mismatch when it is not.
+//   - The ladder may stop early, but an early Mismatch needs the first-pass
+//     estimate to disagree with a alike: coarse steps can extrapolate
+//     consistently to a wrong value on a fast-varying function.
+//
+// Resolution. An OK needs the estimate to resolve the derivative: K·err
+// within 10% of m, or within 1e-3 of the gradient's scale
+// max(G, ε^(2/3)·|f|). An entry that no step resolves is Inconclusive,
+// never guessed; before saying so the checker tries a ladder eight times
+// higher (round-off shrinks with the step while extrapolation removes the
+// truncation error) and a Taylor-remainder test, which needs no step. A
+// loss whose value is 1e12 times its slope is resolved to a few tenths of a
+// percent: the report's summary names such coarse passes.
+//
+// Where the loss is NaN or infinite on one side of an entry, a one-sided
+// estimate from the other side decides; where it is not finite on either
+// side at any step, the verdict is NonFinite.
+//
+// # Changes from the first design
+//
+// The design notes proposed a round-off estimate of a few ε·|f|. It is one
+// rounding here (a floor), because noise beyond it shows in the spread of
+// successive extrapolations; what the spread cannot see is round-off that
+// repeats from step to step, as on gonum's BrownBadlyScaled, a quadratic
+// near 1e12, which the floor covers. Ridders' early stop was dropped: with
+// the round-off bound in every tableau entry it only threw away good small
+// steps after bad large ones. The threshold gained the 1e-3·Rtol·G term:
+// the analytic gradient's own round-off follows the scale of the terms
+// that were summed, not of each entry (an entry small by cancellation, or
+// subnormal, has few correct digits).
+//
+// # Hazards
+//
+// Before any verdict the checker evaluates Loss twice, Gradient, Loss and
+// Gradient again, and names what it sees: a nondeterministic loss, a Loss
+// or Gradient that changes the parameters, a Gradient that adds into Grad
+// without zeroing it, a loss changed by a call of Gradient (hidden state).
+// All but the accumulating gradient make verdicts meaningless and stop the
+// check; an accumulating gradient is reported, and the verdicts judge what
+// the first call returned.
+package gradcheck
