@@ -60,7 +60,8 @@ func (b *progressBar) update(p gradcheck.Progress) {
 		pad = strings.Repeat(" ", b.lastLen-n)
 	}
 	fmt.Fprintf(b.w, "\r%s%s", line, pad)
-	b.drawn, b.lastLen = true, len([]rune(line))
+	// The terminal line is as long as the longest line drawn on it.
+	b.drawn, b.lastLen = true, max(b.lastLen, len([]rune(line)))
 }
 
 // finish erases the bar, if one was drawn.

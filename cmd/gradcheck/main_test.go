@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gradcheck/gradcheck"
+	"github.com/gradcheck/gradcheck/internal/demo"
+)
+
+// The -update flag rewrites the golden files under testdata/, unless
+// another test file of the package registered it first.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite the golden files under testdata/")
+	}
+}
+
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+func runArgs(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(&out, &errb, args)
+	return code, out.String(), errb.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	for _, c := range []struct {
+		args   []string
+		code   int
+		stdout string // a substring, or "" for no check
+		stderr string
+		reason string
+	}{
+		{nil, 2, "", "usage: gradcheck", "no command"},
+		{[]string{"frobnicate"}, 2, "", `unknown command "frobnicate"`, "unknown command"},
+		{[]string{"help"}, 0, "commands:", "", "help asked for is not an error"},
+		{[]string{"demo"}, 0, "With a planted bug", "", "the planted bug is the point of the demo"},
+		{[]string{"demo", "-h"}, 0, "", "usage: gradcheck demo", "help asked for is not an error"},
+		{[]string{"demo", "-bogus"}, 2, "", "flag provided but not defined: -bogus", "unknown flag"},
+		{[]string{"demo", "extra"}, 2, "", `unexpected arguments ["extra"]`, "stray argument"},
+		{[]string{"check", "demo"}, 0, "gradcheck: ok:", "", "a right gradient"},
+		{[]string{"check", "demo-bug"}, 1, "gradcheck: FAIL:", "", "a wrong gradient"},
+		{[]string{"check", "demo", "demo-bug"}, 1, "demo-bug:\ngradcheck: FAIL:", "", "one wrong gradient among several"},
+		{[]string{"check"}, 2, "", "name a model to check", "no model"},
+		{[]string{"check", "nosuch"}, 2, "", `no model named "nosuch"`, "unknown model"},
+		{[]string{"check", "-json", "demo", "demo-bug"}, 2, "", "-json and -html write one report", "two models, one JSON document"},
+		{[]string{"check", "-sample", "-3", "demo"}, 2, "", "Options.Sample is -3", "a runtime error from the checker"},
+		{[]string{"check", "-list"}, 0, "demo-bug ", "", "listing"},
+		{[]string{"sweep"}, 2, "", "name at least one entry", "no entry"},
+		{[]string{"sweep", "W1[9,9]"}, 2, "", "index 9 on axis 0 is outside", "an entry outside its block"},
+		{[]string{"sweep", "-model", "nosuch", "W1[0,0]"}, 2, "", `no model named "nosuch"`, "unknown model"},
+		{[]string{"sweep", "W1[0,3]", "-per-decade", "1"}, 0, "W1[0,3] of demo", "", "flags after the entries"},
+	} {
+		code, stdout, stderr := runArgs(c.args...)
+		if code != c.code || !strings.Contains(stdout, c.stdout) || !strings.Contains(stderr, c.stderr) {
+			t.Errorf("gradcheck %s (%s): exit %d, want %d; stdout contains %q: %v; stderr contains %q: %v\nstdout:\n%s\nstderr:\n%s",
+				strings.Join(c.args, " "), c.reason, code, c.code, c.stdout, strings.Contains(stdout, c.stdout), c.stderr, strings.Contains(stderr, c.stderr), stdout, stderr)
+		}
+	}
+}
+
+// TestQuiet: a passing check prints its one summary line and nothing
+// else; stderr, which is not a terminal here, gets no progress bar.
+func TestQuiet(t *testing.T) {
+	code, stdout, stderr := runArgs("check", "demo")
+	if code != 0 || strings.Count(stdout, "\n") != 1 || stderr != "" {
+		t.Errorf("gradcheck check demo: exit %d, stdout %q, stderr %q; want 0, one line, nothing", code, stdout, stderr)
+	}
+}
+
+// TestJSONIsTheReport: -json writes exactly the JSON of the report a
+// direct check makes, and it decodes.
+func TestJSONIsTheReport(t *testing.T) {
+	rep, err := gradcheck.Check(demo.New(true).Model(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := rep.WriteJSON(&want); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"check", "-json", "demo-bug"}, {"demo", "-json"}} {
+		code, stdout, stderr := runArgs(args...)
+		if code != map[string]int{"check": 1, "demo": 0}[args[0]] || stderr != "" {
+			t.Errorf("gradcheck %s: exit %d, stderr %q", strings.Join(args, " "), code, stderr)
+		}
+		if d := cmp.Diff(want.String(), stdout); d != "" {
+			t.Errorf("gradcheck %s differs from the JSON of a direct check (-direct +command):\n%s", strings.Join(args, " "), d)
+		}
+		if _, err := gradcheck.ReadJSON(strings.NewReader(stdout)); err != nil {
+			t.Errorf("gradcheck %s: output does not decode: %v", strings.Join(args, " "), err)
+		}
+	}
+}
+
+func TestHTMLFlag(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args  []string
+		code  int
+		title string
+	}{
+		{[]string{"demo", "-html", filepath.Join(dir, "demo.html")}, 0, "the planted bug"},
+		{[]string{"demo", "-correct", "-html", filepath.Join(dir, "demo-ok.html")}, 0, "the network as written"},
+		{[]string{"check", "demo-bug", "-html", filepath.Join(dir, "bug.html")}, 1, "gradcheck check demo-bug"},
+	} {
+		path := c.args[len(c.args)-1]
+		code, stdout, stderr := runArgs(c.args...)
+		if code != c.code || stderr != "" {
+			t.Errorf("gradcheck %s: exit %d (want %d), stderr %q", strings.Join(c.args, " "), code, c.code, stderr)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("gradcheck %s: %v", strings.Join(c.args, " "), err)
+		}
+		page := string(b)
+		// The sweeps of the worst entries are made for the page, so every
+		// block has its error-versus-step plot.
+		if n := len(regexp.MustCompile(`(?s)data-kind="sweep">\s*(<!--.*?-->\s*)?<svg`).FindAllString(page, -1)); n != 4 {
+			t.Errorf("%s: %d sweep plots, want one for each of the 4 blocks", path, n)
+		}
+		if !strings.Contains(page, c.title) {
+			t.Errorf("%s: title %q missing", path, c.title)
+		}
+		if c.args[0] == "demo" && !strings.Contains(stdout, "HTML report written to "+path) {
+			t.Errorf("gradcheck %s does not say where the report went:\n%s", strings.Join(c.args, " "), stdout)
+		}
+	}
+	code, _, stderr := runArgs("check", "demo", "-html", filepath.Join(dir, "no", "such", "dir.html"))
+	if code != 2 || !strings.Contains(stderr, "no such file or directory") {
+		t.Errorf("-html into a missing directory: exit %d, stderr %q; want 2 and the error", code, stderr)
+	}
+}
+
+// TestSweepGolden compares `gradcheck sweep` with golden files; rerun with
+// -update after an intended change and review the diff.
+func TestSweepGolden(t *testing.T) {
+	svg := filepath.Join(t.TempDir(), "sweep.svg")
+	for _, c := range []struct {
+		file string
+		args []string
+	}{
+		{"sweep.txt", []string{"sweep", "W1[0,3]", "b1[0]"}},
+		{"sweep-bug.txt", []string{"sweep", "-model", "demo-bug", "W1[0,3]", "-svg", svg}},
+		{"sweep-bug.json", []string{"sweep", "-model", "demo-bug", "-json", "W1[3]", "-per-decade", "1"}},
+	} {
+		code, stdout, stderr := runArgs(c.args...)
+		if code != 0 || stderr != "" {
+			t.Fatalf("gradcheck %s: exit %d, stderr %q", strings.Join(c.args, " "), code, stderr)
+		}
+		golden(t, filepath.Join("testdata", c.file), stdout)
+	}
+	b, err := os.ReadFile(svg)
+	if err != nil || !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("W1[0,3]")) {
+		t.Errorf("sweep -svg: %v; file does not hold an SVG naming W1[0,3]", err)
+	}
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if updating() {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run `go test -update` to create it)", err)
+	}
+	if d := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")); d != "" {
+		t.Errorf("%s: output differs from the golden file (-golden +got); if intended, rerun with -update:\n%s", path, d)
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	if b := newProgressBar(&bytes.Buffer{}); b.w != nil {
+		t.Errorf("a bar on a buffer draws; want none when the writer is not a terminal")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if isTerminal(f) {
+		t.Errorf("a regular file counts as a terminal")
+	}
+
+	// A bar forced onto a buffer, as on a terminal.
+	var term bytes.Buffer
+	b := &progressBar{w: &term, delay: time.Second}
+	b.update(gradcheck.Progress{Stage: "entries", Done: 10, Total: 100, Elapsed: 900 * time.Millisecond})
+	if term.Len() != 0 {
+		t.Errorf("bar drawn before its delay: %q", term.String())
+	}
+	b.finish()
+	if term.Len() != 0 {
+		t.Errorf("finish of a bar never drawn wrote %q", term.String())
+	}
+	b.update(gradcheck.Progress{Stage: "entries", Done: 50, Total: 100, Evals: 123, Elapsed: 2 * time.Second, Remaining: 2 * time.Second})
+	want := "\rgradcheck: entries [###############...............] 50/100, 123 evals, 2s, ~2s left"
+	if term.String() != want {
+		t.Errorf("bar at half way:\n got %q\nwant %q", term.String(), want)
+	}
+	term.Reset()
+	b.update(gradcheck.Progress{Stage: "localize", Done: 3, Evals: 200, Elapsed: 3 * time.Second})
+	line := "gradcheck: localize 3, 200 evals, 3s"
+	if got := term.String(); !strings.HasPrefix(got, "\r"+line) || len([]rune(got)) != len([]rune(want)) {
+		t.Errorf("shorter line after a longer one: %q; want %q padded to erase the old line", got, line)
+	}
+	term.Reset()
+	b.finish()
+	if got := term.String(); got != "\r"+strings.Repeat(" ", len([]rune(want))-1)+"\r" {
+		t.Errorf("finish wrote %q; want the line blanked and the cursor back at its start", got)
+	}
+}
