@@ -373,6 +373,19 @@ func (d *data) nameScale(c, tol float64) string {
 		}
 		return ""
 	}
+	// rootOf mentions a 1/√d reading of an integer k when d = k² is the
+	// length of an axis (attention's 1/√d_k).
+	rootOf := func(k int, recip bool) string {
+		for ax, s := range d.shape {
+			if s == k*k && k > 1 {
+				if recip {
+					return fmt.Sprintf("; or 1/√%d, %d being the length of axis %d: a 1/√d scaling applied where it does not belong", s, s, ax)
+				}
+				return fmt.Sprintf("; or √%d, %d being the length of axis %d: a 1/√d scaling missing from the gradient", s, s, ax)
+			}
+		}
+		return ""
+	}
 	sign := ""
 	if c < 0 {
 		sign = "−"
@@ -388,11 +401,11 @@ func (d *data) nameScale(c, tol float64) string {
 		case q == 1 && pi == 2:
 			return fmt.Sprintf(" (%s2: a term counted twice, or the derivative of x² without its ½)", sign)
 		case pi == 1 && q == 2:
-			return fmt.Sprintf(" (%s1/2: a ½ applied twice, or a term counted once where it appears twice)", sign)
+			return fmt.Sprintf(" (%s1/2: the derivative of x² written as x, or a term counted once that appears twice)", sign)
 		case q == 1:
-			return fmt.Sprintf(" (%s%d: a loss averaged over %d items whose gradient sums them, a missing 1/N%s)", sign, pi, pi, axisOf(pi))
+			return fmt.Sprintf(" (%s%d: a loss averaged over %d items whose gradient sums them, a missing 1/N%s%s)", sign, pi, pi, axisOf(pi), rootOf(pi, false))
 		case pi == 1:
-			return fmt.Sprintf(" (%s1/%d: a gradient divided by N = %d once too often, or a summed loss whose gradient averages%s)", sign, q, q, axisOf(q))
+			return fmt.Sprintf(" (%s1/%d: a gradient divided by N = %d once too often, or a summed loss whose gradient averages%s%s)", sign, q, q, axisOf(q), rootOf(q, true))
 		}
 		return fmt.Sprintf(" (%s%d/%d)", sign, pi, q)
 	}
