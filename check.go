@@ -105,9 +105,15 @@ type PanicError struct {
 	Saved, Perturbed float64
 	// Value is what was passed to panic.
 	Value any
+	// Along describes the parameters a directional check had moved, all
+	// at once, when the panic happened; empty otherwise.
+	Along string
 }
 
 func (e *PanicError) Error() string {
+	if e.Along != "" {
+		return fmt.Sprintf("gradcheck: %s panicked with the parameters moved along %s: %v", e.Func, e.Along, e.Value)
+	}
 	if e.Entry == "" {
 		return fmt.Sprintf("gradcheck: %s panicked at the unperturbed parameters: %v", e.Func, e.Value)
 	}

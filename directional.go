@@ -1,26 +1,466 @@
 package gradcheck
 
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gradcheck/gradcheck/internal/fdiff"
+)
+
+// A directional check (Options.Directions = k) compares the caller's
+// gradient g with finite differences of the loss along k seeded random
+// directions v across all parameters, at two evaluations a direction when
+// they agree. Entry j of direction v is v_j = r_j·s_j: a random sign r_j
+// (Rademacher, from Options.Seed and the direction's number) times the
+// entry's scale s_j = max(|x_j|, 1), so that every entry moves by the same
+// relative step as in the entry-by-entry check. Along v the loss is
+// evaluated at x ± t·v (every entry set, then every entry restored from a
+// saved copy), and
+//
+//	N = (f(x⁺) − f(x⁻)) / 2t,  A_t = g·(x⁺ − x⁻) / 2t
+//
+// where x± are the perturbed parameters as stored (rounded to T), so that
+// the rounding of the step is no error. Their difference δ = N − A_t is the
+// discrepancy. A direction passes when
+//
+//	|δ| ≤ λ·‖(Atol + Rtol·|g|)∘s‖₂ + K·e + 8·ε₆₄·Σ|g_j|·s_j,  λ = 6,
+//
+// with e the estimated finite-difference error of δ (round-off of the loss
+// at the first step; Ridders' extrapolation error, round-off included,
+// after refinement), and the last term the rounding of the sum g·(x⁺ − x⁻).
+//
+// Why λ·‖·‖₂: a gradient whose every entry is within the per-entry
+// tolerance τ_j = Atol + Rtol·|g_j| of the truth differs from it along v by
+// Σ e_j·r_j·s_j with |e_j| ≤ τ_j and independent random signs r_j, which by
+// Hoeffding's inequality exceeds λ·‖τ∘s‖₂ with probability at most
+// 2·exp(−λ²/2) < 3·10⁻⁸. The worst-case bound ‖τ∘s‖₁ (Cauchy–Schwarz gives
+// ‖τ‖₂·‖v‖₂, no better) grows like n where the typical size grows like √n:
+// on a million parameters it would hide a wrong entry a thousand times
+// larger than λ·‖τ∘s‖₂ does. A single wrong entry j with error η shows in
+// δ as |η|·s_j whatever the number of parameters, so it is found when
+// |η|·s_j exceeds the right-hand side.
+//
+// A loss summed over m perturbed parameters carries round-off that grows
+// like √m (a random walk of roundings), so the round-off estimate of a
+// directional difference is that of a single entry times √m.
+//
+// A failing first estimate is refined on a ladder of steps, as an entry is;
+// the direction's verdict is Mismatch only after that. A directional check
+// assumes the loss is differentiable along the directions: a kink within a
+// step of x shows as a disagreement, which localization traces to entries
+// whose per-entry verdict (Kink) then passes.
+
+// Constants of the directional check.
+const (
+	// hoeffding is λ above.
+	hoeffding = 6
+
+	// dirLadderTop, dirMinRows and dirDecisive play the roles of
+	// ladderTop, minRows and decisive of the per-entry refinement.
+	dirLadderTop = 0.1
+	dirMinRows   = 4
+	dirDecisive  = 8
+
+	// dirResolveRel and dirResolveGlobal: an agreement is a verdict only if
+	// K·e is below dirResolveRel of the directional derivative, or below
+	// dirResolveGlobal of ‖g∘s‖₂, the typical size of g·v. A direction
+	// nearly orthogonal to g by chance still tests the gradient's error
+	// e·v, whose typical size is measured against ‖g∘s‖₂, not against g·v.
+	dirResolveRel    = 1e-2
+	dirResolveGlobal = 1e-2
+
+	// sumRounding bounds the rounding of a compensated sum relative to the
+	// sum of the magnitudes of its terms.
+	sumRounding = 8 * fdiff.Eps64
+)
+
 // A DirectionResult is the verdict on the gradient along one random
 // direction of a directional check (Options.Directions).
 type DirectionResult struct {
-	// Index numbers the direction from 0; with Report.Seed it reproduces it.
+	// Index numbers the direction from 0; with Report.Seed it reproduces
+	// the direction.
 	Index int
 	// Verdict is OK, Mismatch, Inconclusive or NonFinite, by the
-	// inequality documented at Options.Directions.
+	// inequality of the package documentation on directional checks.
 	Verdict Verdict
 	// Analytic is the directional derivative g·v of the caller's gradient.
 	Analytic float64
-	// Numeric is its finite-difference estimate, ErrEst that estimate's
-	// error, and Threshold the right-hand side of the inequality,
-	// without ErrEst's share.
+	// Numeric is its finite-difference estimate and ErrEst that
+	// estimate's error; Threshold is the tolerance share of the pass
+	// inequality, λ·‖(Atol + Rtol·|g|)∘s‖₂ plus the rounding of the sum,
+	// to which K·ErrEst is added.
 	Numeric, ErrEst, Threshold float64
 	// Step is the step t along v the verdict rests on.
 	Step float64
 	// Refined reports that the first central difference was not enough.
 	Refined bool
-	// Located reports that localization accounted for a disagreement: the
-	// direction restricted to the parameters not located agrees.
+	// Located reports that localization accounted for a disagreement:
+	// restricted to the parameters not located, the direction agrees.
 	Located bool
+	// Excluded is the number of entries that earlier directions had
+	// located, which this direction leaves out: each direction is tested
+	// on the parameters not yet located. Analytic and Numeric are over
+	// the rest.
+	Excluded int
 }
 
-func (c *checker[T]) directional(rep *Report) error { return nil }
+// dirCheck is the state of a directional check.
+type dirCheck[T Float] struct {
+	c     *checker[T]
+	n     int
+	off   []int      // off[b]: global index of the first entry of block b; off[len] = n
+	signs [][]uint64 // signs[d]: bit j set when r_j = +1 in direction d
+	excl  []span     // excluded global ranges, sorted and disjoint
+	gnorm float64    // ‖g∘s‖₂ over all entries
+
+	found   map[int]Entry // per-entry verdicts by global index
+	regions []Region
+	tests   int
+}
+
+// span is a range [lo, hi) of global indices.
+type span struct{ lo, hi int }
+
+// dirTest is the outcome of one test along a direction restricted to a set.
+type dirTest struct {
+	verdict  Verdict
+	analytic float64 // g·v over the set
+	delta    float64 // N − A
+	err      float64 // estimated error of delta, K not applied
+	thr      float64 // the tolerance share of the threshold
+	step     float64
+	refined  bool
+	count    int // entries in the set
+}
+
+// disagrees reports whether the test counts against the set.
+func (t dirTest) disagrees() bool { return t.count > 0 && t.verdict != OK }
+
+func (c *checker[T]) directional(rep *Report) error {
+	dc := &dirCheck[T]{c: c, found: make(map[int]Entry)}
+	dc.off = make([]int, len(c.m.Blocks)+1)
+	for b, blk := range c.m.Blocks {
+		dc.off[b+1] = dc.off[b] + len(blk.Value)
+		for i := range blk.Value {
+			s := fdiff.Scale(float64(c.saved[b][i]))
+			g := c.analytic[b][i]
+			dc.gnorm = math.Hypot(dc.gnorm, g*s)
+			c.gscale = math.Max(c.gscale, math.Abs(g))
+		}
+	}
+	dc.n = dc.off[len(c.m.Blocks)]
+	k := c.s.directions
+	words := (dc.n + 63) / 64
+	dc.signs = make([][]uint64, k)
+	for d := range k {
+		rng := rand.New(rand.NewPCG(c.s.seed, 0xd1b54a32d192ed03^uint64(d)))
+		dc.signs[d] = make([]uint64, words)
+		for w := range dc.signs[d] {
+			dc.signs[d][w] = rng.Uint64()
+		}
+	}
+
+	// Directions are tested in turn, each on the parameters that earlier
+	// directions did not locate: once a wrong entry is found, the next
+	// direction asks whether anything else is wrong.
+	c.prog.begin(StageDirections, k)
+	var err error
+	for d := range k {
+		excluded := dc.excluded()
+		t, terr := dc.test(d, 0, dc.n, false)
+		if terr != nil {
+			err = terr
+			break
+		}
+		res := t.result(d)
+		res.Excluded = excluded
+		if t.verdict == Mismatch && c.s.localize {
+			c.prog.stageOnly(StageLocalize, 0)
+			res.Located, terr = dc.locate(d, t)
+			c.prog.stageOnly(StageDirections, k)
+		}
+		rep.Directions = append(rep.Directions, res)
+		if terr != nil {
+			err = terr
+			break
+		}
+		c.prog.tick(d+1, c.evals)
+	}
+	if err == nil {
+		c.prog.send(k, c.evals)
+	}
+	dc.fill(rep)
+	return err
+}
+
+// excluded counts the entries located so far.
+func (dc *dirCheck[T]) excluded() int {
+	n := 0
+	for _, s := range dc.excl {
+		n += s.hi - s.lo
+	}
+	return n
+}
+
+func (t dirTest) result(d int) DirectionResult {
+	return DirectionResult{
+		Index: d, Verdict: t.verdict, Analytic: t.analytic, Numeric: t.analytic + t.delta,
+		ErrEst: t.err, Threshold: t.thr, Step: t.step, Refined: t.refined,
+	}
+}
+
+// sign returns r_j of direction d.
+func (dc *dirCheck[T]) sign(d, j int) float64 {
+	if dc.signs[d][j>>6]>>(uint(j)&63)&1 != 0 {
+		return 1
+	}
+	return -1
+}
+
+// blockOf returns the block holding global index j.
+func (dc *dirCheck[T]) blockOf(j int) int {
+	lo, hi := 0, len(dc.off)-1 // off[lo] <= j < off[hi]
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if dc.off[mid] <= j {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// segments calls fn for each run [i0, i1) of block b inside [lo, hi) that
+// is not excluded, in increasing order.
+func (dc *dirCheck[T]) segments(lo, hi int, fn func(b, i0, i1 int)) {
+	k := 0
+	for k < len(dc.excl) && dc.excl[k].hi <= lo {
+		k++
+	}
+	pos := lo
+	for pos < hi {
+		end := hi
+		if k < len(dc.excl) && dc.excl[k].lo < end {
+			if dc.excl[k].lo <= pos {
+				pos = max(pos, dc.excl[k].hi)
+				k++
+				continue
+			}
+			end = dc.excl[k].lo
+		}
+		for pos < end {
+			b := dc.blockOf(pos)
+			bend := min(end, dc.off[b+1])
+			fn(b, pos-dc.off[b], bend-dc.off[b])
+			pos = bend
+		}
+	}
+}
+
+// neumaier is a compensated sum.
+type neumaier struct{ sum, comp float64 }
+
+func (s *neumaier) add(x float64) {
+	t := s.sum + x
+	if math.Abs(s.sum) >= math.Abs(x) {
+		s.comp += (s.sum - t) + x
+	} else {
+		s.comp += (x - t) + s.sum
+	}
+	s.sum = t
+}
+
+func (s *neumaier) value() float64 { return s.sum + s.comp }
+
+// measure returns g·v over the set, the tolerance λ·‖τ∘s‖₂ plus the
+// rounding allowance of the sum, and the number of entries.
+func (dc *dirCheck[T]) measure(d, lo, hi int) (analytic, thr float64, count int) {
+	c := dc.c
+	var dot neumaier
+	var tau2, abs float64
+	dc.segments(lo, hi, func(b, i0, i1 int) {
+		g, x := c.analytic[b], c.saved[b]
+		base := dc.off[b]
+		for i := i0; i < i1; i++ {
+			s := fdiff.Scale(float64(x[i]))
+			dot.add(g[i] * s * dc.sign(d, base+i))
+			t := (c.s.atol + c.s.rtol*math.Abs(g[i])) * s
+			tau2 += t * t
+			abs += math.Abs(g[i]) * s
+		}
+		count += i1 - i0
+	})
+	return dot.value(), hoeffding*math.Sqrt(tau2) + sumRounding*abs, count
+}
+
+// along sets every entry of the set to x_j + t·v_j as stored in T, calls
+// the loss, and restores the entries from the saved copy, also after a
+// panic. It returns the loss and Σ g_j·(x⁺_j − x_j) over the set.
+func (dc *dirCheck[T]) along(d, lo, hi int, t float64) (f, gdx float64, err error) {
+	c := dc.c
+	var dot neumaier
+	dc.segments(lo, hi, func(b, i0, i1 int) {
+		g, x, vals := c.analytic[b], c.saved[b], c.m.Blocks[b].Value
+		base := dc.off[b]
+		for i := i0; i < i1; i++ {
+			x0 := x[i]
+			h := t * fdiff.Scale(float64(x0)) * dc.sign(d, base+i)
+			v := T(float64(x0) + h)
+			if v == x0 {
+				v = nextToward(x0, h)
+			}
+			vals[i] = v
+			dot.add(g[i] * (float64(v) - float64(x0)))
+		}
+	})
+	f, err = c.callLoss(-1, -1, 0)
+	dc.segments(lo, hi, func(b, i0, i1 int) {
+		copy(c.m.Blocks[b].Value[i0:i1], c.saved[b][i0:i1])
+	})
+	if pe, ok := err.(*PanicError); ok {
+		pe.Along = fmt.Sprintf("direction %d over %s with step %.3g", d, dc.describe(lo, hi), t)
+	}
+	return f, dot.value(), err
+}
+
+// describe names the set [lo, hi) for people.
+func (dc *dirCheck[T]) describe(lo, hi int) string {
+	if lo == 0 && hi == dc.n && len(dc.excl) == 0 {
+		return "all parameters"
+	}
+	b0, b1 := dc.blockOf(lo), dc.blockOf(hi-1)
+	first := dc.entryName(b0, lo-dc.off[b0])
+	last := dc.entryName(b1, hi-1-dc.off[b1])
+	s := first + " to " + last
+	if len(dc.excl) > 0 {
+		s += " (less the entries already located)"
+	}
+	return s
+}
+
+func (dc *dirCheck[T]) entryName(b, i int) string {
+	blk := dc.c.m.Blocks[b]
+	return entryName(blk.Name, shapeOf(blk), i)
+}
+
+// pair evaluates the central difference along direction d over the set at
+// step t and returns δ = N − A_t with its round-off estimate.
+func (dc *dirCheck[T]) pair(d, lo, hi, count int, t float64) (delta, round float64, finite bool, err error) {
+	fp, sp, err := dc.along(d, lo, hi, t)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	fm, sm, err := dc.along(d, lo, hi, -t)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	n := (fp - fm) / (2 * t)
+	a := (sp - sm) / (2 * t)
+	c := dc.c
+	fmax := math.Max(math.Abs(c.f0), math.Max(math.Abs(fp), math.Abs(fm)))
+	round = c.s.prec.Eps * fmax * math.Sqrt(float64(max(count, 1))) / t
+	return n - a, round, isFinite(fp) && isFinite(fm), nil
+}
+
+// test compares g with finite differences along direction d restricted to
+// the set [lo, hi) less the exclusions. With nav set (localization) a
+// first estimate that disagrees decisively is taken as it is: the entries
+// that navigation leads to get exact per-entry verdicts anyway.
+func (dc *dirCheck[T]) test(d, lo, hi int, nav bool) (dirTest, error) {
+	c := dc.c
+	dc.tests++
+	a, thr, count := dc.measure(d, lo, hi)
+	r := dirTest{analytic: a, thr: thr, count: count, step: c.s.step, verdict: OK}
+	if count == 0 {
+		return r, nil
+	}
+	t1 := c.s.step
+	delta, round, finite, err := dc.pair(d, lo, hi, count, t1)
+	if err != nil {
+		return r, err
+	}
+	r.delta, r.err = delta, round
+	lim := thr + c.s.k*round
+	switch {
+	case finite && math.Abs(delta) <= lim && dc.resolved(round, a, delta):
+		return r, nil
+	case finite && nav && math.Abs(delta) > dirDecisive*lim:
+		r.verdict = Mismatch
+		return r, nil
+	}
+	return dc.refine(d, lo, hi, r)
+}
+
+// resolved reports whether an estimate with error err resolves the
+// directional derivative well enough for an agreement to be a verdict.
+func (dc *dirCheck[T]) resolved(err, a, delta float64) bool {
+	ke := dc.c.s.k * err
+	return ke <= dirResolveRel*math.Max(math.Abs(a), math.Abs(a+delta)) || ke <= dirResolveGlobal*dc.gnorm
+}
+
+// refine judges a test on a ladder of steps from dirLadderTop down to about
+// the first step, extrapolating δ with Ridders' method.
+func (dc *dirCheck[T]) refine(d, lo, hi int, r dirTest) (dirTest, error) {
+	c := dc.c
+	r.refined = true
+	t1 := c.s.step
+	t0 := math.Max(dirLadderTop, 2*t1)
+	rows := int(math.Ceil(math.Log2(t0/t1))) + 1
+	rows = max(dirMinRows+2, min(rows, fdiff.MaxRows))
+	var (
+		delta, noise [fdiff.MaxRows]float64
+		ok           [fdiff.MaxRows]bool
+		steps        [fdiff.MaxRows]float64
+	)
+	for j := range rows {
+		t := t0 / float64(uint(1)<<j)
+		dl, round, finite, err := dc.pair(d, lo, hi, r.count, t)
+		if err != nil {
+			return r, err
+		}
+		delta[j], noise[j], ok[j], steps[j] = dl, round, finite, t
+		if j+1 < dirMinRows {
+			continue
+		}
+		final := j+1 == rows
+		start := j + 1
+		for start > 0 && ok[start-1] {
+			start--
+		}
+		if j+1-start < 2 {
+			if final {
+				r.verdict, r.delta, r.err = NonFinite, math.NaN(), math.Inf(1)
+				return r, nil
+			}
+			continue
+		}
+		dE, eE, _ := fdiff.Extrapolate(delta[start:j+1], noise[start:j+1], 2, 2)
+		r.delta, r.err, r.step = dE, eE, steps[start]
+		lim := r.thr + c.s.k*eE
+		dist := math.Abs(dE)
+		switch {
+		case math.IsNaN(dE) || math.IsInf(eE, 1):
+			if final {
+				r.verdict = Inconclusive
+				return r, nil
+			}
+		case dist > lim:
+			if final || dist > dirDecisive*lim {
+				r.verdict = Mismatch
+				return r, nil
+			}
+		case final:
+			r.verdict = Inconclusive
+			if dc.resolved(eE, r.analytic, dE) {
+				r.verdict = OK
+			}
+			return r, nil
+		case c.s.k*eE <= r.thr && dc.resolved(eE, r.analytic, dE):
+			r.verdict = OK
+			return r, nil
+		}
+	}
+	return r, nil // not reached: the last row is final
+}

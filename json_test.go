@@ -231,7 +231,7 @@ func TestJSONCoversEveryField(t *testing.T) {
 		fields string
 	}{
 		{gradcheck.Report{}, "Precision Blocks Hazards Evals GradEvals Sampled Seed Sweeps Directions Regions Shard Shards SetupEvals SetupGradEvals"},
-		{gradcheck.DirectionResult{}, "Index Verdict Analytic Numeric ErrEst Threshold Step Refined Located"},
+		{gradcheck.DirectionResult{}, "Index Verdict Analytic Numeric ErrEst Threshold Step Refined Located Excluded"},
 		{gradcheck.Region{}, "Block Lo Hi Parts"},
 		{gradcheck.BlockReport{}, "Name Shape Entries RelErr Diagnoses"},
 		{gradcheck.Entry{}, "Index Verdict Analytic Numeric ErrEst Step Left Right Refined Side TaylorOrder"},

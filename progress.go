@@ -61,6 +61,12 @@ func (p *progress) begin(stage string, total int) {
 	}
 }
 
+// stageOnly switches to another stage without restarting its clock, for a
+// stage that interrupts another.
+func (p *progress) stageOnly(stage string, total int) {
+	p.stage, p.total = stage, total
+}
+
 // due reports whether a report is due now; it reads the clock only when
 // there is someone to report to.
 func (p *progress) due() bool {

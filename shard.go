@@ -1,6 +1,132 @@
 package gradcheck
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Merge joins the reports of the shards of one check (Options.Shard and
+// Shards, the same model, point and options otherwise) into the report of
+// the whole check, equal to the report an unsharded check gives: the same
+// entries and verdicts, the same RelErr bit for bit, and Evals and
+// GradEvals that count the evaluations every shard repeats before any
+// verdict (SetupEvals) once. The reports may come in any order; Merge
+// checks that they are the shards 0 to Shards−1 of one check and says what
+// is missing or inconsistent otherwise.
+//
+// Diagnoses need every entry of a block: a block whose entries all lie in
+// one shard keeps that shard's diagnoses, which are the unsharded ones; a
+// block split between shards gets none, since they would be made from the
+// parameter values, which a report does not hold. Run an unsharded check
+// on the failing blocks for their diagnoses. Sweeps are concatenated in
+// shard order.
+func Merge(reports ...*Report) (*Report, error) {
+	if len(reports) == 0 {
+		return nil, errors.New("gradcheck: Merge of no reports")
+	}
+	for k, r := range reports {
+		if r == nil {
+			return nil, fmt.Errorf("gradcheck: Merge: report %d is nil", k)
+		}
+		if len(r.Directions) > 0 {
+			return nil, fmt.Errorf("gradcheck: Merge: report %d is a directional check, which is not sharded", k)
+		}
+	}
+	n := reports[0].Shards
+	if n == 0 {
+		if len(reports) == 1 {
+			return reports[0], nil
+		}
+		return nil, errors.New("gradcheck: Merge: the reports are not shards (Shards is 0); check with Options.Shard and Options.Shards")
+	}
+	byShard := make([]*Report, n)
+	for k, r := range reports {
+		switch {
+		case r.Shards != n:
+			return nil, fmt.Errorf("gradcheck: Merge: report %d is shard %d of %d, report 0 of %d", k, r.Shard, r.Shards, n)
+		case r.Shard < 0 || r.Shard >= n:
+			return nil, fmt.Errorf("gradcheck: Merge: report %d is shard %d, outside [0, %d)", k, r.Shard, n)
+		case byShard[r.Shard] != nil:
+			return nil, fmt.Errorf("gradcheck: Merge: shard %d of %d is given twice", r.Shard, n)
+		}
+		byShard[r.Shard] = r
+	}
+	for i, r := range byShard {
+		if r == nil {
+			return nil, fmt.Errorf("gradcheck: Merge: shard %d of %d is missing", i, n)
+		}
+	}
+	first := byShard[0]
+	for i, r := range byShard[1:] {
+		if err := sameCheck(first, r); err != nil {
+			return nil, fmt.Errorf("gradcheck: Merge: shard %d is not of the same check as shard 0: %v", i+1, err)
+		}
+	}
+	out := &Report{
+		Precision: first.Precision, Sampled: first.Sampled, Seed: first.Seed,
+		Hazards:    slices.Clone(first.Hazards),
+		SetupEvals: first.SetupEvals, SetupGradEvals: first.SetupGradEvals,
+	}
+	for _, r := range byShard {
+		out.Evals += r.Evals - r.SetupEvals
+		out.GradEvals += r.GradEvals - r.SetupGradEvals
+		out.Sweeps = append(out.Sweeps, r.Sweeps...)
+	}
+	out.Evals += first.SetupEvals
+	out.GradEvals += first.SetupGradEvals
+	if first.Blocks == nil {
+		return out, nil
+	}
+	out.Blocks = make([]BlockReport, len(first.Blocks))
+	for b := range first.Blocks {
+		ob := &out.Blocks[b]
+		ob.Name, ob.Shape = first.Blocks[b].Name, slices.Clone(first.Blocks[b].Shape)
+		ob.Entries = []Entry{}
+		holders := 0
+		for _, r := range byShard {
+			rb := &r.Blocks[b]
+			if len(rb.Entries) == 0 {
+				continue
+			}
+			holders++
+			if k := len(ob.Entries); k > 0 && rb.Entries[0].Index <= ob.Entries[k-1].Index {
+				return nil, fmt.Errorf("gradcheck: Merge: shard %d repeats or reorders entries of block %q (index %d after %d)", r.Shard, ob.Name, rb.Entries[0].Index, ob.Entries[k-1].Index)
+			}
+			ob.Entries = append(ob.Entries, rb.Entries...)
+			ob.Diagnoses = rb.Diagnoses
+		}
+		if holders != 1 {
+			ob.Diagnoses = nil
+		}
+		ob.Diagnoses = slices.Clone(ob.Diagnoses)
+		ob.RelErr = blockRelErr(ob.Entries)
+	}
+	return out, nil
+}
+
+// sameCheck reports how two shard reports differ in what all shards of a
+// check share.
+func sameCheck(a, b *Report) error {
+	switch {
+	case a.Precision != b.Precision:
+		return fmt.Errorf("precision %s and %s", a.Precision, b.Precision)
+	case a.Sampled != b.Sampled || a.Seed != b.Seed:
+		return fmt.Errorf("sample (%v, seed %d) and (%v, seed %d)", a.Sampled, a.Seed, b.Sampled, b.Seed)
+	case a.SetupEvals != b.SetupEvals || a.SetupGradEvals != b.SetupGradEvals:
+		return fmt.Errorf("setup evaluations %d+%d and %d+%d", a.SetupEvals, a.SetupGradEvals, b.SetupEvals, b.SetupGradEvals)
+	case !slices.Equal(a.Hazards, b.Hazards):
+		return fmt.Errorf("hazards %v and %v", a.Hazards, b.Hazards)
+	case len(a.Blocks) != len(b.Blocks):
+		return fmt.Errorf("%d and %d blocks", len(a.Blocks), len(b.Blocks))
+	}
+	for k := range a.Blocks {
+		if a.Blocks[k].Name != b.Blocks[k].Name || !slices.Equal(a.Blocks[k].Shape, b.Blocks[k].Shape) {
+			return fmt.Errorf("block %d is %s%v and %s%v", k, a.Blocks[k].Name, a.Blocks[k].Shape, b.Blocks[k].Name, b.Blocks[k].Shape)
+		}
+	}
+	return nil
+}
 
 // shardJobs flattens the plan into jobs in block order, then index order,
 // and returns the run of shard i of n: the runs are contiguous and their
@@ -50,6 +176,7 @@ type jsonDirection struct {
 	Step      jsonFloat `json:"step"`
 	Refined   bool      `json:"refined"`
 	Located   bool      `json:"located"`
+	Excluded  int       `json:"excluded"`
 }
 
 type jsonRegion struct {
@@ -65,7 +192,7 @@ func scaleToJSON(r *Report) jsonScale {
 		j.Directions = append(j.Directions, jsonDirection{
 			Index: d.Index, Verdict: d.Verdict.String(), Analytic: jsonFloat(d.Analytic), Numeric: jsonFloat(d.Numeric),
 			ErrEst: jsonFloat(d.ErrEst), Threshold: jsonFloat(d.Threshold), Step: jsonFloat(d.Step),
-			Refined: d.Refined, Located: d.Located,
+			Refined: d.Refined, Located: d.Located, Excluded: d.Excluded,
 		})
 	}
 	for _, g := range r.Regions {
@@ -84,7 +211,7 @@ func scaleFromJSON(j *jsonScale, r *Report) error {
 		r.Directions = append(r.Directions, DirectionResult{
 			Index: d.Index, Verdict: v, Analytic: float64(d.Analytic), Numeric: float64(d.Numeric),
 			ErrEst: float64(d.ErrEst), Threshold: float64(d.Threshold), Step: float64(d.Step),
-			Refined: d.Refined, Located: d.Located,
+			Refined: d.Refined, Located: d.Located, Excluded: d.Excluded,
 		})
 	}
 	for k, g := range j.Regions {

@@ -1,0 +1,224 @@
+package gradcheck_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+// encode is a report's JSON, which holds every field with its bits: two
+// reports are the same when their encodings are.
+func encode(t *testing.T, r *gradcheck.Report) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := r.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func sameReports(t *testing.T, what string, got, want *gradcheck.Report) {
+	t.Helper()
+	g, w := encode(t, got), encode(t, want)
+	if !bytes.Equal(g, w) {
+		t.Errorf("%s: reports differ\n--- got:\n%s\n--- want:\n%s", what, got, want)
+	}
+}
+
+// TestParallelEqualsSerial checks models with wrong entries, kinks and
+// refinement on 1, 2, 3 and 8 workers: the reports must be equal bit for
+// bit, and the parameters restored.
+func TestParallelEqualsSerial(t *testing.T) {
+	s := newSmooth(11, 40, 300, 7)
+	s.wrong[[2]int{1, 5}] = 1e-3
+	s.wrong[[2]int{1, 299}] = -0.5
+	s.wrong[[2]int{2, 0}] = 1e-6
+	before := slices.Clone(s.x[1])
+	for _, opts := range []gradcheck.Options{{}, {Sample: 60, Seed: 3}, {Directions: 3, Seed: 4}} {
+		serial := opts
+		serial.Workers = 1
+		want, err := gradcheck.Check(s.model(), &serial)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range []int{2, 3, 8} {
+			par := opts
+			par.Workers = w
+			got, err := gradcheck.Check(s.model(), &par)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameReports(t, fmt.Sprintf("%+v", par), got, want)
+		}
+	}
+	for i := range before {
+		if math.Float64bits(before[i]) != math.Float64bits(s.x[1][i]) {
+			t.Fatalf("B1[%d] not restored", i)
+		}
+	}
+}
+
+// TestParallelGradient checks the flat API with Options.Concurrent: each
+// worker gets its own x, and the report equals the serial one.
+func TestParallelGradient(t *testing.T) {
+	f := func(x []float64) float64 {
+		var s float64
+		for i, v := range x {
+			s += math.Abs(v) + float64(i%3)*v*v*v
+		}
+		return s
+	}
+	grad := func(dst, x []float64) {
+		for i, v := range x {
+			dst[i] = math.Copysign(1, v) + 3*float64(i%3)*v*v
+		}
+		dst[17] *= 1.01
+	}
+	x := make([]float64, 64)
+	for i := range x {
+		x[i] = math.Sin(float64(i)) * 2
+	}
+	x[9] = 0 // a kink
+	want, err := gradcheck.Gradient(f, grad, x, &gradcheck.Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen atomic.Int32
+	fc := func(xx []float64) float64 {
+		if &xx[0] != &x[0] {
+			seen.Add(1) // a worker's own copy
+		}
+		return f(xx)
+	}
+	got, err := gradcheck.Gradient(fc, grad, x, &gradcheck.Options{Workers: 2, Concurrent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameReports(t, "Concurrent, 2 workers", got, want)
+	if seen.Load() == 0 {
+		t.Errorf("no evaluation used a copy of x: the check was not parallel")
+	}
+}
+
+// TestParallelPanicSameReport checks that a panic in the loss gives the
+// same error and the same partial report serial or parallel: the entries
+// before the failing one.
+func TestParallelPanicSameReport(t *testing.T) {
+	run := func(workers int) (*gradcheck.Report, error) {
+		s := newSmooth(2, 200)
+		m := s.model()
+		inner := m.Loss
+		bad := s.x[0][120]
+		wrap := func(loss func() float64, x []float64) func() float64 {
+			return func() float64 {
+				if x[120] != bad {
+					panic(fmt.Sprintf("loss undefined near %v", bad))
+				}
+				return loss()
+			}
+		}
+		m.Loss = wrap(inner, s.x[0])
+		clone := m.Clone
+		m.Clone = func() *gradcheck.Model[float64] {
+			cm := clone()
+			cm.Loss = wrap(cm.Loss, cm.Blocks[0].Value)
+			return cm
+		}
+		return gradcheck.Check(m, &gradcheck.Options{Workers: workers})
+	}
+	want, werr := run(1)
+	var pe *gradcheck.PanicError
+	if !errors.As(werr, &pe) || pe.Entry != "B0[120]" {
+		t.Fatalf("serial error %v, want a panic at B0[120]", werr)
+	}
+	for _, w := range []int{2, 4} {
+		got, err := run(w)
+		if err == nil || err.Error() != werr.Error() {
+			t.Errorf("%d workers: error %v, want %v", w, err, werr)
+		}
+		sameReports(t, fmt.Sprintf("%d workers after a panic", w), got, want)
+	}
+	if n := want.Checked(); n != 120 {
+		t.Errorf("serial report holds %d entries, want the 120 before the panic", n)
+	}
+}
+
+// TestCancelStopsWorkers cancels a parallel check from inside the loss and
+// checks that the workers stop within one evaluation each, the error is
+// the context's, and the parameters are restored.
+func TestCancelStopsWorkers(t *testing.T) {
+	for _, workers := range []int{1, 2, 4} {
+		s := newSmooth(3, 500)
+		before := slices.Clone(s.x[0])
+		ctx, cancel := context.WithCancel(context.Background())
+		var calls atomic.Int64
+		const at = 50
+		m := s.model()
+		wrap := func(loss func() float64) func() float64 {
+			return func() float64 {
+				if calls.Add(1) == at {
+					cancel()
+				}
+				return loss()
+			}
+		}
+		m.Loss = wrap(m.Loss)
+		clone := m.Clone
+		m.Clone = func() *gradcheck.Model[float64] {
+			cm := clone()
+			cm.Loss = wrap(cm.Loss)
+			return cm
+		}
+		rep, err := gradcheck.CheckContext(ctx, m, &gradcheck.Options{Workers: workers})
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("%d workers: error %v, want context.Canceled", workers, err)
+		}
+		// Each of the other workers may be inside one evaluation when the
+		// cancelling one returns; none starts another.
+		if n := calls.Load(); n > at+int64(workers)-1 {
+			t.Errorf("%d workers: %d loss calls, cancelled at call %d", workers, n, at)
+		}
+		if rep == nil || rep.Checked() >= 500 {
+			t.Errorf("%d workers: report %v after cancelling early", workers, rep)
+		}
+		for i := range before {
+			if math.Float64bits(before[i]) != math.Float64bits(s.x[0][i]) {
+				t.Fatalf("%d workers: B0[%d] not restored after cancellation", workers, i)
+			}
+		}
+	}
+}
+
+// TestNoAllocPerEvaluation checks that the checker's own loop does not
+// allocate per evaluation: checking ten times as many entries makes no
+// more allocations, serial or parallel.
+func TestNoAllocPerEvaluation(t *testing.T) {
+	for _, workers := range []int{1, 2} {
+		allocs := func(n int) float64 {
+			s := newSmooth(4, n)
+			m := s.model()
+			opts := &gradcheck.Options{Workers: workers, SkipHazards: true}
+			return testing.AllocsPerRun(5, func() {
+				if _, err := gradcheck.Check(m, opts); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+		small, large := allocs(100), allocs(1000)
+		t.Logf("%d workers: %.0f allocations for 100 entries, %.0f for 1000", workers, small, large)
+		// 1800 more evaluations in the large check; a few allocations of
+		// a size that grows with n (the plan, the results) may differ
+		// in number by rounding of the runtime's size classes, not 1800.
+		if large-small > 4 {
+			t.Errorf("%d workers: %.0f allocations for 100 entries, %.0f for 1000: the loop allocates per evaluation", workers, small, large)
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package gradcheck_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+// TestProgress checks that Progress is called, never concurrently, with
+// counts that only grow, and once at the end with Done == Total.
+func TestProgress(t *testing.T) {
+	for _, opts := range []gradcheck.Options{{Workers: 1}, {Workers: 3}, {Directions: 4}} {
+		s := newSmooth(1, 300)
+		s.wrong[[2]int{0, 7}] = 1
+		var got []gradcheck.Progress
+		inside := false
+		opts.ProgressInterval = 1 // every chance
+		opts.Progress = func(p gradcheck.Progress) {
+			if inside {
+				t.Errorf("Progress called while it runs")
+			}
+			inside = true
+			got = append(got, p)
+			inside = false
+		}
+		rep, err := gradcheck.Check(s.model(), &opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 {
+			t.Fatalf("%+v: Progress never called", opts)
+		}
+		last := got[len(got)-1]
+		want := gradcheck.StageEntries
+		if opts.Directions > 0 {
+			want = gradcheck.StageDirections
+		}
+		if last.Stage != want || last.Done != last.Total || last.Total == 0 || last.Evals != rep.Evals {
+			t.Errorf("last progress %+v, want stage %s with Done == Total and Evals %d", last, want, rep.Evals)
+		}
+		for k := 1; k < len(got); k++ {
+			if got[k].Stage == got[k-1].Stage && (got[k].Done < got[k-1].Done || got[k].Evals < got[k-1].Evals) {
+				t.Errorf("progress went back: %+v after %+v", got[k], got[k-1])
+			}
+		}
+	}
+}
+
+// TestProgressPanic checks that a panic in the callback is returned as an
+// error, not raised, and that the check still completes.
+func TestProgressPanic(t *testing.T) {
+	s := newSmooth(1, 50)
+	rep, err := gradcheck.Check(s.model(), &gradcheck.Options{ProgressInterval: 1, Progress: func(gradcheck.Progress) { panic("bar") }})
+	var pe *gradcheck.PanicError
+	if !errors.As(err, &pe) || pe.Func != "Progress" {
+		t.Fatalf("error %v, want a *PanicError from Progress", err)
+	}
+	if rep == nil || rep.Checked() != 50 {
+		t.Errorf("report %v, want all 50 entries", rep)
+	}
+}
+
+// TestProgressCancel stops a check from the progress callback.
+func TestProgressCancel(t *testing.T) {
+	s := newSmooth(1, 400)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rep, err := gradcheck.CheckContext(ctx, s.model(), &gradcheck.Options{Workers: 1, ProgressInterval: 1, Progress: func(p gradcheck.Progress) {
+		if p.Done >= 10 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) || rep.Checked() >= 400 {
+		t.Errorf("error %v with %d entries checked, want context.Canceled early", err, rep.Checked())
+	}
+}

@@ -1,0 +1,100 @@
+package gradcheck_test
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+// TestShardsMerge checks that the shards of a check, encoded as JSON,
+// decoded and merged, give the report of the unsharded check, for shard
+// counts that split blocks and that leave shards empty.
+func TestShardsMerge(t *testing.T) {
+	s := newSmooth(21, 30, 50, 3)
+	s.wrong[[2]int{0, 4}] = 0.1
+	s.wrong[[2]int{1, 49}] = -1
+	for _, base := range []gradcheck.Options{{}, {Sample: 40, Seed: 9}} {
+		want, err := gradcheck.Check(s.model(), &base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{1, 2, 3, 7, 200} {
+			var reports []*gradcheck.Report
+			for i := n - 1; i >= 0; i-- { // any order
+				o := base
+				o.Shard, o.Shards = i, n
+				r, err := gradcheck.Check(s.model(), &o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var buf bytes.Buffer
+				if err := r.WriteJSON(&buf); err != nil {
+					t.Fatal(err)
+				}
+				back, err := gradcheck.ReadJSON(&buf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				reports = append(reports, back)
+			}
+			got, err := gradcheck.Merge(reports...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := *want
+			if n > 1 {
+				// Blocks split between shards get no diagnoses (see Merge);
+				// compare those without.
+				w.Blocks = append([]gradcheck.BlockReport(nil), want.Blocks...)
+				for b := range w.Blocks {
+					if splitBlock(reports, b) {
+						w.Blocks[b].Diagnoses = nil
+					}
+				}
+			}
+			sameReports(t, fmt.Sprintf("%d shards of %+v", n, base), got, &w)
+		}
+	}
+}
+
+func splitBlock(reports []*gradcheck.Report, b int) bool {
+	holders := 0
+	for _, r := range reports {
+		if len(r.Blocks[b].Entries) > 0 {
+			holders++
+		}
+	}
+	return holders > 1
+}
+
+// TestMergeRejects checks that Merge says what is wrong with a set of
+// reports that are not the shards of one check.
+func TestMergeRejects(t *testing.T) {
+	s := newSmooth(1, 20)
+	shard := func(i, n int, seed uint64) *gradcheck.Report {
+		r, err := gradcheck.Check(s.model(), &gradcheck.Options{Shard: i, Shards: n, Sample: 10, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, c := range []struct {
+		name    string
+		reports []*gradcheck.Report
+	}{
+		{"missing shard", []*gradcheck.Report{shard(0, 3, 1), shard(2, 3, 1)}},
+		{"twice", []*gradcheck.Report{shard(0, 2, 1), shard(0, 2, 1)}},
+		{"other shard count", []*gradcheck.Report{shard(0, 2, 1), shard(1, 3, 1)}},
+		{"other seed", []*gradcheck.Report{shard(0, 2, 1), shard(1, 2, 2)}},
+		{"none", nil},
+	} {
+		if _, err := gradcheck.Merge(c.reports...); err == nil {
+			t.Errorf("%s: Merge accepted it", c.name)
+		}
+	}
+	if _, err := gradcheck.Check(s.model(), &gradcheck.Options{Shard: 2, Shards: 2}); err == nil {
+		t.Errorf("Shard 2 of 2 accepted")
+	}
+}
