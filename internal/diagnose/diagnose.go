@@ -12,9 +12,12 @@
 // domain P (the checked entries on which it says something). Its evidence
 // is
 //
-//	Fit = 1 − Σ_P (a − â)² / Σ_P (a − n)²,
+//	Fit = 1 − Σ_P x(a − â)² / Σ_P x(a − n)²,  x(e) = max(|e| − τ_k, 0),
 //
-// the fraction of the discrepancy it explains, and Explained of Of: of the
+// the fraction of the discrepancy it explains, counting only what exceeds
+// each entry's verdict threshold τ_k (within it, a difference is the
+// estimate's own noise and explaining it is no evidence); and Explained of
+// Of: of the
 // failing entries in P, how many it explains, where an entry is explained
 // when â brings it within its verdict threshold or removes at least
 // nine tenths of its discrepancy.
@@ -213,7 +216,8 @@ func prepare(b Block) (*data, bool) {
 		r := b.A[k] - b.N[k]
 		d.r = append(d.r, r)
 		d.fail = append(d.fail, b.Fail[k])
-		d.total += r * r
+		rx := excess(r, b.Tol[k])
+		d.total += rx * rx
 		if b.Fail[k] {
 			d.nfail++
 		}
@@ -222,6 +226,11 @@ func prepare(b Block) (*data, bool) {
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// excess is the part of an error e beyond the verdict threshold tol: what
+// a hypothesis has to explain. Errors within the threshold are the
+// estimate's own noise, and explaining them is no evidence.
+func excess(e, tol float64) float64 { return math.Max(math.Abs(e)-tol, 0) }
 
 // judge computes the evidence of a prediction pred over its domain (the
 // positions where it returns ok) and whether it is accepted. fitted is the
@@ -236,8 +245,9 @@ func (d *data) judge(h *Hypothesis, fitted int, pred func(k int) (float64, bool)
 		}
 		dom++
 		e := d.a[k] - p
-		rP += d.r[k] * d.r[k]
-		eP += e * e
+		rx, ex := excess(d.r[k], d.tol[k]), excess(e, d.tol[k])
+		rP += rx * rx
+		eP += ex * ex
 		if d.fail[k] {
 			h.Of++
 			if math.Abs(e) <= d.tol[k] || math.Abs(e) <= (1-entryRemove)*math.Abs(d.r[k]) {
