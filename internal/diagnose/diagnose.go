@@ -317,8 +317,15 @@ func (d *data) scale() (Hypothesis, bool) {
 		// 1: no scale error; −1 and 0 are the sign and zero patterns.
 		return Hypothesis{}, false
 	}
-	h := Hypothesis{Pattern: Scale, Axis: -1, Factor: c, params: 1}
-	if !d.judge(&h, 1, func(k int) (float64, bool) { return c * d.n[k], true }) {
+	fitted := 1
+	if simple(c, tol) {
+		// A factor pinned to a simple fraction is one value of a small
+		// set, not a free fit: a structureless residual lands that close to
+		// one of them with a chance of about (number of fractions)·tol/|c|.
+		fitted = 0
+	}
+	h := Hypothesis{Pattern: Scale, Axis: -1, Factor: c, params: fitted}
+	if !d.judge(&h, fitted, func(k int) (float64, bool) { return c * d.n[k], true }) {
 		return h, false
 	}
 	h.Summary = fmt.Sprintf("scaled: the analytic gradient is c = %s times the numeric one%s", num(c), d.nameScale(c, tol))
@@ -366,6 +373,30 @@ func fitThrough(x, y, thr []float64) (c, tol float64, ok bool) {
 	}
 	se := math.Sqrt(ss / float64(len(x)-1) / xx)
 	return c, 4*se + xt/xx, finite(c)
+}
+
+// simpleDen bounds the numerators and denominators of the simple
+// fractions p/q and √(p/q) that pin a scale factor; with tol ≤ 1e-4·|c|
+// there are fewer than 300 of them, so a chance match has probability
+// below 0.06, and the fit must still explain nine tenths of the error at
+// every failing entry.
+const simpleDen = 16
+
+// simple reports whether c is, within tol ≤ 1e-4·|c|, ±p/q or ±√(p/q)
+// with p, q ≤ simpleDen.
+func simple(c, tol float64) bool {
+	if !(tol <= 1e-4*math.Abs(c)) {
+		return false
+	}
+	for q := 1; q <= simpleDen; q++ {
+		for p := 1; p <= simpleDen; p++ {
+			v := float64(p) / float64(q)
+			if math.Abs(math.Abs(c)-v) <= tol || math.Abs(math.Abs(c)-math.Sqrt(v)) <= tol {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // nameScale recognises c as a simple fraction p/q, or as √(p/q), and says
