@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gradcheck/gradcheck"
 	"github.com/gradcheck/gradcheck/report"
 )
 
@@ -60,7 +61,8 @@ func headless(t *testing.T, bin string, args ...string) []byte {
 func TestHTMLInChromium(t *testing.T) {
 	bin := chromium(t)
 	var page bytes.Buffer
-	if err := report.WriteHTML(&page, demoBugReport(t), &report.Options{Title: "browser test"}); err != nil {
+	opts := &report.Options{Title: "browser test", Taylor: map[string]*gradcheck.TaylorReport{"W1": taylorOf(t, 0)}}
+	if err := report.WriteHTML(&page, demoBugReport(t), opts); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "report.html")

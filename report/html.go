@@ -27,6 +27,11 @@ type Options struct {
 	// Command, if set, is shown as the command that made the report, so a
 	// reader can run it again.
 	Command string
+	// Taylor holds Taylor-remainder tests (gradcheck.Taylor) by block
+	// name, each along directions within that block: the page plots each
+	// beside its block's other evidence. A test of the whole model goes
+	// under the empty name and is plotted at the top. nil means none.
+	Taylor map[string]*gradcheck.TaylorReport
 }
 
 // WriteHTML writes r as one self-contained HTML page: no scripts, styles,
@@ -64,6 +69,7 @@ func WriteHTML(w io.Writer, r *gradcheck.Report, opts *Options) error {
 
 type page struct {
 	Title, Command string
+	Taylor         []figure // a test of the whole model
 	OK             bool
 	Summary        string
 	Hazards        []gradcheck.Hazard
@@ -112,6 +118,12 @@ func buildPage(r *gradcheck.Report, o Options) *page {
 		OK: r.OK(), Summary: r.Summary(), Hazards: r.Hazards,
 		Sampled: r.Sampled, Seed: r.Seed, Checked: r.Checked(),
 	}
+	if tr := o.Taylor[""]; tr != nil {
+		p.Taylor = append(p.Taylor, taylorFigure("Taylor remainder, all parameters", tr))
+		if p.Taylor[0].SVG != "" {
+			p.Plots++
+		}
+	}
 	for bi := range r.Blocks {
 		b := &r.Blocks[bi]
 		fails := b.Failures()
@@ -148,6 +160,9 @@ func buildPage(r *gradcheck.Report, o Options) *page {
 		} else if len(b.Entries) > 0 {
 			v.Figures = append(v.Figures, figure{Kind: "sweep", Note: "No error-versus-step sweep in this report: gradcheck.SweepWorst adds the sweeps of the worst entries (the command does with --html)."})
 		}
+		if tr := o.Taylor[b.Name]; tr != nil {
+			v.Figures = append(v.Figures, taylorFigure(b.Name+": Taylor remainder", tr))
+		}
 		for k, e := range fails {
 			if k == maxTableRowsHTML {
 				v.MoreRows = len(fails) - k
@@ -168,6 +183,11 @@ func buildPage(r *gradcheck.Report, o Options) *page {
 		p.Blocks = append(p.Blocks, v)
 	}
 	return p
+}
+
+func taylorFigure(title string, tr *gradcheck.TaylorReport) figure {
+	return plotFigure("taylor", func() ([]byte, error) { return TaylorSVG(title, tr) },
+		"Taylor remainder |f(x+hu) − f(x) − h·g·u| along random directions u: it shrinks as h² (slope 2) when the gradient g is right and as h (slope 1) when it is wrong, whatever the step. Filled points are those the order was fitted on.")
 }
 
 // plotFigure draws one plot, or notes why it could not be drawn.
@@ -263,6 +283,9 @@ code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
 <tr><th>block</th><th>shape</th><th>checked</th><th>failing</th><th>‖n−a‖/(‖n‖+‖a‖)</th></tr>
 {{range .Blocks}}<tr><td><a href="#{{.Anchor}}">{{.Name}}</a></td><td>{{.Shape}}</td><td>{{.Checked}} of {{.Size}}</td><td>{{.Failing}}</td><td>{{.RelErr}}</td></tr>
 {{end}}</table>
+{{if .Taylor}}<div class="figs">
+{{range .Taylor}}<figure class="plot" data-kind="{{.Kind}}">{{if .SVG}}{{.SVG}}<figcaption>{{.Caption}}</figcaption>{{else}}<div class="note">{{.Note}}</div>{{end}}</figure>
+{{end}}</div>{{end}}
 {{range .Blocks}}
 <h2 id="{{.Anchor}}">{{.Name}} <span class="meta">{{.Shape}} · {{.Failing}} of {{.Checked}} checked entries fail · relative error {{.RelErr}}</span></h2>
 {{range .Diagnoses}}<div class="findings"><b>{{.Pattern}}</b> (explains {{.Explained}} of {{.Of}} failing entries, fit {{printf "%.2f" .Fit}}): {{.Summary}}</div>

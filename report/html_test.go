@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"regexp"
 	"strings"
@@ -210,5 +211,55 @@ func TestHeatmapRasterizesLargeBlocks(t *testing.T) {
 	}
 	if _, err := report.HeatmapSVG(&gradcheck.BlockReport{Name: "v", Shape: []int{4}}); err == nil {
 		t.Errorf("heatmap of a vector: no error")
+	}
+}
+
+// taylorOf runs a Taylor test of f(x) = Σ x_i³ with the gradient 3x²,
+// plus wrong on entry bug when bug ≥ 0.
+func taylorOf(t testing.TB, bug int) *gradcheck.TaylorReport {
+	t.Helper()
+	f := func(x []float64) float64 {
+		s := 0.0
+		for _, v := range x {
+			s += v * v * v
+		}
+		return s
+	}
+	g := func(dst, x []float64) {
+		for i, v := range x {
+			dst[i] = 3 * v * v
+		}
+		if bug >= 0 {
+			dst[bug] += 0.5
+		}
+	}
+	tr, err := gradcheck.Taylor(f, g, []float64{0.5, -1, 2}, &gradcheck.TaylorOptions{Directions: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// TestHTMLTaylor: Taylor tests given by block are plotted in the block,
+// one of the whole model at the top, and the legend names each
+// direction's order and verdict.
+func TestHTMLTaylor(t *testing.T) {
+	rep := demoBugReport(t)
+	right, wrong := taylorOf(t, -1), taylorOf(t, 1)
+	for _, fit := range right.Fits {
+		if fit.Verdict != gradcheck.OK {
+			t.Fatalf("test is broken: the right gradient of Σx³ got a Taylor verdict %s (order %v)", fit.Verdict, fit.Order)
+		}
+	}
+	html := render(t, rep, &report.Options{Taylor: map[string]*gradcheck.TaylorReport{"": right, "W1": wrong}})
+	plots, notes := figures(html)
+	want := "taylor heatmap scatter sweep taylor scatter sweep heatmap scatter sweep scatter sweep"
+	if strings.Join(plots, " ") != want || len(notes) != 0 {
+		t.Errorf("plots %v, notes %v; want %s and none", plots, notes, want)
+	}
+	for _, s := range []string{fmt.Sprintf("u0: %.2f, right", right.Fits[0].Order), fmt.Sprintf("u1: %.2f, wrong", wrong.Fits[1].Order)} {
+		if !strings.Contains(html, s) {
+			t.Errorf("page lacks the legend %q", s)
+		}
 	}
 }

@@ -371,8 +371,9 @@ func positive(pts []gradcheck.SweepPoint, y func(gradcheck.SweepPoint) float64) 
 	return out
 }
 
-// decadeTicks labels powers of ten, thinning the labels over wide ranges;
-// unlike plot.LogTicks it never panics on a range it cannot label.
+// decadeTicks labels powers of ten, thinning the labels over wide ranges
+// and adding 2 and 5 times them over narrow ones; unlike plot.LogTicks it
+// never panics on a range it cannot label.
 type decadeTicks struct{}
 
 func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
@@ -384,19 +385,123 @@ func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
 	for (b-a)/every > 6 {
 		every++
 	}
+	narrow := b-a <= 2
 	var ts []plot.Tick
 	for e := a; e <= b; e++ {
-		v := math.Pow(10, float64(e))
-		if v < lo || v > hi {
-			continue
+		for _, m := range []float64{1, 2, 5} {
+			v := m * math.Pow(10, float64(e))
+			if v < lo || v > hi || (m != 1 && !narrow) {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			switch {
+			case m == 1 && e%every == 0:
+				t.Label = "1e" + strconv.Itoa(e)
+			case m != 1:
+				t.Label = strconv.Itoa(int(m)) + "e" + strconv.Itoa(e)
+			}
+			ts = append(ts, t)
 		}
-		t := plot.Tick{Value: v}
-		if e%every == 0 {
-			t.Label = "1e" + strconv.Itoa(e)
-		}
-		ts = append(ts, t)
 	}
 	return ts
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// TaylorSVG plots the Taylor remainder r(h) = |f(x+hu) − f(x) − h·g·u|
+// against the step h for each direction of tr, on log-log axes, labelled
+// with the fitted order. Filled points are the window the order was
+// fitted on, hollow ones the rest.
+// Dashed guides of slope Expect (a right derivative) and Expect − 1 (a
+// wrong one) pass through the first fitted point of the first direction
+// that has one.
+func TaylorSVG(title string, tr *gradcheck.TaylorReport) ([]byte, error) {
+	if tr == nil || len(tr.Fits) == 0 {
+		return nil, fmt.Errorf("no Taylor test to plot")
+	}
+	return svgOf(plotW, plotH, func(dc draw.Canvas) error {
+		p := newPlot(title, "step h", "Taylor remainder r(h)")
+		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+		p.X.Tick.Marker, p.Y.Tick.Marker = decadeTicks{}, decadeTicks{}
+		leg := plot.NewLegend()
+		leg.TextStyle.Font.Variant, leg.TextStyle.Font.Size = "Sans", 8
+		leg.Top, leg.Left = true, true
+		var anchor *plotter.XY
+		expect := 0
+		xlo, xhi := math.Inf(1), math.Inf(-1)
+		for k, fit := range tr.Fits {
+			var in, out plotter.XYs
+			for i := range min(len(fit.Steps), len(fit.Remainders)) {
+				h, r := fit.Steps[i], fit.Remainders[i]
+				if !finite(h) || !finite(r) || h <= 0 || r <= 0 {
+					continue
+				}
+				xlo, xhi = math.Min(xlo, h), math.Max(xhi, h)
+				if i >= fit.Lo && i <= fit.Hi {
+					in = append(in, plotter.XY{X: h, Y: r})
+				} else {
+					out = append(out, plotter.XY{X: h, Y: r})
+				}
+			}
+			if len(in)+len(out) == 0 {
+				continue
+			}
+			col := lineColors[k%len(lineColors)]
+			// Short labels: the legend is 1.25 inches wide.
+			word := map[gradcheck.Verdict]string{gradcheck.OK: "right", gradcheck.Mismatch: "wrong"}[fit.Verdict]
+			if word == "" {
+				word = "unclear"
+			}
+			name := fmt.Sprintf("u%d: %s", k, word)
+			if finite(fit.Order) {
+				name = fmt.Sprintf("u%d: %.2f, %s", k, fit.Order, word)
+			}
+			var thumbs []plot.Thumbnailer
+			if len(out) > 0 {
+				s, err := plotter.NewScatter(out)
+				if err != nil {
+					return err
+				}
+				s.Color, s.Shape, s.Radius = col, draw.RingGlyph{}, vg.Points(2)
+				p.Add(s)
+				thumbs = append(thumbs, s)
+			}
+			if len(in) > 0 {
+				l, s, err := plotter.NewLinePoints(in)
+				if err != nil {
+					return err
+				}
+				l.Color, s.Color, s.Radius = col, col, vg.Points(2)
+				p.Add(l, s)
+				thumbs = append(thumbs, l, s)
+				if anchor == nil {
+					anchor, expect = &in[0], fit.Expect
+				}
+			}
+			leg.Add(name, thumbs...)
+		}
+		if xlo > xhi {
+			return fmt.Errorf("no step gave a positive, finite remainder")
+		}
+		if anchor != nil && expect >= 2 {
+			for _, slope := range []int{expect, expect - 1} {
+				a := *anchor
+				g, err := plotter.NewLine(plotter.XYs{a, {X: xhi, Y: a.Y * math.Pow(xhi/a.X, float64(slope))}})
+				if err != nil {
+					return err
+				}
+				g.Color = colGuide
+				if slope == expect {
+					g.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+				} else {
+					g.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
+				}
+				p.Add(g)
+				leg.Add(fmt.Sprintf("slope %d (%s)", slope, map[bool]string{true: "right", false: "wrong"}[slope == expect]), g)
+			}
+		}
+		p.Draw(draw.Crop(dc, 0, -legW, 0, 0))
+		leg.Draw(draw.Crop(dc, plotW-legW+4, 0, 0, -24))
+		return nil
+	})
+}

@@ -43,12 +43,28 @@ type outputFlags struct {
 	json   bool
 	html   string
 	sweeps int
+	taylor int
 }
 
 func (o *outputFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.json, "json", false, "write the report to stdout as JSON (docs/report-schema.md) instead of text")
 	fs.StringVar(&o.html, "html", "", "also write an HTML report with plots to `FILE`")
 	fs.IntVar(&o.sweeps, "sweeps", -1, "add the error-versus-step sweeps of the `N` worst entries of each block to the report (default 3 with -html, else 0)")
+	fs.IntVar(&o.taylor, "taylor", 2, "with -html, plot a Taylor-remainder test of each block along `N` random directions (0: none)")
+}
+
+// htmlOptions runs the Taylor tests of -taylor for the page and returns
+// its options.
+func (o *outputFlags) htmlOptions(m *gradcheck.Model[float64], title, command string) (*report.Options, error) {
+	opts := &report.Options{Title: title, Command: command}
+	if o.taylor > 0 {
+		tr, err := taylorBlocks(m, o.taylor)
+		if err != nil {
+			return nil, err
+		}
+		opts.Taylor = tr
+	}
+	return opts, nil
 }
 
 // sweep adds the sweeps of -sweeps to rep: by default those of the 3
@@ -74,7 +90,11 @@ func (o *outputFlags) write(stdout io.Writer, m *gradcheck.Model[float64], rep *
 		return err
 	}
 	if o.html != "" {
-		if err := writeHTMLFile(o.html, rep, &report.Options{Title: title, Command: command}); err != nil {
+		opts, err := o.htmlOptions(m, title, command)
+		if err != nil {
+			return err
+		}
+		if err := writeHTMLFile(o.html, rep, opts); err != nil {
 			return err
 		}
 	}

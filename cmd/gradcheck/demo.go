@@ -7,7 +7,6 @@ import (
 
 	"github.com/gradcheck/gradcheck"
 	"github.com/gradcheck/gradcheck/internal/demo"
-	"github.com/gradcheck/gradcheck/report"
 )
 
 // runDemo checks the embedded network twice: as written, and with its
@@ -74,7 +73,11 @@ the planted bug's report (or, with -correct, the correct network's); with
 			if *correct {
 				cmd += " -correct"
 			}
-			if err := writeHTMLFile(out.html, rep, &report.Options{Title: c.page, Command: cmd}); err != nil {
+			opts, err := out.htmlOptions(m, c.page, cmd)
+			if err != nil {
+				return err
+			}
+			if err := writeHTMLFile(out.html, rep, opts); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "HTML report written to %s\n", out.html)

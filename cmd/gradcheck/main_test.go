@@ -131,6 +131,15 @@ func TestHTMLFlag(t *testing.T) {
 		if n := len(regexp.MustCompile(`(?s)data-kind="sweep">\s*(<!--.*?-->\s*)?<svg`).FindAllString(page, -1)); n != 4 {
 			t.Errorf("%s: %d sweep plots, want one for each of the 4 blocks", path, n)
 		}
+		// So are the Taylor tests of each block; W1's gradient is wrong
+		// only in the planted bug, and its Taylor order says so.
+		if n := len(regexp.MustCompile(`(?s)data-kind="taylor">\s*(<!--.*?-->\s*)?<svg`).FindAllString(page, -1)); n != 4 {
+			t.Errorf("%s: %d Taylor plots, want one for each of the 4 blocks", path, n)
+		}
+		bug := !strings.Contains(c.title, "as written")
+		if got := strings.Contains(page, ", wrong</text>"); got != bug {
+			t.Errorf("%s: a Taylor direction labelled wrong: %v, want %v", path, got, bug)
+		}
 		if !strings.Contains(page, c.title) {
 			t.Errorf("%s: title %q missing", path, c.title)
 		}
