@@ -237,7 +237,15 @@ func anchorName(s string) string {
 	return b.String()
 }
 
-var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+// sentence capitalises the first letter of s, to follow a full stop.
+func sentence(s string) string {
+	for i, r := range s {
+		return strings.ToUpper(string(r)) + s[i+len(string(r)):]
+	}
+	return s
+}
+
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"sentence": sentence}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -275,7 +283,7 @@ code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
 {{range .Hazards}}<div class="hazard"><b>hazard {{.Kind}}{{if .Fatal}} (no verdicts made){{end}}:</b> {{.Detail}}</div>
 {{end}}
 {{if .Findings}}<div class="findings"><b>Diagnosis</b><ul>
-{{range .Findings}}<li><a href="#{{.Anchor}}"><b>{{.Block}}</b></a>: {{.Failing}} of {{.Of}} checked entries fail.{{if .Summary}} {{.Summary}}{{else}} No pattern was recognised.{{end}}</li>
+{{range .Findings}}<li><a href="#{{.Anchor}}"><b>{{.Block}}</b></a>: {{.Failing}} of {{.Of}} checked entries fail.{{if .Summary}} {{sentence .Summary}}{{else}} No pattern was recognised.{{end}}</li>
 {{end}}</ul></div>
 {{else if .Blocks}}<div class="findings clean"><b>Diagnosis:</b> every checked entry agrees with its finite-difference estimate.</div>
 {{end}}

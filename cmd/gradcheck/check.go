@@ -11,6 +11,7 @@ import (
 	"github.com/gradcheck/gradcheck"
 	"github.com/gradcheck/gradcheck/internal/demo"
 	"github.com/gradcheck/gradcheck/report"
+	"github.com/gradcheck/gradcheck/zoo"
 )
 
 // A namedModel is an example model the command can check by name.
@@ -27,6 +28,21 @@ var models = map[string]namedModel{
 	"demo-bug": {"the demo's perceptron with its planted bug: the L2 penalty's gradient for W1 is missing", func() *gradcheck.Model[float64] {
 		return demo.New(true).Model()
 	}},
+}
+
+// The zoo's corpus, in float64: every reference layer by its name (mlp,
+// conv2d-s1p1, …) and every bug variant as layer/bug (mlp/missing-l2, …).
+func init() {
+	for _, c := range zoo.Corpus() {
+		if _, dup := models[c.Name]; dup || c.New64 == nil {
+			continue
+		}
+		about := "zoo: " + c.Layer + " as it should be"
+		if !c.Correct() {
+			about = fmt.Sprintf("zoo: %s with a %s bug (%s)", c.Layer, c.Kind, c.Class)
+		}
+		models[c.Name] = namedModel{about, c.New64}
+	}
 }
 
 func modelNames() []string {
@@ -145,7 +161,7 @@ gradient is wrong, 2 on a usage or runtime error.`)
 	}
 	if *list {
 		for _, n := range modelNames() {
-			fmt.Fprintf(stdout, "%-10s %s\n", n, models[n].about)
+			fmt.Fprintf(stdout, "%-32s %s\n", n, models[n].about)
 		}
 		return nil
 	}
