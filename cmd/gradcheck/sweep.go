@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -84,7 +85,8 @@ func writeSweepTable(w io.Writer, model string, sw gradcheck.EntrySweep) {
 			least = i
 		}
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "step\tcentral\tforward\tbackward\t|central − analytic|\tround-off est\t\t")
 	for i, p := range sw.Points {
 		mark := ""
@@ -94,4 +96,10 @@ func writeSweepTable(w io.Writer, model string, sw gradcheck.EntrySweep) {
 		fmt.Fprintf(tw, "%.3g\t%.12g\t%.8g\t%.8g\t%.3g\t%.2g\t%s\t\n", p.Step, p.Central, p.Forward, p.Backward, p.Err, p.RoundOff, mark)
 	}
 	tw.Flush()
+	for _, line := range strings.SplitAfter(buf.String(), "\n") {
+		io.WriteString(w, strings.TrimRight(line, " \n"))
+		if strings.HasSuffix(line, "\n") {
+			io.WriteString(w, "\n")
+		}
+	}
 }
