@@ -743,8 +743,8 @@ func norm(v []float64) float64 {
 func num(v float64) string { return fmt.Sprintf("%.4g", v) }
 
 // termWrong: the term's own gradient is wrong, and its error is the
-// block's: the prediction is the model's analytic gradient with the term's
-// error a_t − n_t taken out.
+// block's: the prediction is the numeric gradient plus the term's own
+// error a_t − n_t.
 func (d *data) termWrong(t Term) (Hypothesis, bool) {
 	at, nt, ok := d.align(t)
 	if !ok {
@@ -755,7 +755,7 @@ func (d *data) termWrong(t Term) (Hypothesis, bool) {
 		if math.IsNaN(at[k]) || math.IsNaN(nt[k]) {
 			return 0, false
 		}
-		return d.a[k] - (at[k] - nt[k]), true
+		return d.n[k] + (at[k] - nt[k]), true
 	}) {
 		return h, false
 	}
@@ -804,7 +804,7 @@ func (d *data) termWeight(t Term) (Hypothesis, bool) {
 	case fitted == 0 && w == 0:
 		h.Summary = fmt.Sprintf("the model's Gradient leaves out the gradient of loss term %q, which its Loss includes", t.Name)
 	case fitted == 0 && w == 2:
-		h.Summary = fmt.Sprintf("the model's Gradient counts the gradient of loss term %q twice", t.Name)
+		h.Summary = fmt.Sprintf("the model's Gradient counts the gradient of loss term %q twice (or its Loss leaves the term out)", t.Name)
 	case fitted == 0 && w == -1:
 		h.Summary = fmt.Sprintf("the model's Gradient subtracts the gradient of loss term %q instead of adding it", t.Name)
 	default:
