@@ -134,7 +134,11 @@ func writeHTMLFile(path string, rep *gradcheck.Report, opts *report.Options) err
 
 // checkModel checks m with a progress bar on stderr.
 func checkModel(stderr io.Writer, m *gradcheck.Model[float64], opts gradcheck.Options) (*gradcheck.Report, error) {
-	bar := newProgressBar(stderr)
+	return checkWithBar(newProgressBar(stderr), m, opts)
+}
+
+// checkWithBar checks m, drawing its progress on bar.
+func checkWithBar(bar *progressBar, m *gradcheck.Model[float64], opts gradcheck.Options) (*gradcheck.Report, error) {
 	opts.Progress = bar.update
 	rep, err := gradcheck.Check(m, &opts)
 	bar.finish()

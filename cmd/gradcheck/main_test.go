@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -236,5 +237,47 @@ func TestProgressBar(t *testing.T) {
 	b.finish()
 	if got := term.String(); got != "\r"+strings.Repeat(" ", len([]rune(want))-1)+"\r" {
 		t.Errorf("finish wrote %q; want the line blanked and the cursor back at its start", got)
+	}
+}
+
+// TestProgressBarWired runs a check slow enough for its bar to appear and
+// checks that the core's progress reports reached it and that it was
+// erased at the end.
+func TestProgressBarWired(t *testing.T) {
+	const n = 40
+	w := make([]float64, n)
+	g := make([]float64, n)
+	for i := range w {
+		w[i] = float64(i) / n
+	}
+	m := &gradcheck.Model[float64]{
+		Blocks: []gradcheck.Block[float64]{{Name: "w", Value: w, Grad: g}},
+		Loss: func() float64 {
+			time.Sleep(2 * time.Millisecond) // 2n+4 evaluations: about 170 ms in all
+			s := 0.0
+			for _, v := range w {
+				s += v * v
+			}
+			return s
+		},
+		Gradient: func() {
+			for i, v := range w {
+				g[i] = 2 * v
+			}
+		},
+	}
+	var term bytes.Buffer
+	bar := &progressBar{w: &term, delay: 30 * time.Millisecond}
+	rep, err := checkWithBar(bar, m, gradcheck.Options{ProgressInterval: 10 * time.Millisecond, Workers: 1})
+	if err != nil || !rep.OK() {
+		t.Fatalf("check: %v, %v", err, rep)
+	}
+	out := term.String()
+	if !strings.Contains(out, "\rgradcheck: entries [") || !strings.Contains(out, fmt.Sprintf("/%d, ", n)) {
+		t.Fatalf("no progress line for %d entries was drawn:\n%q", n, out)
+	}
+	last := out[strings.LastIndex(out, "\r"+"gradcheck"):]
+	if want := "\r" + strings.Repeat(" ", bar.lastLen) + "\r"; !strings.HasSuffix(out, want) || !strings.Contains(last, want) {
+		t.Errorf("the bar was not erased at the end: output ends %q", out[max(0, len(out)-120):])
 	}
 }
