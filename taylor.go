@@ -21,19 +21,42 @@ import (
 // Hessian and 2 for a wrong one.
 //
 // The range rule. Steps are h_k = h_min·2^k, k = 0, 1, …, up to
-// taylorTop·scale, with h_min = √ε/64·scale (ε the unit round-off). A
-// point is usable when r(h) is finite and exceeds taylorFloor times the
-// round-off estimate of the sum it is computed from (κ·ε·(|f(x)| +
-// |f(x+hu)| + |h·g·u| + …), κ = roundoffFactor): there round-off moves
-// log r by under 2%. Points are taken from the smallest step upwards. The
-// window starts at the first two consecutive usable points and grows one
-// step at a time while the newest point is usable and the local slope
-// log(r_k/r_{k−1})/log 2 stays within taylorSlopeTol of the least-squares
-// slope of the window so far; it stops at the first point that breaks this
-// (the nonlinear regime, or a zero of r where the h and h² terms cancel)
-// or at taylorMaxPoints points. The order is the least-squares slope of
-// log r on log h over the window; with fewer than taylorMinPoints points
-// it is NaN.
+// taylorTop·scale, with h_min = √ε/64·scale (ε the unit round-off): about
+// 35 evaluations for float64, all made before any fitting. A point is
+// usable when r(h) is finite and exceeds taylorFloor times the round-off
+// estimate of the sum it is computed from,
+//
+//	κ·ε·(|f(x)| + |f(x+hu)| + |h·g·u| + |h²/2·uᵀHu| + Σ_i |g_i|·|x_i + h·u_i|),
+//
+// κ = taylorRoundoff, where the last term is what f moves when every
+// coordinate of the point is rounded (it is also the size of the round-off
+// of a loss that cancels internally, as 100(x₁ − x₀²)² near x₀² = x₁);
+// there round-off moves log r by under 2%. A remainder that shrinks slower
+// than h^taylorMinSlope as h shrinks is not a Taylor remainder of any
+// order but round-off: such points are not usable either, and the largest
+// of them sets an empirical floor that later points must exceed
+// taylorPlateau times.
+//
+// Windows are taken from the smallest step upwards. A window starts at a
+// usable point and grows one step at a time while the next point is usable
+// and its local slope log(r_k/r_{k−1})/log 2 stays within taylorSlopeTol of
+// the least-squares slope of the window so far (after two points that
+// disagree, it starts again from the later one); it stops at the first
+// point that breaks this (the nonlinear regime, or a zero of r where the h
+// and h² terms cancel) or at taylorMaxPoints points. The order is the
+// least-squares slope of log r on log h over the first window of at least
+// taylorMinPoints points whose order is that of a right or of a wrong
+// derivative; a window in between is passed over for a later one.
+//
+// A wrong-derivative order must be confirmed: the taylorConfirm points
+// above its window must keep growing (local slope at least
+// taylorMinSlope), as h·δ + h²·c does. Below the quantum of an internal
+// variable, as A + x with A = 1e7, the computed f does not see a step at
+// all and r is exactly linear in h, which looks like a wrong gradient; but
+// above the quantum that linear run stops and r saws up and down at the
+// round-off level. An unconfirmed window makes the side Inconclusive, and
+// the callers then try the direction −u, where the zero crossing of
+// h·δ + h²·c, if any, is not.
 //
 // Starting at the small end is what makes the rule work for wrong
 // derivatives: r = h·δ + h²·c is linear only below h ≈ |δ/c|, and the
@@ -45,6 +68,10 @@ const (
 	taylorMinPoints = 3    // fewer points give no order
 	taylorMaxPoints = 8    // enough for the slope to two decimals; more costs evaluations
 	taylorBand      = 0.3  // an order within taylorBand of expect−1 is a wrong derivative
+	taylorMinSlope  = 0.5  // a remainder shrinking slower than h^0.5 is round-off
+	taylorPlateau   = 16   // r must exceed taylorPlateau × the round-off plateau seen
+	taylorRoundoff  = 4    // κ of the round-off estimate
+	taylorConfirm   = 3    // points above a wrong-order window that must keep growing
 )
 
 // A TaylorFit is the outcome of a Taylor-remainder test along one
@@ -268,14 +295,34 @@ func taylorDirs(f func(x []float64) float64, grad, hess func(dst, x []float64), 
 			lin := h * gu
 			quad := 0.5 * h * h * uHu
 			r = math.Abs(fh - f0 - lin - quad)
-			noise = roundoffFactor * fdiff.Eps64 * (math.Abs(f0) + math.Abs(fh) + math.Abs(lin) + math.Abs(quad))
+			arg := 0.0
+			for i := range xt {
+				arg += math.Abs(g[i]) * math.Abs(xt[i])
+			}
+			noise = taylorRoundoff * fdiff.Eps64 * (math.Abs(f0) + math.Abs(fh) + math.Abs(lin) + math.Abs(quad) + arg)
 			return r, noise, h, nil
 		}
 		fit, err := fitTaylor(eval, 1, fdiff.Float64, expect)
 		if err != nil {
 			return rep, err
 		}
-		fit.Direction = u
+		fit.Direction = append([]float64(nil), u...)
+		if fit.Verdict == Inconclusive {
+			// Undecided along u: ask −u, where a zero of r that cut the
+			// window short along u is not (see the range rule).
+			for i := range u {
+				u[i] = -u[i]
+			}
+			gu = -gu
+			back, err := fitTaylor(eval, 1, fdiff.Float64, expect)
+			if err != nil {
+				return rep, err
+			}
+			if back.Verdict != Inconclusive || math.IsNaN(fit.Order) {
+				back.Direction = u
+				fit = back
+			}
+		}
 		rep.Fits = append(rep.Fits, fit)
 	}
 	return rep, nil
@@ -298,64 +345,99 @@ func randomDirection(x []float64, seed, d uint64) []float64 {
 	return u
 }
 
-// fitTaylor runs the range rule on the remainders that eval returns for
-// steps h (eval may round h; it returns the step actually taken) and fits
-// the order. scale is the length scale of the direction.
+// fitTaylor evaluates the remainder at every step of the ladder (eval may
+// round h; it returns the step actually taken) and runs the range rule.
+// scale is the length scale of the direction.
 func fitTaylor(eval func(h float64) (r, noise, step float64, err error), scale float64, p fdiff.Precision, expect int) (TaylorFit, error) {
 	fit := TaylorFit{Lo: 0, Hi: -1, Order: math.NaN(), Expect: expect, Verdict: Inconclusive}
 	hmin := math.Sqrt(p.Eps) / 64 * scale
-	var lx, ly []float64 // log h and log r of the window
+	var noise []float64
 	for h := hmin; h <= taylorTop*scale; h *= 2 {
-		r, noise, step, err := eval(h)
+		r, nz, step, err := eval(h)
 		if err != nil {
 			return fit, err
 		}
-		usable := isFinite(r) && r > taylorFloor*noise && step > 0
 		if !isFinite(r) {
 			r = math.NaN()
 		}
 		fit.Steps = append(fit.Steps, step)
 		fit.Remainders = append(fit.Remainders, r)
-		k := len(fit.Steps) - 1
-		if !usable {
-			if len(lx) >= taylorMinPoints {
-				break
+		noise = append(noise, nz)
+	}
+	n := len(fit.Steps)
+	r := fit.Remainders
+	lx, ly, slope := make([]float64, n), make([]float64, n), make([]float64, n)
+	for k := range n {
+		lx[k], ly[k] = math.Log(fit.Steps[k]), math.Log(r[k])
+		slope[k] = math.NaN()
+		if k > 0 {
+			slope[k] = (ly[k] - ly[k-1]) / (lx[k] - lx[k-1])
+		}
+	}
+	plateau := 0.0 // the largest remainder seen not to shrink with h: round-off
+	usable := func(k int) bool {
+		return isFinite(r[k]) && fit.Steps[k] > 0 && r[k] > taylorFloor*noise[k] &&
+			r[k] > taylorPlateau*plateau && !(slope[k] < taylorMinSlope)
+	}
+	grows := func(hi int) bool {
+		for j := hi + 1; j < n && j <= hi+taylorConfirm; j++ {
+			if !isFinite(r[j]) || !(slope[j] >= taylorMinSlope) {
+				return false
 			}
-			lx, ly = lx[:0], ly[:0]
+		}
+		return true
+	}
+	set := func(lo, hi int, order float64, v Verdict) TaylorFit {
+		fit.Lo, fit.Hi, fit.Order, fit.Verdict = lo, hi, order, v
+		return fit
+	}
+	fallback := -1 // the lo of the first in-between window
+	var fbHi int
+	var fbOrder float64
+	for k := 0; k < n; {
+		if slope[k] < taylorMinSlope {
+			plateau = math.Max(plateau, r[k])
+			if isFinite(r[k-1]) {
+				plateau = math.Max(plateau, r[k-1])
+			}
+		}
+		if !usable(k) {
+			k++
 			continue
 		}
-		x, y := math.Log(step), math.Log(r)
-		if len(lx) >= 2 {
-			local := (y - ly[len(ly)-1]) / (x - lx[len(lx)-1])
-			if slope, _ := lsq(lx, ly); math.Abs(local-slope) > taylorSlopeTol {
-				if len(lx) >= taylorMinPoints {
-					break
+		lo, hi := k, k
+		for hi+1 < n && hi-lo+1 < taylorMaxPoints && usable(hi+1) {
+			if hi-lo+1 >= 2 {
+				if s, _ := lsq(lx[lo:hi+1], ly[lo:hi+1]); math.Abs(slope[hi+1]-s) > taylorSlopeTol {
+					if hi-lo+1 >= taylorMinPoints {
+						break
+					}
+					lo = hi
 				}
-				// Too short a window to call this the asymptotic
-				// regime: start again from the last two points.
-				lx, ly = lx[len(lx)-1:], ly[len(ly)-1:]
-				fit.Lo = k - 1
 			}
+			hi++
 		}
-		if len(lx) == 0 {
-			fit.Lo = k
+		if hi-lo+1 < taylorMinPoints {
+			k = hi + 1
+			continue
 		}
-		lx, ly = append(lx, x), append(ly, y)
-		fit.Hi = k
-		if len(lx) == taylorMaxPoints {
-			break
+		order, _ := lsq(lx[lo:hi+1], ly[lo:hi+1])
+		switch {
+		case order >= float64(expect)-taylorBand:
+			return set(lo, hi, order, OK), nil
+		case math.Abs(order-float64(expect-1)) <= taylorBand:
+			if grows(hi) {
+				return set(lo, hi, order, Mismatch), nil
+			}
+			return set(lo, hi, order, Inconclusive), nil
 		}
+		if fallback < 0 {
+			fallback, fbHi, fbOrder = lo, hi, order
+		}
+		k = hi + 1
 	}
-	if len(lx) < taylorMinPoints {
-		fit.Lo, fit.Hi = 0, -1
-		return fit, nil
-	}
-	fit.Order, _ = lsq(lx, ly)
-	switch {
-	case fit.Order >= float64(expect)-taylorBand:
-		fit.Verdict = OK
-	case math.Abs(fit.Order-float64(expect-1)) <= taylorBand:
-		fit.Verdict = Mismatch
+	if fallback >= 0 {
+		return set(fallback, fbHi, fbOrder, Inconclusive), nil
 	}
 	return fit, nil
 }
@@ -386,13 +468,24 @@ func lsq(x, y []float64) (slope, icept float64) {
 //
 //	r(h) = |f(x + h·e_i) − f(x) − h·a|,
 //
-// on the + side, then on the − side if the + side fits no order. An order
-// near 2 makes the entry OK, an order near 1 a Mismatch; otherwise it
-// stays Inconclusive. Entry.TaylorOrder records the order.
+// on the + side, then on the − side if the + side does not decide.
+// Entry.TaylorOrder records the order of the side that decided, or of the
+// first side that fitted one.
+//
+// An order near 1 makes the entry a Mismatch: over the window the
+// remainder is linear in h, so the slope of f differs from a by
+// δ = r(h)/h there, which is also how Numeric (a + δ, with its sign) and
+// ErrEst (taylorBand·|δ|) are set. An order near 2 makes it OK only if it
+// also resolves the derivative by the rule of entry.go (resolved): the
+// remainder at the window's smallest step h_lo bounds the gradient's error
+// by |δ| ≤ r(h_lo)/h_lo, for a larger δ would have bent the slope towards
+// 1 there. A Taylor test fitted at large steps proves little about a small
+// error, and then the entry stays Inconclusive.
 func (c *checker[T]) taylorOpinion(b, i int, e Entry) (Entry, error) {
 	scale := fdiff.Scale(float64(c.saved[b][i]))
 	a := e.Analytic
 	for _, side := range []float64{1, -1} {
+		var delta []float64 // (f − f0)/h − a at each step, signed
 		eval := func(h float64) (r, noise, step float64, err error) {
 			f, step, err := c.lossStep(b, i, side*h)
 			if err != nil {
@@ -400,20 +493,31 @@ func (c *checker[T]) taylorOpinion(b, i int, e Entry) (Entry, error) {
 			}
 			lin := side * step * a
 			r = math.Abs(f - c.f0 - lin)
-			noise = roundoffFactor * c.s.prec.Eps * (math.Abs(f) + math.Abs(c.f0) + math.Abs(lin))
+			delta = append(delta, (f-c.f0-lin)/(side*step))
+			arg := math.Abs(a) * math.Abs(float64(c.saved[b][i])+side*step)
+			noise = taylorRoundoff * c.s.prec.Eps * (math.Abs(f) + math.Abs(c.f0) + math.Abs(lin) + arg)
 			return r, noise, step, nil
 		}
 		fit, err := fitTaylor(eval, scale, c.s.prec, 2)
 		if err != nil {
 			return e, err
 		}
-		if !math.IsNaN(fit.Order) {
-			e.TaylorOrder = fit.Order
-			if fit.Verdict != Inconclusive {
-				e.Verdict = fit.Verdict
-			}
-			return e, nil
+		if math.IsNaN(fit.Order) {
+			continue
 		}
+		if e.TaylorOrder == 0 || fit.Verdict != Inconclusive {
+			e.TaylorOrder = fit.Order
+		}
+		d := delta[fit.Lo]
+		switch {
+		case fit.Verdict == Mismatch:
+			e.Verdict, e.Numeric, e.ErrEst, e.Step = Mismatch, a+d, taylorBand*math.Abs(d), fit.Steps[fit.Lo]
+		case fit.Verdict == OK && c.resolved(math.Abs(d), math.Abs(a)):
+			e.Verdict, e.Numeric, e.ErrEst, e.Step = OK, a+d, math.Abs(d), fit.Steps[fit.Lo]
+		default:
+			continue // undecided on this side: ask the other
+		}
+		return e, nil
 	}
 	return e, nil
 }

@@ -1,0 +1,119 @@
+package gradcheck_test
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+// A scalar function of three variables with its gradient and Hessian by
+// hand: every second derivative is nonzero except one, and the mixed ones
+// differ from each other.
+func scalarFn(x []float64) float64 {
+	return math.Sin(x[0])*math.Exp(x[1]) + x[0]*x[0]*x[2] + 3*x[1]*x[2]*x[2]
+}
+
+func scalarGrad(dst, x []float64) {
+	e := math.Exp(x[1])
+	dst[0] = math.Cos(x[0])*e + 2*x[0]*x[2]
+	dst[1] = math.Sin(x[0])*e + 3*x[2]*x[2]
+	dst[2] = x[0]*x[0] + 6*x[1]*x[2]
+}
+
+func scalarHess(dst, x []float64) {
+	e := math.Exp(x[1])
+	s, c := math.Sin(x[0]), math.Cos(x[0])
+	copy(dst, []float64{
+		-s*e + 2*x[2], c * e, 2 * x[0],
+		c * e, s * e, 6 * x[2],
+		2 * x[0], 6 * x[2], 6 * x[1],
+	})
+}
+
+func scalarHVP(dst, x, v []float64) {
+	var H [9]float64
+	scalarHess(H[:], x)
+	for i := range 3 {
+		dst[i] = H[3*i]*v[0] + H[3*i+1]*v[1] + H[3*i+2]*v[2]
+	}
+}
+
+var scalarX = []float64{0.7, -0.4, 1.3}
+
+func TestHessianCorrect(t *testing.T) {
+	x := slices.Clone(scalarX)
+	rep, err := gradcheck.Hessian(scalarGrad, scalarHess, x, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Errorf("a right Hessian fails:\n%s", rep)
+	}
+	if rep.Block("H") == nil || rep.Block("symmetry") == nil {
+		t.Fatalf("want blocks H and symmetry, got %+v", rep.Blocks)
+	}
+	if got := len(rep.Block("symmetry").Entries); got != 3 {
+		t.Errorf("symmetry block has %d entries, want the 3 pairs above the diagonal", got)
+	}
+	if !slices.Equal(x, scalarX) {
+		t.Errorf("x changed: %v, want %v", x, scalarX)
+	}
+}
+
+func TestHessianPlantedBugs(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		hess   func(dst, x []float64)
+		want   []string
+		reason string
+	}{
+		{"both triangles", func(dst, x []float64) {
+			scalarHess(dst, x)
+			dst[1] *= 1.01
+			dst[3] *= 1.01
+		}, []string{"H[0,1]", "H[1,0]"}, "a wrong mixed derivative, written symmetrically"},
+		{"one triangle", func(dst, x []float64) {
+			scalarHess(dst, x)
+			dst[5] = 0 // H[1,2] forgotten, H[2,1] right
+		}, []string{"H[1,2]", "symmetry[1,2]"}, "an entry set in one triangle only"},
+		{"diagonal", func(dst, x []float64) {
+			scalarHess(dst, x)
+			dst[8] = 0 // the 6·x[1] of ∂²f/∂x[2]² dropped
+		}, []string{"H[2,2]"}, "a dropped diagonal term"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := gradcheck.Hessian(scalarGrad, tc.hess, slices.Clone(scalarX), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := badEntries(rep); !slices.Equal(got, tc.want) {
+				t.Errorf("failing %v, want %v (%s)\n%s", got, tc.want, tc.reason, rep)
+			}
+		})
+	}
+}
+
+func TestHVP(t *testing.T) {
+	rep, err := gradcheck.HVP(scalarGrad, scalarHVP, slices.Clone(scalarX), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Errorf("a right HVP fails:\n%s", rep)
+	}
+	// Hᵀv in place of Hv is right only for a symmetric H, so plant an
+	// asymmetric error: a forgotten term in one row.
+	bad := func(dst, x, v []float64) {
+		scalarHVP(dst, x, v)
+		dst[1] -= 6 * x[2] * v[2]
+	}
+	rep, err = gradcheck.HVP(scalarGrad, bad, slices.Clone(scalarX), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := badEntries(rep), []string{"hvp0[1]", "hvp1[1]", "hvp2[1]"}; !slices.Equal(got, want) {
+		t.Errorf("failing %v, want %v\n%s", got, want, rep)
+	}
+}

@@ -1,0 +1,233 @@
+package gradcheck_test
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+// vecFn is a vector function R³ → R⁴ with its Jacobian, written by hand: a
+// small piece of a model, nonlinear in every input, with an output that
+// depends on one input only, so the Jacobian has structural zeros.
+func vecFn(dst, x []float64) {
+	dst[0] = math.Sin(x[0]) * math.Exp(x[1])
+	dst[1] = x[0]*x[1] + x[2]*x[2]*x[2]
+	dst[2] = math.Log(1 + x[0]*x[0] + x[2]*x[2])
+	dst[3] = math.Tanh(x[1])
+}
+
+const vecM = 4
+
+func vecJac(dst, x []float64) {
+	d := 1 + x[0]*x[0] + x[2]*x[2]
+	t := math.Tanh(x[1])
+	copy(dst, []float64{
+		math.Cos(x[0]) * math.Exp(x[1]), math.Sin(x[0]) * math.Exp(x[1]), 0,
+		x[1], x[0], 3 * x[2] * x[2],
+		2 * x[0] / d, 0, 2 * x[2] / d,
+		0, 1 - t*t, 0,
+	})
+}
+
+// vecVJP computes wᵀJ and vecJVP computes Jv, by hand, without forming J:
+// the reverse and forward modes of vecFn.
+func vecVJP(dst, x, w []float64) {
+	d := 1 + x[0]*x[0] + x[2]*x[2]
+	t := math.Tanh(x[1])
+	e := math.Exp(x[1])
+	dst[0] = w[0]*math.Cos(x[0])*e + w[1]*x[1] + w[2]*2*x[0]/d
+	dst[1] = w[0]*math.Sin(x[0])*e + w[1]*x[0] + w[3]*(1-t*t)
+	dst[2] = w[1]*3*x[2]*x[2] + w[2]*2*x[2]/d
+}
+
+func vecJVP(dst, x, v []float64) {
+	d := 1 + x[0]*x[0] + x[2]*x[2]
+	t := math.Tanh(x[1])
+	e := math.Exp(x[1])
+	dst[0] = math.Cos(x[0])*e*v[0] + math.Sin(x[0])*e*v[1]
+	dst[1] = x[1]*v[0] + x[0]*v[1] + 3*x[2]*x[2]*v[2]
+	dst[2] = (2*x[0]*v[0] + 2*x[2]*v[2]) / d
+	dst[3] = (1 - t*t) * v[1]
+}
+
+// vecX has unequal coordinates of both signs: a bug that swaps x[0] and
+// x[1] is invisible at a point where they are equal.
+var vecX = []float64{0.7, -0.4, 1.3}
+
+// badEntries returns the names of the failing entries of every block.
+func badEntries(r *gradcheck.Report) []string {
+	var out []string
+	for i := range r.Blocks {
+		b := &r.Blocks[i]
+		for _, e := range b.Failures() {
+			out = append(out, b.EntryName(e.Index))
+		}
+	}
+	return out
+}
+
+func TestJacobianCorrect(t *testing.T) {
+	x := slices.Clone(vecX)
+	rep, err := gradcheck.Jacobian(vecFn, vecJac, vecM, x, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Errorf("a right Jacobian fails:\n%s", rep)
+	}
+	if got, want := rep.Checked(), vecM*len(x); got != want {
+		t.Errorf("checked %d entries, want %d", got, want)
+	}
+	if b := rep.Block("J"); b == nil || !slices.Equal(b.Shape, []int{vecM, 3}) {
+		t.Errorf("want one block J of shape [4 3], got %+v", rep.Blocks)
+	}
+	if !slices.Equal(x, vecX) {
+		t.Errorf("x changed: %v, want %v", x, vecX)
+	}
+	// One evaluation of f serves all outputs: the first pass costs 2n,
+	// plus the unperturbed point and the two repeats of the hazard checks.
+	// Without sharing it would be m times that.
+	if max := 2*len(x) + 3; rep.Evals > max {
+		t.Errorf("Jacobian of %d×%d took %d evaluations of f, want at most %d: the outputs do not share evaluations", vecM, len(x), rep.Evals, max)
+	}
+}
+
+func TestJacobianPlantedBugs(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		jac    func(dst, x []float64)
+		want   []string // the entries that must fail, and only they
+		reason string
+	}{
+		{"one entry", func(dst, x []float64) { vecJac(dst, x); dst[1*3+2] *= 1.001 },
+			[]string{"J[1,2]"}, "a 0.1% error in one entry is far above the threshold"},
+		{"structural zero", func(dst, x []float64) { vecJac(dst, x); dst[3*3+0] = 1e-4 },
+			[]string{"J[3,0]"}, "an entry that should be zero is judged on its row's scale"},
+		{"swapped inputs", func(dst, x []float64) { vecJac(dst, x); dst[3], dst[4] = dst[4], dst[3] },
+			[]string{"J[1,0]", "J[1,1]"}, "x[0] and x[1] confused in one output"},
+		{"sign of a row", func(dst, x []float64) {
+			vecJac(dst, x)
+			for j := range 3 {
+				dst[2*3+j] = -dst[2*3+j]
+			}
+		}, []string{"J[2,0]", "J[2,2]"}, "J[2,1] is zero, so its sign does not matter"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := gradcheck.Jacobian(vecFn, tc.jac, vecM, slices.Clone(vecX), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := badEntries(rep); !slices.Equal(got, tc.want) {
+				t.Errorf("failing entries %v, want %v (%s)\n%s", got, tc.want, tc.reason, rep)
+			}
+		})
+	}
+}
+
+func TestJacobianHazards(t *testing.T) {
+	calls := 0
+	for _, tc := range []struct {
+		name  string
+		f     func(dst, x []float64)
+		jac   func(dst, x []float64)
+		kind  gradcheck.HazardKind
+		fatal bool
+	}{
+		{"f mutates x", func(dst, x []float64) { vecFn(dst, x); x[1] += 1 }, vecJac, gradcheck.LossMutates, true},
+		{"jac mutates x", vecFn, func(dst, x []float64) { vecJac(dst, x); x[2] = 0 }, gradcheck.GradientMutates, true},
+		{"f is random", func(dst, x []float64) { calls++; vecFn(dst, x); dst[2] += 1e-9 * float64(calls) }, vecJac, gradcheck.Nondeterministic, true},
+		{"jac accumulates", vecFn, func(dst, x []float64) {
+			var tmp [vecM * 3]float64
+			vecJac(tmp[:], x)
+			for k := range dst {
+				dst[k] += tmp[k]
+			}
+		}, gradcheck.NotReentrant, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := slices.Clone(vecX)
+			rep, err := gradcheck.Jacobian(tc.f, tc.jac, vecM, x, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Hazards) != 1 || rep.Hazards[0].Kind != tc.kind || rep.Hazards[0].Fatal != tc.fatal {
+				t.Fatalf("hazards %+v, want one %v with Fatal %v", rep.Hazards, tc.kind, tc.fatal)
+			}
+			if rep.OK() {
+				t.Error("a report with a hazard is OK")
+			}
+			if !slices.Equal(x, vecX) {
+				t.Errorf("x not restored: %v, want %v", x, vecX)
+			}
+		})
+	}
+}
+
+func TestJacobianPanicRestoresX(t *testing.T) {
+	x := slices.Clone(vecX)
+	f := func(dst, x []float64) {
+		if x[2] != vecX[2] {
+			panic("boom")
+		}
+		vecFn(dst, x)
+	}
+	_, err := gradcheck.Jacobian(f, vecJac, vecM, x, nil)
+	var pe *gradcheck.PanicError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error %v, want a *PanicError", err)
+	}
+	if !strings.HasPrefix(pe.Func, "f") || pe.Entry != "x[2]" || pe.Value != "boom" {
+		t.Errorf("panic error %+v: want Func f, Entry x[2], Value boom", pe)
+	}
+	for i := range x {
+		if math.Float64bits(x[i]) != math.Float64bits(vecX[i]) {
+			t.Errorf("x[%d] = %v after a panic, want %v bit for bit", i, x[i], vecX[i])
+		}
+	}
+	_, err = gradcheck.Jacobian(vecFn, func(dst, x []float64) { panic("jac") }, vecM, x, nil)
+	if !errors.As(err, &pe) || pe.Func != "jac" {
+		t.Errorf("error %v, want a *PanicError of jac", err)
+	}
+}
+
+func TestJacobianBadInput(t *testing.T) {
+	nanJac := func(dst, x []float64) { vecJac(dst, x); dst[5] = math.NaN() }
+	for _, tc := range []struct {
+		name string
+		f    func(dst, x []float64)
+		jac  func(dst, x []float64)
+		m    int
+		x    []float64
+		want string
+	}{
+		{"nil f", nil, vecJac, vecM, vecX, "function f is nil"},
+		{"nil jac", vecFn, nil, vecM, vecX, "function jac is nil"},
+		{"zero m", vecFn, vecJac, 0, vecX, "outputs m is 0"},
+		{"empty x", vecFn, vecJac, vecM, nil, "x is empty"},
+		{"NaN in x", vecFn, vecJac, vecM, []float64{0.7, math.NaN(), 1.3}, "x[1] is NaN"},
+		{"NaN in J", vecFn, nanJac, vecM, vecX, "J[1,2] is NaN"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := gradcheck.Jacobian(tc.f, tc.jac, tc.m, slices.Clone(tc.x), nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestJacobianNilOptionsEqualZero(t *testing.T) {
+	bad := func(dst, x []float64) { vecJac(dst, x); dst[7] += 0.01 }
+	a, err1 := gradcheck.Jacobian(vecFn, bad, vecM, slices.Clone(vecX), nil)
+	b, err2 := gradcheck.Jacobian(vecFn, bad, vecM, slices.Clone(vecX), &gradcheck.Options{})
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if a.String() != b.String() {
+		t.Errorf("nil options:\n%s\nzero options:\n%s", a, b)
+	}
+}

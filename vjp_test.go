@@ -1,0 +1,149 @@
+package gradcheck_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+func TestVJPCorrect(t *testing.T) {
+	x := slices.Clone(vecX)
+	rep, err := gradcheck.VJP(vecFn, vecVJP, vecM, x, &gradcheck.Options{Directions: 4, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Errorf("a right VJP fails:\n%s", rep)
+	}
+	if len(rep.Blocks) != 4 || rep.Blocks[3].Name != "vjp3" {
+		t.Errorf("want blocks vjp0..vjp3, got %d blocks", len(rep.Blocks))
+	}
+	if !slices.Equal(x, vecX) {
+		t.Errorf("x changed: %v, want %v", x, vecX)
+	}
+	// The cotangents share the evaluations of f: four cost what one does.
+	if max := 2*len(x) + 3; rep.Evals > max {
+		t.Errorf("4 cotangents took %d evaluations of f, want at most %d", rep.Evals, max)
+	}
+}
+
+func TestVJPPlantedBugs(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		vjp    func(dst, x, w []float64)
+		reason string
+	}{
+		{"missing term", func(dst, x, w []float64) {
+			vecVJP(dst, x, w)
+			// Drop output 3's contribution to x[1]: a branch of the
+			// backward pass that is never added.
+			var full, part [3]float64
+			w3 := slices.Clone(w)
+			w3[0], w3[1], w3[2] = 0, 0, 0
+			vecVJP(part[:], x, w3)
+			copy(full[:], dst)
+			dst[1] = full[1] - part[1]
+		}, "the cotangent of output 3 is lost"},
+		{"forward mode in place of reverse", func(dst, x, w []float64) {
+			// Jw (of length 4, cut to 3) where wᵀJ is wanted.
+			var jv [vecM]float64
+			vecJVP(jv[:], x, w[:3])
+			copy(dst, jv[:3])
+		}, "a transposed Jacobian"},
+		{"doubled", func(dst, x, w []float64) {
+			vecVJP(dst, x, w)
+			for j := range dst {
+				dst[j] *= 2
+			}
+		}, "a factor 2 from a symmetric-looking formula"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := gradcheck.VJP(vecFn, tc.vjp, vecM, slices.Clone(vecX), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK() {
+				t.Errorf("a wrong VJP (%s) passes:\n%s", tc.reason, rep)
+			}
+			// Every cotangent must see the bug: a random w hides it only
+			// on a set of measure zero.
+			for i := range rep.Blocks {
+				if len(rep.Blocks[i].Failures()) == 0 {
+					t.Errorf("cotangent %s does not see the bug (%s)", rep.Blocks[i].Name, tc.reason)
+				}
+			}
+		})
+	}
+}
+
+func TestJVPCorrect(t *testing.T) {
+	x := slices.Clone(vecX)
+	rep, err := gradcheck.JVP(vecFn, vecJVP, vecM, x, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Errorf("a right JVP fails:\n%s", rep)
+	}
+	if len(rep.Blocks) != 3 || !slices.Equal(rep.Blocks[0].Shape, []int{vecM}) {
+		t.Errorf("want 3 blocks of shape [%d], got %+v", vecM, rep.Blocks)
+	}
+	if !slices.Equal(x, vecX) {
+		t.Errorf("x changed: %v, want %v", x, vecX)
+	}
+}
+
+func TestJVPPlantedBugs(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		jvp  func(dst, x, v []float64)
+		want []string // failing entries of direction 0
+	}{
+		{"one output", func(dst, x, v []float64) { vecJVP(dst, x, v); dst[2] *= 0.999 }, []string{"jvp0[2]"}},
+		{"dropped input", func(dst, x, v []float64) {
+			w := slices.Clone(v)
+			w[2] = 0 // x[2]'s tangent never propagated
+			vecJVP(dst, x, w)
+		}, []string{"jvp0[1]", "jvp0[2]"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := gradcheck.JVP(vecFn, tc.jvp, vecM, slices.Clone(vecX), &gradcheck.Options{Directions: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := badEntries(rep); !slices.Equal(got, tc.want) {
+				t.Errorf("failing %v, want %v\n%s", got, tc.want, rep)
+			}
+		})
+	}
+}
+
+func TestDirectionsReproducible(t *testing.T) {
+	bad := func(dst, x, w []float64) { vecVJP(dst, x, w); dst[0] += 1e-3 }
+	o := &gradcheck.Options{Seed: 42}
+	a, _ := gradcheck.VJP(vecFn, bad, vecM, slices.Clone(vecX), o)
+	b, _ := gradcheck.VJP(vecFn, bad, vecM, slices.Clone(vecX), o)
+	if a.String() != b.String() {
+		t.Errorf("same seed, different reports:\n%s\n%s", a, b)
+	}
+	if w0, w1 := gradcheck.Cotangent(vecM, 42, 0), gradcheck.Cotangent(vecM, 42, 1); slices.Equal(w0, w1) {
+		t.Errorf("cotangents 0 and 1 are equal: %v", w0)
+	}
+	if v, w := gradcheck.Tangent(vecX, 1, 0), gradcheck.Tangent(vecX, 2, 0); slices.Equal(v, w) {
+		t.Errorf("tangents of seeds 1 and 2 are equal: %v", v)
+	}
+}
+
+func TestVJPJVPBadInput(t *testing.T) {
+	if _, err := gradcheck.VJP(vecFn, nil, vecM, slices.Clone(vecX), nil); err == nil || !strings.Contains(err.Error(), "vjp is nil") {
+		t.Errorf("nil vjp: error %v", err)
+	}
+	if _, err := gradcheck.JVP(vecFn, nil, vecM, slices.Clone(vecX), nil); err == nil || !strings.Contains(err.Error(), "jvp is nil") {
+		t.Errorf("nil jvp: error %v", err)
+	}
+	if _, err := gradcheck.JVP(vecFn, vecJVP, vecM, slices.Clone(vecX), &gradcheck.Options{Directions: -1}); err == nil || !strings.Contains(err.Error(), "Directions") {
+		t.Errorf("negative Directions: error %v", err)
+	}
+}
