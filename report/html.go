@@ -79,6 +79,23 @@ type page struct {
 	Seed           uint64
 	Checked        int
 	Plots          int // number of figures with an SVG
+	Directions     *directionsView
+}
+
+// directionsView is the part of the page for a directional check
+// (Options.Directions).
+type directionsView struct {
+	Total, Pass, Located int
+	Rows                 []dirRow // the directions that do not pass
+	MoreRows             int
+	Regions              []string
+}
+
+type dirRow struct {
+	Index                                         int
+	Verdict, Analytic, Numeric, ErrEst, Thr, Step string
+	Located                                       bool
+	Excluded                                      int
 }
 
 // finding is one failing block's lead diagnosis, for the top of the page.
@@ -118,6 +135,7 @@ func buildPage(r *gradcheck.Report, o Options) *page {
 		OK: r.OK(), Summary: r.Summary(), Hazards: r.Hazards,
 		Sampled: r.Sampled, Seed: r.Seed, Checked: r.Checked(),
 	}
+	p.Directions = directionsOf(r)
 	if tr := o.Taylor[""]; tr != nil {
 		p.Taylor = append(p.Taylor, taylorFigure("Taylor remainder, all parameters", tr))
 		if p.Taylor[0].SVG != "" {
@@ -183,6 +201,39 @@ func buildPage(r *gradcheck.Report, o Options) *page {
 		p.Blocks = append(p.Blocks, v)
 	}
 	return p
+}
+
+func directionsOf(r *gradcheck.Report) *directionsView {
+	if len(r.Directions) == 0 && len(r.Regions) == 0 {
+		return nil
+	}
+	d := &directionsView{Total: len(r.Directions)}
+	for _, x := range r.Directions {
+		if x.Verdict.Pass() {
+			d.Pass++
+			continue
+		}
+		if x.Located {
+			d.Located++
+		}
+		if len(d.Rows) == maxTableRowsHTML {
+			d.MoreRows++
+			continue
+		}
+		d.Rows = append(d.Rows, dirRow{
+			Index: x.Index, Verdict: x.Verdict.String(), Located: x.Located, Excluded: x.Excluded,
+			Analytic: fmt.Sprintf("%.8g", x.Analytic), Numeric: fmt.Sprintf("%.8g", x.Numeric),
+			ErrEst: fmt.Sprintf("%.2g", x.ErrEst), Thr: fmt.Sprintf("%.2g", x.Threshold), Step: fmt.Sprintf("%.2g", x.Step),
+		})
+	}
+	for _, g := range r.Regions {
+		name := fmt.Sprintf("%s[%d:%d]", g.Block, g.Lo, g.Hi)
+		if b := r.Block(g.Block); b != nil && g.Hi > g.Lo && g.Hi <= b.Size() {
+			name = fmt.Sprintf("%s … %s", b.EntryName(g.Lo), b.EntryName(g.Hi-1))
+		}
+		d.Regions = append(d.Regions, fmt.Sprintf("%s: %d entries, all %d parts of it disagree", name, g.Hi-g.Lo, g.Parts))
+	}
+	return d
 }
 
 func taylorFigure(title string, tr *gradcheck.TaylorReport) figure {
@@ -291,6 +342,15 @@ code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
 <tr><th>block</th><th>shape</th><th>checked</th><th>failing</th><th>‖n−a‖/(‖n‖+‖a‖)</th></tr>
 {{range .Blocks}}<tr><td><a href="#{{.Anchor}}">{{.Name}}</a></td><td>{{.Shape}}</td><td>{{.Checked}} of {{.Size}}</td><td>{{.Failing}}</td><td>{{.RelErr}}</td></tr>
 {{end}}</table>
+{{with .Directions}}<h2 id="directions">Directional check <span class="meta">{{.Total}} random directions · {{.Pass}} agree · {{.Located}} disagreements located</span></h2>
+{{if .Regions}}<div class="findings"><b>Wrong throughout</b><ul>
+{{range .Regions}}<li>{{.}}</li>
+{{end}}</ul></div>{{end}}
+{{if .Rows}}<table>
+<tr><th>direction</th><th>verdict</th><th>g·v</th><th>numeric</th><th>est err</th><th>threshold</th><th>step</th><th>located</th><th>left out</th></tr>
+{{range .Rows}}<tr><td>{{.Index}}</td><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Analytic}}</td><td>{{.Numeric}}</td><td>{{.ErrEst}}</td><td>{{.Thr}}</td><td>{{.Step}}</td><td>{{if .Located}}yes{{else}}no{{end}}</td><td>{{.Excluded}}</td></tr>
+{{end}}</table>{{if .MoreRows}}<p class="meta">… and {{.MoreRows}} more.</p>{{end}}{{end}}
+{{end}}
 {{if .Taylor}}<div class="figs">
 {{range .Taylor}}<figure class="plot" data-kind="{{.Kind}}">{{if .SVG}}{{.SVG}}<figcaption>{{.Caption}}</figcaption>{{else}}<div class="note">{{.Note}}</div>{{end}}</figure>
 {{end}}</div>{{end}}

@@ -263,3 +263,37 @@ func TestHTMLTaylor(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLDirections renders a directional check: the directions that
+// disagree and the regions found wrong throughout, named by entry.
+func TestHTMLDirections(t *testing.T) {
+	m := demo.New(true).Model()
+	rep, err := gradcheck.Check(m, &gradcheck.Options{Directions: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Directions) != 8 {
+		t.Fatalf("test is broken: a directional check of 8 directions gave %d", len(rep.Directions))
+	}
+	html := render(t, rep, nil)
+	pass := 0
+	for _, d := range rep.Directions {
+		if d.Verdict.Pass() {
+			pass++
+		}
+	}
+	if want := fmt.Sprintf("8 random directions · %d agree", pass); !strings.Contains(html, want) {
+		t.Errorf("page lacks %q", want)
+	}
+	// A direction's row is the only one with a located column.
+	if got := len(regexp.MustCompile(`<td>(yes|no)</td><td>\d+</td></tr>`).FindAllString(html, -1)); got != 8-pass {
+		t.Errorf("%d rows of directions, want one for each of the %d that do not agree", got, 8-pass)
+	}
+	for _, g := range rep.Regions {
+		b := rep.Block(g.Block)
+		if want := b.EntryName(g.Lo) + " … " + b.EntryName(g.Hi-1); !strings.Contains(html, want) {
+			t.Errorf("page lacks the region %q", want)
+		}
+	}
+}
+

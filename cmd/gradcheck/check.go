@@ -155,6 +155,7 @@ func runCheck(stdout, stderr io.Writer, args []string) error {
 	sample := fs.Int("sample", 0, "check a seeded sample of about `N` entries instead of all")
 	seed := fs.Uint64("seed", 0, "seed of the sample")
 	workers := fs.Int("workers", 0, "evaluate with `N` goroutines where the model allows (0: one per CPU)")
+	directions := fs.Int("directions", 0, "check along `N` seeded random directions instead of entry by entry, locating disagreements")
 	setUsage(fs, "[flags] MODEL…", `
 Check the gradients of named example models against finite differences and
 print the report. Exit status 0 when every verdict passes, 1 when a
@@ -183,7 +184,7 @@ gradient is wrong, 2 on a usage or runtime error.`)
 	wrong := false
 	for k, n := range names {
 		m := models[n].model()
-		rep, err := checkModel(stderr, m, gradcheck.Options{Sample: *sample, Seed: *seed, Workers: *workers})
+		rep, err := checkModel(stderr, m, gradcheck.Options{Sample: *sample, Seed: *seed, Workers: *workers, Directions: *directions})
 		if err != nil {
 			return fmt.Errorf("%s: %w", n, err)
 		}
