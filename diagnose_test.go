@@ -563,3 +563,36 @@ func TestDemoDiagnosis(t *testing.T) {
 		}
 	}
 }
+
+// TestDiagnosisOfASample: with Options.Sample the diagnosis works on the
+// sampled entries only. A scale is found from any sample; a transpose
+// needs both entries of enough pairs, and without them the answer is
+// transpose or nothing, never another pattern.
+func TestDiagnosisOfASample(t *testing.T) {
+	l := dxDense(17, 24, 16, 10, "sum")
+	l.bug = true
+	rep, err := gradcheck.Check(l.model(), &gradcheck.Options{Sample: 60, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Sampled || rep.Checked() >= 24*16 {
+		t.Fatalf("not a sample: %d entries checked", rep.Checked())
+	}
+	d := rep.Blocks[0].Diagnoses[0]
+	if d.Pattern != gradcheck.PatternScale || math.Abs(d.Factor-10) > 1e-6 {
+		t.Errorf("sampled 1/N bug: top diagnosis %q factor %v (%s), want scale 10", d.Pattern, d.Factor, d.Summary)
+	}
+	for _, seed := range []uint64{1, 2, 3, 4, 5} {
+		l := dxDense(18, 12, 10, 6, "transpose")
+		l.bug = true
+		rep, err := gradcheck.Check(l.model(), &gradcheck.Options{Sample: 40, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := rep.Blocks[0].Diagnoses[0]
+		if d.Pattern != gradcheck.PatternTranspose && d.Pattern != gradcheck.PatternNone {
+			t.Errorf("seed %d: a sampled transpose was diagnosed %q: %s", seed, d.Pattern, d.Summary)
+		}
+		t.Logf("seed %d: %s", seed, d.Summary)
+	}
+}

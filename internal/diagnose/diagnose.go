@@ -705,6 +705,13 @@ func (d *data) noise() (Hypothesis, bool) {
 func (d *data) none() Hypothesis {
 	h := Hypothesis{Pattern: None, Axis: -1, Of: d.nfail}
 	h.Summary = fmt.Sprintf("no pattern found: the errors at %d failing entries fit none of zero, sign, scale, weight decay, transpose, shift, edge or few entries", d.nfail)
+	size := 1
+	for _, s := range d.shape {
+		size *= s
+	}
+	if len(d.idx) < size {
+		h.Summary += fmt.Sprintf("; only %d of its %d entries were checked, and transpose and shift need the partners of the failing entries: check the whole block to test them", len(d.idx), size)
+	}
 	return h
 }
 
