@@ -296,4 +296,3 @@ func TestHTMLDirections(t *testing.T) {
 		}
 	}
 }
-
