@@ -159,7 +159,7 @@ func buildPage(r *gradcheck.Report, o Options) *page {
 		}
 		if len(b.Shape) >= 2 && len(b.Entries) > 0 {
 			v.Figures = append(v.Figures, plotFigure("heatmap", func() ([]byte, error) { return HeatmapSVG(b) },
-				"Analytic − numeric per entry: red where your gradient is too large, blue too small, grey not checked or not finite. A pattern here (a row, a column, a stripe, the weights themselves) names the bug."))
+				"Analytic − numeric per entry: red where your gradient is too large, blue too small, white not checked or not finite. A pattern here (a row, a column, a stripe, the weights themselves) names the bug."))
 		}
 		if len(b.Entries) > 0 {
 			v.Figures = append(v.Figures, plotFigure("scatter", func() ([]byte, error) { return ScatterSVG(b) },
@@ -316,6 +316,7 @@ h2 { font-size: 18px; margin: 28px 0 6px; border-bottom: 1px solid #ddd; padding
 .figs { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 14px; margin-top: 10px; }
 figure { margin: 0; border: 1px solid #e4e4e4; border-radius: 4px; padding: 6px; }
 figure svg { width: 100%; height: auto; display: block; }
+figure svg image { image-rendering: pixelated; }
 figcaption { font-size: 12px; color: #555; margin-top: 4px; }
 .note { font-size: 13px; color: #777; font-style: italic; padding: 20px 8px; }
 table { border-collapse: collapse; font-size: 13px; margin-top: 10px; }

@@ -39,7 +39,7 @@ var (
 	colPass  = color.RGBA{R: 0x44, G: 0x77, B: 0xaa, A: 0xff}
 	colFail  = color.RGBA{R: 0xcc, G: 0x33, B: 0x11, A: 0xff}
 	colGuide = color.RGBA{R: 0x88, G: 0x88, B: 0x88, A: 0xff}
-	colNaN   = color.RGBA{R: 0xdd, G: 0xdd, B: 0xdd, A: 0xff}
+	colNaN   = color.RGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff} // white: the palette's zero is light grey
 	// lineColors tell the sweeps of one plot apart (Paul Tol's bright
 	// scheme, readable by people with the common colour blindnesses).
 	lineColors = []color.Color{
@@ -140,7 +140,8 @@ func maxAbsFinite(v []float64) (m float64) {
 // HeatmapSVG draws the signed error analytic − numeric of a block of two
 // or more axes as a matrix, row 0 at the top, in a diverging palette
 // symmetric about zero: red where the analytic value is too large, blue
-// where it is too small, grey where no estimate exists.
+// where it is too small, white where no estimate exists (an entry not
+// checked, or not finite).
 func HeatmapSVG(b *gradcheck.BlockReport) ([]byte, error) {
 	if len(b.Shape) < 2 {
 		return nil, fmt.Errorf("block %s of shape %v is not a matrix", b.Name, b.Shape)
