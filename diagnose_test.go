@@ -264,8 +264,9 @@ func dxConv(seed uint64, channels, taps, steps int) *dxLayer {
 
 // dxPositional: a learned positional embedding P[t,:] added to token
 // vectors, loss Σ_t ⟨g_t, tanh(e_t + P_t)⟩. The bug stops the backward loop
-// one position early: the last position gets no gradient.
-func dxPositional(seed uint64, steps, dim int) *dxLayer {
+// one position early, so that the last position gets no gradient, or with
+// first starts it one late.
+func dxPositional(seed uint64, steps, dim int, first bool) *dxLayer {
 	r := rand.New(rand.NewPCG(seed, 5))
 	e, g := dxRand(r, steps*dim, 1), dxRand(r, steps*dim, 1)
 	l := &dxLayer{name: "positional loop bound", shape: []int{steps, dim}, w: dxRand(r, steps*dim, 0.5), dw: make([]float64, steps*dim)}
@@ -277,11 +278,14 @@ func dxPositional(seed uint64, steps, dim int) *dxLayer {
 		return f
 	}
 	l.grad = func(b bool) {
-		last := steps
-		if b {
+		from, last := 0, steps
+		switch {
+		case b && first:
+			from = 1 // the loop starts after a <bos> position that has none
+		case b:
 			last = steps - 1
 		}
-		for t := range last {
+		for t := from; t < last; t++ {
 			for d := range dim {
 				i := t*dim + d
 				th := math.Tanh(e[i] + l.w[i])
@@ -388,6 +392,11 @@ func dxRegression(seed uint64, out, in, batch int, lambda float64, bug string) *
 				l.dw[i] += lambda * w
 			}
 		}
+		if b && bug == "decay twice" { // the optimizer's weight decay added to the gradient as well
+			for i, w := range l.w {
+				l.dw[i] += lambda * w
+			}
+		}
 	}
 	return l
 }
@@ -414,7 +423,9 @@ func dxCases() []*dxLayer {
 		dxRegression(8, 2, 16, 10, 0, "sqrtd"),
 		dxRegression(16, 2, 10, 10, 0, "sqrtd"),
 		dxConv(9, 2, 5, 12),
-		dxPositional(10, 6, 4),
+		dxPositional(10, 6, 4, false),
+		dxPositional(19, 7, 3, true),
+		dxRegression(20, 3, 5, 10, 0.02, "decay twice"),
 		dxEmbedding(11, 50, 4, []int{3, 17, 3, 42, 8, 29}),
 	}
 	want := []struct {
@@ -450,6 +461,12 @@ func dxCases() []*dxLayer {
 				t.Errorf("edge on axis %d (%s), want the last index along axis 0", d.Axis, d.Summary)
 			}
 		}},
+		{gradcheck.PatternEdge, func(t *testing.T, d gradcheck.Diagnosis) {
+			if d.Axis != 0 || !strings.Contains(d.Summary, "first index") || !slices.Equal(d.Entries, []int{0, 1, 2}) {
+				t.Errorf("edge on axis %d, entries %v (%s), want the first index along axis 0", d.Axis, d.Entries, d.Summary)
+			}
+		}},
+		{gradcheck.PatternWeightDecay, near(-0.02)},
 		{gradcheck.PatternFew, func(t *testing.T, d gradcheck.Diagnosis) {
 			// Row 3 of the table, the repeated id: flat 12..15.
 			if !slices.Equal(d.Entries, []int{12, 13, 14, 15}) {
