@@ -170,6 +170,7 @@ type data struct {
 	x, a, n, tol []float64
 	r            []float64
 	fail         []bool
+	stride       []int       // row-major stride of each axis
 	pos          map[int]int // flat index → position in idx
 	src          []int       // the Block's Index, before unusable entries were dropped
 	keep         []int       // position in the Block of each kept entry
@@ -199,6 +200,12 @@ func prepare(b Block) (*data, bool) {
 		shape = []int{size}
 	}
 	d := &data{shape: shape, pos: make(map[int]int, m), eps: b.Eps, src: b.Index}
+	d.stride = make([]int, len(shape))
+	st := 1
+	for ax := len(shape) - 1; ax >= 0; ax-- {
+		d.stride[ax] = st
+		st *= shape[ax]
+	}
 	for k, i := range b.Index {
 		if i < 0 || i >= size || !finite(b.X[k]) || !finite(b.A[k]) || !finite(b.N[k]) || !(b.Tol[k] >= 0) {
 			continue
@@ -555,12 +562,11 @@ func (d *data) shifts() []Hypothesis {
 		for _, s := range []int{1, -1} {
 			src := make([]int, len(d.idx))
 			for k, i := range d.idx {
-				c := d.coords(i)
-				c[ax] -= s
+				c := (i/d.stride[ax])%size - s
 				src[k] = -1
-				if c[ax] >= 0 && c[ax] < size {
+				if c >= 0 && c < size {
 					src[k] = -2
-					if p, ok := d.pos[flat(d.shape, c)]; ok {
+					if p, ok := d.pos[i-s*d.stride[ax]]; ok {
 						src[k] = p
 					}
 				}
@@ -601,7 +607,7 @@ func (d *data) edge() (Hypothesis, bool) {
 		}
 		for _, which := range []string{"first", "last", "first and last"} {
 			in := func(i int) bool {
-				c := d.coords(i)[ax]
+				c := (i / d.stride[ax]) % size
 				return (c == 0 && which != "last") || (c == size-1 && which != "first")
 			}
 			var entries []int

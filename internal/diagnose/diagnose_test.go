@@ -259,3 +259,19 @@ func TestPropertyScaleTransposeShift(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkDiagnose measures a 512×512 block whose every entry fails
+// without structure: the worst case, every hypothesis tried on every entry.
+func BenchmarkDiagnose(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 9))
+	const m = 512 * 512
+	n, x := randVec(r, m), randVec(r, m)
+	a := make([]float64, m)
+	for i := range a {
+		a[i] = n[i] + r.NormFloat64()
+	}
+	blk := block([]int{512, 512}, x, a, n)
+	for b.Loop() {
+		Diagnose(blk)
+	}
+}
