@@ -168,7 +168,11 @@ func (c *checker[T]) directional(rep *Report) error {
 	var err error
 	for d := range k {
 		excluded := dc.excluded()
-		t, terr := dc.test(d, 0, dc.n, false)
+		// With localization on, a decisive first estimate starts the
+		// search at once; the direction's Mismatch then rests on the
+		// refined per-entry verdicts of what the search finds, and is
+		// refined itself only if the search finds nothing wrong.
+		t, terr := dc.test(d, 0, dc.n, c.s.localize)
 		if terr != nil {
 			err = terr
 			break
@@ -177,8 +181,18 @@ func (c *checker[T]) directional(rep *Report) error {
 		res.Excluded = excluded
 		if t.verdict == Mismatch && c.s.localize {
 			c.prog.stageOnly(StageLocalize, 0)
+			before, fails := dc.excl, dc.failures()
 			res.Located, terr = dc.locate(d, t)
 			c.prog.stageOnly(StageDirections, k)
+			if terr == nil && !t.refined && dc.failures() == fails {
+				after := dc.excl
+				dc.excl = before
+				t, terr = dc.refine(d, 0, dc.n, t)
+				dc.excl = after
+				located := res.Located
+				res = t.result(d)
+				res.Excluded, res.Located = excluded, located && t.verdict != OK
+			}
 		}
 		rep.Directions = append(rep.Directions, res)
 		if terr != nil {
@@ -192,6 +206,18 @@ func (c *checker[T]) directional(rep *Report) error {
 	}
 	dc.fill(rep)
 	return err
+}
+
+// failures counts the findings so far: failing per-entry verdicts and
+// regions.
+func (dc *dirCheck[T]) failures() int {
+	n := len(dc.regions)
+	for _, e := range dc.found {
+		if !e.Verdict.Pass() {
+			n++
+		}
+	}
+	return n
 }
 
 // excluded counts the entries located so far.
@@ -366,8 +392,11 @@ func (dc *dirCheck[T]) pair(d, lo, hi, count int, t float64) (delta, round float
 
 // test compares g with finite differences along direction d restricted to
 // the set [lo, hi) less the exclusions. With nav set (localization) a
-// first estimate that disagrees decisively is taken as it is: the entries
-// that navigation leads to get exact per-entry verdicts anyway.
+// first estimate that disagrees is taken as it is, unrefined: a wrong
+// disagreement costs the search a few tests below it and no finding,
+// since the entries it leads to get exact per-entry verdicts, and a
+// direction whose search finds nothing wrong is refined before its
+// verdict.
 func (dc *dirCheck[T]) test(d, lo, hi int, nav bool) (dirTest, error) {
 	c := dc.c
 	dc.tests++
@@ -386,7 +415,7 @@ func (dc *dirCheck[T]) test(d, lo, hi int, nav bool) (dirTest, error) {
 	switch {
 	case finite && math.Abs(delta) <= lim && dc.resolved(round, a, delta):
 		return r, nil
-	case finite && nav && math.Abs(delta) > dirDecisive*lim:
+	case finite && nav && math.Abs(delta) > lim:
 		r.verdict = Mismatch
 		return r, nil
 	}

@@ -163,17 +163,22 @@ func (dc *dirCheck[T]) expand(d int, n node) ([]node, error) {
 	a, thr, count := dc.measure(d, r.lo, r.hi)
 	r.t = dirTest{verdict: OK, analytic: a, thr: thr, count: count, step: n.t.step}
 	if count > 0 {
+		// An inferred disagreement is taken as it is: if it is wrong, the
+		// search below it finds every part agreeing, or leaves whose
+		// per-entry verdicts pass, at the cost of a few tests. An
+		// inferred agreement has K times the errors of both tests as
+		// margin.
+		// An inferred agreement must also resolve the derivative, as a
+		// tested one must.
 		inferable := (n.t.verdict == OK || n.t.verdict == Mismatch) && (l.t.verdict == OK || l.t.verdict == Mismatch)
 		decided := false
 		if inferable {
 			r.t.delta = n.t.delta - l.t.delta
 			r.t.err = n.t.err + l.t.err
-			lim := thr + c.s.k*r.t.err
-			switch dist := math.Abs(r.t.delta); {
-			case dist <= lim:
-				decided = true
-			case dist > dirDecisive*lim:
+			if math.Abs(r.t.delta) > thr+c.s.k*r.t.err {
 				r.t.verdict, decided = Mismatch, true
+			} else {
+				decided = dc.resolved(r.t.err, a, r.t.delta)
 			}
 		}
 		if !decided {

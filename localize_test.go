@@ -266,7 +266,7 @@ func TestDirectionalFloat32(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := failing(rep); !slices.Equal(got, [][2]int{{0, wrongAt}}) {
-		t.Errorf("float32 model with W[%d] wrong: failing %v\n%s", wrongAt, got, rep)
+		t.Errorf("float32 model with W[%d] wrong: failing %v\n%s\ndirections %+v\nregions %+v", wrongAt, got, rep, rep.Directions, rep.Regions)
 	}
 }
 
