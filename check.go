@@ -135,6 +135,8 @@ type checker[T Float] struct {
 	analytic [][]float64 // the gradient of the first Gradient call
 	f0       float64     // the loss at the saved parameters
 	gscale   float64     // max |analytic| over the checked entries
+	sigma    float64     // measured noise of the loss (entry.go, measureNoise)
+	flat     float64     // ε^(2/3)·|f0|, the smallest gradient scale (entry.go, resolved)
 
 	evals, gradEvals int
 	reseeding        bool // inside Reseed, for panic messages
@@ -295,6 +297,10 @@ func (c *checker[T]) runStages() (*Report, error) {
 			}
 		}
 	}
+	if err := c.measureNoise(); err != nil { // entry.go: the loss's round-off, measured
+		return rep, err
+	}
+	rep.SetupEvals = c.evals
 	rep.Blocks = make([]BlockReport, len(m.Blocks))
 	for b, blk := range m.Blocks {
 		br := &rep.Blocks[b]
@@ -351,14 +357,31 @@ func fillBlocks(rep *Report, jobs []job, results []Entry, complete func(k int) b
 }
 
 func blockRelErr(es []Entry) float64 {
+	// Two passes, the second scaled by the largest magnitude, so that the
+	// sums of squares neither overflow nor underflow without paying for a
+	// math.Hypot per term. Entries without a finite estimate (NonFinite)
+	// take no part.
+	big := 0.0
+	for _, e := range es {
+		if isFinite(e.Numeric) {
+			big = max(big, math.Abs(e.Analytic), math.Abs(e.Numeric))
+		}
+	}
+	if big == 0 {
+		return 0
+	}
 	var d, na, nn float64
 	for _, e := range es {
-		d = math.Hypot(d, e.Analytic-e.Numeric)
-		na = math.Hypot(na, e.Analytic)
-		nn = math.Hypot(nn, e.Numeric)
+		if !isFinite(e.Numeric) {
+			continue
+		}
+		a, n := e.Analytic/big, e.Numeric/big
+		d += (a - n) * (a - n)
+		na += a * a
+		nn += n * n
 	}
 	if d == 0 {
 		return 0
 	}
-	return d / (na + nn)
+	return math.Sqrt(d) / (math.Sqrt(na) + math.Sqrt(nn))
 }

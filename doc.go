@@ -25,10 +25,23 @@
 // with m = max(|a|, |n|), G the largest analytic entry checked, r the
 // round-off bound ε·max|f|/h, and the estimate resolves the derivative (see
 // below). Rtol defaults to 16·ε^(2/3), the best accuracy a central
-// difference reaches: in float64 a relative disagreement of 1e-6 is far
-// above it and goes on to refinement, never passing quietly. A full check
-// of a correct, well-scaled gradient thus costs 2n loss evaluations plus
-// three (the unperturbed loss and two hazard checks).
+// difference reaches. The round-off allowance min(K·r, ρ₁·m + Rtol·G) is
+// capped with ρ₁ = max(Rtol, 1e-7): in float64 a relative disagreement of
+// 1e-7 or more always goes on to refinement, never passing quietly. A full
+// check of a correct, well-scaled gradient thus costs 2n loss evaluations
+// plus fifteen: the unperturbed loss, two for hazards, and twelve to
+// measure the loss's noise.
+//
+// Noise. The round-off bound is r = max(ε·|f|, 2σ)/h, where σ is the
+// standard deviation of the loss's round-off measured at the start of the
+// check (Moré and Wild's ECnoise: the k-th differences of noise have a
+// known variance, those of a smooth function vanish) along the coordinate
+// with the largest analytic entry, at two spacings that must agree (a kink
+// in the sampled range mimics noise, but in proportion to the spacing).
+// A loss whose terms cancel (a small value made of large terms) or a
+// float32 loss summed over many terms carries far more round-off than one
+// rounding of its value; measuring it keeps the first pass from rejecting
+// correct entries and refinement from mistaking noise for curvature.
 //
 // Refinement. An entry that does not pass is never failed on one estimate.
 // It is evaluated on a ladder of steps h_j = 0.1·scale/2^j down to about the
@@ -65,11 +78,15 @@
 //
 // # Changes from the first design
 //
-// The design notes proposed a round-off estimate of a few ε·|f|. It is one
-// rounding here (a floor), because noise beyond it shows in the spread of
-// successive extrapolations; what the spread cannot see is round-off that
-// repeats from step to step, as on gonum's BrownBadlyScaled, a quadratic
-// near 1e12, which the floor covers. Ridders' early stop was dropped: with
+// The design notes proposed a round-off estimate of a few ε·|f|. A fixed
+// multiple is wrong both ways: too large for a loss near 1e12 that is
+// correctly rounded (it made correct entries inconclusive), far too small
+// for a float32 transformer whose loss carries ten roundings (it made noise
+// look like a jump in the second derivative and flagged a correct layer).
+// So the noise is measured, with one rounding of |f| as the floor, which
+// also covers round-off that repeats from step to step and so escapes the
+// spread of Ridders' extrapolations (gonum's BrownBadlyScaled, a quadratic
+// near 1e12). Ridders' early stop was dropped: with
 // the round-off bound in every tableau entry it only threw away good small
 // steps after bad large ones. The threshold gained the 1e-3·Rtol·G term:
 // the analytic gradient's own round-off follows the scale of the terms

@@ -36,10 +36,14 @@ const (
 	// successive differences at or above kinkRatio is a kink.
 	kinkRatio = 0.7
 
+	// noisePoints is the number of loss values per noise estimate, and
+	// noiseAgree how closely the estimates at two spacings must agree.
+	noisePoints = 7
+	noiseAgree  = 2.5
+
 	// kinkNoise: a difference of one-sided slopes must exceed kinkNoise
-	// times its round-off floor to count as a kink. Real losses carry more
-	// round-off than the floor (sums of many terms), so the margin is wide.
-	kinkNoise = 32
+	// times its round-off bound to count as a kink.
+	kinkNoise = 8
 
 	// decisive: an early Mismatch needs a disagreement of decisive times
 	// the threshold, so that further rows could not change it.
@@ -80,11 +84,12 @@ func (c *checker[T]) entry(b, i int) (Entry, error) {
 		n := fdiff.Central(fm, c.f0, fp, hm, hp)
 		first = n
 		round := c.roundoff(math.Max(math.Abs(fp), math.Abs(fm)), math.Min(hp, hm))
-		// The round-off allowance is capped at Rtol of the gradient's
-		// scale: a loss so large that its round-off swamps the
-		// derivative must not make the first pass lenient.
 		m := math.Max(math.Abs(a), math.Abs(n))
-		thr := c.threshold(m, 0) + math.Min(c.s.k*round, c.s.rtol*c.gscale)
+		// The round-off allowance is capped so that the first pass stays
+		// strict: a relative disagreement above firstPassRel never passes
+		// it, and a loss whose round-off swamps a small entry cannot make
+		// it lenient there (Rtol·G).
+		thr := c.threshold(m, 0) + math.Min(c.s.k*round, c.firstPassRel()*m+c.s.rtol*c.gscale)
 		// An agreement counts only if the estimate resolves the
 		// derivative: a loss that does not move at all over the step
 		// gives n = 0, which must not confirm a = 0 on its own.
@@ -96,14 +101,78 @@ func (c *checker[T]) entry(b, i int) (Entry, error) {
 	return c.refine(b, i, e, first)
 }
 
-// roundoff estimates the round-off error of a difference quotient with
-// step h of loss values up to fmax in size.
+// firstPassRel is ρ₁ = max(Rtol, 1e-7), the largest relative disagreement
+// that the first pass may accept as round-off. In float64 a disagreement of
+// 1e-7 or more always goes on to refinement (a tolerance such as
+// PyTorch's rtol of 1e-3 misses real bugs); in float32 Rtol is coarser.
+func (c *checker[T]) firstPassRel() float64 { return math.Max(c.s.rtol, 1e-7) }
+
+// roundoff bounds the round-off error of a central difference with step h
+// of loss values up to fmax in size: max(κ·ε·fmax, 2σ)/h, where σ is the
+// loss's noise measured by measureNoise. The first term is a hard floor, one
+// rounding; the second, about three standard deviations of (e₊ − e₋)/2h for
+// independent errors e± of deviation σ, covers losses whose round-off is
+// relative to large terms that cancel, or accumulates over long sums (a
+// float32 model).
 func (c *checker[T]) roundoff(fmax, h float64) float64 {
 	fmax = math.Max(fmax, math.Abs(c.f0))
-	// A stated loss noise σ (Options.Noise) adds up to σ/h: two values
-	// off by σ each, over 2h. It grows as h shrinks, so refinement and
-	// the resolution test favour larger steps.
-	return roundoffFactor*c.s.prec.Eps*fmax/h + c.s.noise/h
+	return math.Max(roundoffFactor*c.s.prec.Eps*fmax, 2*c.sigma) / h
+}
+
+// measureNoise estimates σ, the standard deviation of the loss's round-off
+// near the caller's parameters (fdiff.Noise), along the coordinate with the
+// largest analytic entry (one the loss depends on), from noisePoints values
+// at spacing h/16 and again at h/64, h its first-pass step.
+//
+// Round-off does not depend on the spacing; the pseudo-noise of a kink in
+// the sampled range (a ReLU, a tie in max pooling) grows in proportion to
+// it. So σ is accepted only when both spacings find noise and agree to
+// within noiseAgree, and it is then the larger of the two. Otherwise σ
+// stays 0 and the one-rounding floor stands alone. It costs
+// 2·(noisePoints − 1) loss evaluations per check.
+func (c *checker[T]) measureNoise() error {
+	c.flat = math.Pow(c.s.prec.Eps, 2.0/3) * math.Abs(c.f0) // see resolved
+	bb, bi, big := -1, -1, -1.0
+	for b := range c.analytic {
+		for i, g := range c.analytic[b] {
+			if math.Abs(g) > big {
+				bb, bi, big = b, i, math.Abs(g)
+			}
+		}
+	}
+	if bb < 0 || big == 0 {
+		return nil
+	}
+	h := c.s.step * fdiff.Scale(float64(c.saved[bb][bi]))
+	var sig [2]float64
+	for k, spacing := range [2]float64{h / 16, h / 64} {
+		var f [noisePoints]float64
+		mid := noisePoints / 2
+		for t := range f {
+			if t == mid {
+				f[t] = c.f0
+				continue
+			}
+			fv, err := c.lossAt(bb, bi, T(float64(c.saved[bb][bi])+float64(t-mid)*spacing))
+			if err != nil {
+				return err
+			}
+			if !isFinite(fv) {
+				return nil
+			}
+			f[t] = fv
+		}
+		s, ok := fdiff.Noise(f[:])
+		if !ok {
+			return nil
+		}
+		sig[k] = s
+	}
+	lo, hi := math.Min(sig[0], sig[1]), math.Max(sig[0], sig[1])
+	if hi <= noiseAgree*lo {
+		c.sigma = hi
+	}
+	return nil
 }
 
 // ladder holds the loss on both sides of one entry at steps h0/2^j.
@@ -375,6 +444,6 @@ func (c *checker[T]) threshold(m, err float64) float64 {
 // of a central difference, so a loss that is flat to that level (a zero
 // gradient, a stationary point) still has a scale to resolve against.
 func (c *checker[T]) resolved(err, m float64) bool {
-	g := math.Max(c.gscale, math.Pow(c.s.prec.Eps, 2.0/3)*math.Abs(c.f0))
+	g := math.Max(c.gscale, c.flat)
 	return c.s.k*err <= resolveRel*m || c.s.k*err <= resolveGlobal*g
 }

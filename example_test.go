@@ -62,5 +62,5 @@ func ExampleCheck() {
 	}
 	fmt.Println(rep.OK(), rep.Checked(), "entries,", rep.Evals, "loss evaluations")
 	// Output:
-	// true 6 entries, 15 loss evaluations
+	// true 6 entries, 27 loss evaluations
 }

@@ -1,0 +1,66 @@
+package fdiff
+
+import "math"
+
+// Noise estimates the standard deviation σ of the noise (round-off, mostly)
+// in function values f[t] sampled at equally spaced points along a line
+// (seven or more),
+// after Moré and Wild, "Estimating computational noise", SIAM J. Sci.
+// Comput. 33(3), 2011 (ECnoise).
+//
+// The k-th differences of a smooth function sampled at a small spacing are
+// tiny, while those of independent noise of variance σ² have variance
+// σ²·(2k)!/(k!)². So σ_k = sqrt(γ_k · mean((Δ^k f)²)), γ_k = (k!)²/(2k)!,
+// estimates σ at every order k where noise dominates. Noise is declared at
+// the lowest order k whose σ_k agrees with σ_{k+1} and σ_{k+2} to within a
+// factor of 4 and whose differences change sign (a smooth trend does not).
+//
+// ok is false when no order qualifies (the spacing is too large, so the
+// smooth part dominates); σ = 0 with ok true means the values are equal, the
+// noise below one unit in the last place.
+func Noise(f []float64) (sigma float64, ok bool) {
+	if len(f) < 4 {
+		return 0, false
+	}
+	allEqual := true
+	for _, v := range f[1:] {
+		if v != f[0] {
+			allEqual = false
+		}
+	}
+	if allEqual {
+		return 0, true
+	}
+	const maxOrder = 6
+	var sig [maxOrder + 1]float64
+	var signChange [maxOrder + 1]bool
+	d := make([]float64, len(f))
+	copy(d, f)
+	gamma := 1.0
+	n := len(f)
+	for k := 1; k <= maxOrder && n-k >= 2; k++ {
+		for i := 0; i < n-k; i++ {
+			d[i] = d[i+1] - d[i]
+		}
+		gamma *= float64(k) / float64(2*(2*k-1)) // γ_k = γ_{k−1}·k²/((2k)(2k−1))
+		sum := 0.0
+		for i := 0; i < n-k; i++ {
+			sum += d[i] * d[i]
+			if i > 0 && (d[i] > 0) != (d[i-1] > 0) && d[i] != 0 && d[i-1] != 0 {
+				signChange[k] = true
+			}
+		}
+		sig[k] = math.Sqrt(gamma * sum / float64(n-k))
+	}
+	for k := 1; k+2 <= maxOrder; k++ {
+		a, b, c := sig[k], sig[k+1], sig[k+2]
+		if a == 0 || b == 0 || c == 0 || !signChange[k] {
+			continue
+		}
+		hi, lo := math.Max(a, math.Max(b, c)), math.Min(a, math.Min(b, c))
+		if hi <= 4*lo {
+			return a, true
+		}
+	}
+	return 0, false
+}
