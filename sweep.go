@@ -284,7 +284,7 @@ func (m *Model[T]) zeroGrad() {
 // lookup finds the entry named as in reports: "W1[2,3]" by coordinates or
 // "W1[15]" by flat index.
 func (m *Model[T]) lookup(name string) (b, i int, err error) {
-	open := strings.IndexByte(name, '[')
+	open := strings.LastIndexByte(name, '[')
 	if open <= 0 || !strings.HasSuffix(name, "]") {
 		return 0, 0, fmt.Errorf("gradcheck: entry name %q is not of the form Block[i,j,…]", name)
 	}

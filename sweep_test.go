@@ -257,3 +257,18 @@ func TestSweepWorst(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepBracketedBlockName: the index is the last bracket of a name, so
+// a block may carry brackets of its own.
+func TestSweepBracketedBlockName(t *testing.T) {
+	m := expModel(-1, 0)
+	m.Blocks[0].Name = "layers[1].W"
+	sw, err := gradcheck.Sweep(m, []string{"layers[1].W[1,0]"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sw[0].Block != "layers[1].W" || sw[0].Index != 2 || sw[0].Name != "layers[1].W[1,0]" {
+		t.Errorf("swept %s (block %q, index %d), want layers[1].W[1,0], index 2", sw[0].Name, sw[0].Block, sw[0].Index)
+	}
+}
+

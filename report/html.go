@@ -47,7 +47,14 @@ type Options struct {
 // The page carries a small inline script that records, after layout, each
 // plot's rendered size in a data-rendered attribute of its figure: a
 // test of the page in a browser reads it back.
-func WriteHTML(w io.Writer, r *gradcheck.Report, opts *Options) error {
+func WriteHTML(w io.Writer, r *gradcheck.Report, opts *Options) (err error) {
+	// Plots recover their own panics; this is the last line, for a
+	// report no check could have made (a hand-built one, say).
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("report: cannot render this report: %v", p)
+		}
+	}()
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -63,7 +70,7 @@ func WriteHTML(w io.Writer, r *gradcheck.Report, opts *Options) error {
 	if err := pageTemplate.Execute(&buf, page); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	_, err := buf.WriteTo(w)
+	_, err = buf.WriteTo(w)
 	return err
 }
 
@@ -187,7 +194,7 @@ func buildPage(r *gradcheck.Report, o Options) *page {
 				break
 			}
 			v.Rows = append(v.Rows, row{
-				Name: b.EntryName(e.Index), Verdict: e.Verdict.String(),
+				Name: entryName(b, e.Index), Verdict: e.Verdict.String(),
 				Analytic: fmt.Sprintf("%.8g", e.Analytic), Numeric: numericText(e),
 				AbsErr: fmt.Sprintf("%.2g", e.AbsErr()), RelErr: fmt.Sprintf("%.2g", e.RelErr()),
 				ErrEst: fmt.Sprintf("%.2g", e.ErrEst), Step: fmt.Sprintf("%.2g", e.Step),
@@ -228,8 +235,8 @@ func directionsOf(r *gradcheck.Report) *directionsView {
 	}
 	for _, g := range r.Regions {
 		name := fmt.Sprintf("%s[%d:%d]", g.Block, g.Lo, g.Hi)
-		if b := r.Block(g.Block); b != nil && g.Hi > g.Lo && g.Hi <= b.Size() {
-			name = fmt.Sprintf("%s … %s", b.EntryName(g.Lo), b.EntryName(g.Hi-1))
+		if b := r.Block(g.Block); b != nil && g.Hi > g.Lo {
+			name = fmt.Sprintf("%s … %s", entryName(b, g.Lo), entryName(b, g.Hi-1))
 		}
 		d.Regions = append(d.Regions, fmt.Sprintf("%s: %d entries, all %d parts of it disagree", name, g.Hi-g.Lo, g.Parts))
 	}
@@ -250,6 +257,20 @@ func plotFigure(kind string, draw func() ([]byte, error), caption string) figure
 	// The SVG comes from gonum/plot's own writer, with every text it
 	// holds (block names, entry names) escaped by it.
 	return figure{Kind: kind, SVG: template.HTML(svg), Caption: caption}
+}
+
+// entryName is b.EntryName(i) for an index in the block, and names the
+// flat index otherwise: a hand-built report may hold anything.
+func entryName(b *gradcheck.BlockReport, i int) string {
+	for _, d := range b.Shape {
+		if d <= 0 {
+			return fmt.Sprintf("%s[flat %d]", b.Name, i)
+		}
+	}
+	if len(b.Shape) == 0 || i < 0 || i >= b.Size() {
+		return fmt.Sprintf("%s[flat %d]", b.Name, i)
+	}
+	return b.EntryName(i)
 }
 
 func numericText(e gradcheck.Entry) string {

@@ -160,6 +160,13 @@ func TestHTMLEdgeCases(t *testing.T) {
 			plots:    []string{"heatmap", "scatter"},
 			notes:    []string{"sweep"},
 			contains: []string{"NaN/Inf", "a sample, seed 9", "No sweep plot: no step gave a positive, finite error."}},
+		{name: "hand-built nonsense", rep: &gradcheck.Report{Precision: "float64", Blocks: []gradcheck.BlockReport{
+			{Name: "bad", Shape: []int{2, 0}, Entries: []gradcheck.Entry{{Index: 7, Verdict: gradcheck.Mismatch, Analytic: 1}}},
+			{Name: "out", Shape: []int{2, 2}, Entries: []gradcheck.Entry{{Index: 9, Verdict: gradcheck.Mismatch, Analytic: 1}, {Index: -1, Analytic: 1}}},
+		}},
+			plots:    []string{"scatter", "heatmap", "scatter"},
+			notes:    []string{"heatmap", "sweep", "sweep"},
+			contains: []string{"No heatmap plot: block bad has shape [2 0]."}},
 		{name: "no sweeps", rep: &gradcheck.Report{Precision: "float64", Blocks: []gradcheck.BlockReport{{
 			Name: "v", Shape: []int{3}, Entries: []gradcheck.Entry{{Index: 1, Analytic: 0, Numeric: 0, Left: nan, Right: nan}},
 		}}},

@@ -117,7 +117,9 @@ func newErrorGrid(b *gradcheck.BlockReport) *errorGrid {
 		g.z[i] = math.NaN()
 	}
 	for _, e := range b.Entries {
-		g.z[e.Index] = e.Analytic - e.Numeric
+		if e.Index >= 0 && e.Index < len(g.z) {
+			g.z[e.Index] = e.Analytic - e.Numeric
+		}
 	}
 	return g
 }
@@ -145,6 +147,11 @@ func maxAbsFinite(v []float64) (m float64) {
 func HeatmapSVG(b *gradcheck.BlockReport) ([]byte, error) {
 	if len(b.Shape) < 2 {
 		return nil, fmt.Errorf("block %s of shape %v is not a matrix", b.Name, b.Shape)
+	}
+	for _, d := range b.Shape {
+		if d <= 0 {
+			return nil, fmt.Errorf("block %s has shape %v", b.Name, b.Shape)
+		}
 	}
 	g := newErrorGrid(b)
 	m := g.maxAbs()
