@@ -271,4 +271,3 @@ func TestSweepBracketedBlockName(t *testing.T) {
 		t.Errorf("swept %s (block %q, index %d), want layers[1].W[1,0], index 2", sw[0].Name, sw[0].Block, sw[0].Index)
 	}
 }
-
