@@ -42,7 +42,8 @@ type Options struct {
 // of its swept entries (Report.Sweeps) and a table of its failing entries.
 //
 // A plot that cannot be drawn is replaced by a note saying why; WriteHTML
-// fails only when w does.
+// fails only when w does, or on a report no check could have made, which
+// it names as an error rather than panicking.
 //
 // The page carries a small inline script that records, after layout, each
 // plot's rendered size in a data-rendered attribute of its figure: a

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gradcheck/gradcheck"
@@ -58,14 +59,37 @@ func modelNames() []string {
 type outputFlags struct {
 	json   bool
 	html   string
-	sweeps int
+	sweeps autoInt
 	taylor int
+}
+
+// autoInt is an int flag whose default depends on other flags: unset, it
+// prints no default in the usage text, which says what it means.
+type autoInt struct {
+	n   int
+	set bool
+}
+
+func (a *autoInt) String() string {
+	if a == nil || !a.set {
+		return ""
+	}
+	return strconv.Itoa(a.n)
+}
+
+func (a *autoInt) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return fmt.Errorf("want a count, 0 or more")
+	}
+	a.n, a.set = n, true
+	return nil
 }
 
 func (o *outputFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.json, "json", false, "write the report to stdout as JSON (docs/report-schema.md) instead of text")
 	fs.StringVar(&o.html, "html", "", "also write an HTML report with plots to `FILE`")
-	fs.IntVar(&o.sweeps, "sweeps", -1, "add the error-versus-step sweeps of the `N` worst entries of each block to the report (default 3 with -html, else 0)")
+	fs.Var(&o.sweeps, "sweeps", "add the error-versus-step sweeps of the `N` worst entries of each block to the report (default 3 with -html, else 0)")
 	fs.IntVar(&o.taylor, "taylor", 2, "with -html, plot a Taylor-remainder test of each block along `N` random directions (0: none)")
 }
 
@@ -86,12 +110,9 @@ func (o *outputFlags) htmlOptions(m *gradcheck.Model[float64], title, command st
 // sweep adds the sweeps of -sweeps to rep: by default those of the 3
 // worst entries of each block when an HTML report is asked for.
 func (o *outputFlags) sweep(m *gradcheck.Model[float64], rep *gradcheck.Report) error {
-	n := o.sweeps
-	if n < 0 {
-		n = 0
-		if o.html != "" {
-			n = 3
-		}
+	n := o.sweeps.n
+	if !o.sweeps.set && o.html != "" {
+		n = 3
 	}
 	if n == 0 {
 		return nil
@@ -153,7 +174,7 @@ func runCheck(stdout, stderr io.Writer, args []string) error {
 	out.register(fs)
 	list := fs.Bool("list", false, "list the models and exit")
 	sample := fs.Int("sample", 0, "check a seeded sample of about `N` entries instead of all")
-	seed := fs.Uint64("seed", 0, "seed of the sample")
+	seed := fs.Uint64("seed", 0, "seed `S` of the sample")
 	workers := fs.Int("workers", 0, "evaluate with `N` goroutines where the model allows (0: one per CPU)")
 	directions := fs.Int("directions", 0, "check along `N` seeded random directions instead of entry by entry, locating disagreements")
 	setUsage(fs, "[flags] MODEL…", `
