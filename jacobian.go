@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/gradcheck/gradcheck/internal/diagnose"
 )
 
 // Jacobian checks jac, the Jacobian of the vector function f, at x.
@@ -97,9 +99,49 @@ func checkJacobian(s vecSpec, x []float64, opts *Options) (*Report, error) {
 		}
 	}
 	blk.RelErr = blockRelErr(blk.Entries)
+	p.diagnose(&blk)
 	rep.Blocks = append(rep.Blocks, blk)
 	p.count(rep, calls)
 	return rep, nil
+}
+
+// diagnose fills the Diagnoses of a failing Jacobian-like block with the
+// hypotheses of internal/diagnose, as the core does for a gradient block:
+// over the whole m×n block, where a transposed or shifted Jacobian shows,
+// not row by row. The threshold of each entry is rebuilt from its evidence
+// by the inequality documented at Options.Atol.
+func (p *vecProblem) diagnose(br *BlockReport) {
+	defer func() {
+		if r := recover(); r != nil {
+			br.Diagnoses = []Diagnosis{{Pattern: PatternNone, Axis: -1, Summary: fmt.Sprintf("diagnosis failed: %v", r)}}
+		}
+	}()
+	if len(br.Failures()) == 0 {
+		return
+	}
+	s, err := p.opts.resolve(precisionOf[float64]())
+	if err != nil {
+		return
+	}
+	n := br.Shape[len(br.Shape)-1]
+	in := diagnose.Block{Shape: br.Shape, Eps: s.prec.Eps}
+	for _, e := range br.Entries {
+		if e.Verdict == Inconclusive || e.Verdict == NonFinite {
+			continue
+		}
+		in.Index = append(in.Index, e.Index)
+		in.X = append(in.X, p.saved[e.Index%n%len(p.saved)])
+		in.A = append(in.A, e.Analytic)
+		in.N = append(in.N, e.Numeric)
+		in.Tol = append(in.Tol, s.atol+s.rtol*math.Max(math.Abs(e.Analytic), math.Abs(e.Numeric))+s.k*e.ErrEst)
+		in.Fail = append(in.Fail, e.Verdict == Mismatch)
+	}
+	for _, h := range diagnose.Diagnose(in) {
+		br.Diagnoses = append(br.Diagnoses, Diagnosis{
+			Pattern: Pattern(h.Pattern), Summary: h.Summary, Factor: h.Factor, Axis: h.Axis,
+			Fit: h.Fit, Explained: h.Explained, Of: h.Of, Entries: h.Entries,
+		})
+	}
 }
 
 // A vecProblem is a vector function f at the caller's x, with its values

@@ -1,0 +1,97 @@
+package gradcheck_test
+
+import (
+	"errors"
+	"math"
+	"math/cmplx"
+	"slices"
+	"testing"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+// scalarFnC is scalarFn in complex arithmetic.
+func scalarFnC(z []complex128) complex128 {
+	return cmplx.Sin(z[0])*cmplx.Exp(z[1]) + z[0]*z[0]*z[2] + 3*z[1]*z[2]*z[2]
+}
+
+func TestComplexStepExact(t *testing.T) {
+	x := slices.Clone(scalarX)
+	rep, err := gradcheck.ComplexStep(scalarFnC, scalarGrad, x, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Errorf("a right gradient fails:\n%s", rep)
+	}
+	// No cancellation: the reference agrees with the analytic gradient to
+	// a few units of round-off, where a central difference gets ε^(2/3).
+	for _, e := range rep.Blocks[0].Entries {
+		if e.RelErr() > 8*0x1p-53 {
+			t.Errorf("x[%d]: complex step %.17g, analytic %.17g: relative error %.2g, want below 8ε", e.Index, e.Numeric, e.Analytic, e.RelErr())
+		}
+	}
+	if got, want := rep.Evals, len(x)+1; got != want {
+		t.Errorf("%d evaluations of fc, want %d: one per entry and one at x", got, want)
+	}
+	if !slices.Equal(x, scalarX) {
+		t.Errorf("x changed: %v, want %v", x, scalarX)
+	}
+}
+
+func TestComplexStepFindsSmallErrors(t *testing.T) {
+	// 1e-11 relative is below what any real difference can resolve in
+	// float64 (about ε^(2/3) ≈ 4e-11 at best) but far above the complex
+	// step's round-off.
+	bad := func(dst, x []float64) { scalarGrad(dst, x); dst[1] *= 1 + 1e-11 }
+	rep, err := gradcheck.ComplexStep(scalarFnC, bad, slices.Clone(scalarX), &gradcheck.Options{Rtol: 1e-13})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := badEntries(rep), []string{"x[1]"}; !slices.Equal(got, want) {
+		t.Errorf("failing %v, want %v\n%s", got, want, rep)
+	}
+}
+
+func TestComplexStepErrors(t *testing.T) {
+	x := slices.Clone(scalarX)
+	if _, err := gradcheck.ComplexStep(nil, scalarGrad, x, nil); err == nil {
+		t.Error("nil fc: no error")
+	}
+	if _, err := gradcheck.ComplexStep(scalarFnC, nil, x, nil); err == nil {
+		t.Error("nil grad: no error")
+	}
+	if _, err := gradcheck.ComplexStep(scalarFnC, scalarGrad, []float64{1, math.Inf(1), 0}, nil); err == nil {
+		t.Error("Inf in x: no error")
+	}
+	boom := func(z []complex128) complex128 {
+		if imag(z[2]) != 0 {
+			panic("no complex here")
+		}
+		return scalarFnC(z)
+	}
+	_, err := gradcheck.ComplexStep(boom, scalarGrad, x, nil)
+	var pe *gradcheck.PanicError
+	if !errors.As(err, &pe) || pe.Func != "fc" || pe.Value != "no complex here" {
+		t.Fatalf("error %v, want a *PanicError of fc", err)
+	}
+	if pe.Entry == "" {
+		t.Error("the panic error does not name the perturbed entry")
+	}
+	nan := func(z []complex128) complex128 {
+		if imag(z[0]) != 0 {
+			return complex(0, math.NaN())
+		}
+		return scalarFnC(z)
+	}
+	rep, err := gradcheck.ComplexStep(nan, scalarGrad, x, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := rep.Blocks[0].Entries[0].Verdict; v != gradcheck.NonFinite {
+		t.Errorf("x[0] with a NaN imaginary part: %v, want nonfinite", v)
+	}
+	if !slices.Equal(x, scalarX) {
+		t.Errorf("x changed: %v, want %v", x, scalarX)
+	}
+}
