@@ -117,6 +117,60 @@ type dirCheck[T Float] struct {
 	found   map[int]Entry // per-entry verdicts by global index
 	regions []Region
 	tests   int
+
+	helper *pairHelper[T] // evaluates the − side of each pair on a clone; nil when serial
+}
+
+// pairHelper evaluates one side of a central difference on a clone of the
+// model, on a goroutine of its own that lives as long as the check, so that
+// no evaluation starts a goroutine or allocates.
+type pairHelper[T Float] struct {
+	w   *checker[T]
+	req chan pairReq
+	res chan pairRes
+}
+
+type pairReq struct {
+	d, lo, hi int
+	t         float64
+}
+
+type pairRes struct {
+	f, gdx float64
+	evals  int
+	err    error
+}
+
+// startHelper starts the helper when the model can clone itself and more
+// than one worker is allowed. stop ends it.
+func (dc *dirCheck[T]) startHelper() (stop func(), err error) {
+	c := dc.c
+	if c.m.Clone == nil || c.s.workers < 2 {
+		return func() {}, nil
+	}
+	ws, err := c.workers(2)
+	if err != nil {
+		return func() {}, err
+	}
+	h := &pairHelper[T]{w: ws[1], req: make(chan pairReq), res: make(chan pairRes)}
+	go func() {
+		for r := range h.req {
+			var out pairRes
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						out.err = fmt.Errorf("gradcheck: internal error in a directional evaluation: %v", p)
+					}
+				}()
+				before := h.w.evals
+				out.f, out.gdx, out.err = dc.along(h.w, r.d, r.lo, r.hi, r.t)
+				out.evals = h.w.evals - before
+			}()
+			h.res <- out
+		}
+	}()
+	dc.helper = h
+	return func() { close(h.req); dc.helper = nil }, nil
 }
 
 // span is a range [lo, hi) of global indices.
@@ -161,11 +215,16 @@ func (c *checker[T]) directional(rep *Report) error {
 		}
 	}
 
+	stop, err := dc.startHelper()
+	if err != nil {
+		return err
+	}
+	defer stop()
+
 	// Directions are tested in turn, each on the parameters that earlier
 	// directions did not locate: once a wrong entry is found, the next
 	// direction asks whether anything else is wrong.
 	c.prog.begin(StageDirections, k)
-	var err error
 	for d := range k {
 		excluded := dc.excluded()
 		// With localization on, a decisive first estimate starts the
@@ -324,8 +383,10 @@ func (dc *dirCheck[T]) measure(d, lo, hi int) (analytic, thr float64, count int)
 // along sets every entry of the set to x_j + t·v_j as stored in T, calls
 // the loss, and restores the entries from the saved copy, also after a
 // panic. It returns the loss and Σ g_j·(x⁺_j − x_j) over the set.
-func (dc *dirCheck[T]) along(d, lo, hi int, t float64) (f, gdx float64, err error) {
-	c := dc.c
+//
+// w is the checker whose model is perturbed: dc.c, or the helper's clone.
+func (dc *dirCheck[T]) along(w *checker[T], d, lo, hi int, t float64) (f, gdx float64, err error) {
+	c := w
 	var dot neumaier
 	dc.segments(lo, hi, func(b, i0, i1 int) {
 		g, x, vals := c.analytic[b], c.saved[b], c.m.Blocks[b].Value
@@ -373,14 +434,32 @@ func (dc *dirCheck[T]) entryName(b, i int) string {
 
 // pair evaluates the central difference along direction d over the set at
 // step t and returns δ = N − A_t with its round-off estimate.
+//
+// With a helper (a clone of the model on another goroutine) the two
+// evaluations run at once. The outcome is that of the serial order: an
+// error on the + side wins, and the − side's evaluations are then not
+// counted, as a serial check would not have made them.
 func (dc *dirCheck[T]) pair(d, lo, hi, count int, t float64) (delta, round float64, finite bool, err error) {
-	fp, sp, err := dc.along(d, lo, hi, t)
-	if err != nil {
-		return 0, 0, false, err
-	}
-	fm, sm, err := dc.along(d, lo, hi, -t)
-	if err != nil {
-		return 0, 0, false, err
+	var fp, sp, fm, sm float64
+	if h := dc.helper; h != nil {
+		h.req <- pairReq{d: d, lo: lo, hi: hi, t: -t}
+		fp, sp, err = dc.along(dc.c, d, lo, hi, t)
+		r := <-h.res
+		if err != nil {
+			return 0, 0, false, err
+		}
+		dc.c.evals += r.evals
+		if r.err != nil {
+			return 0, 0, false, r.err
+		}
+		fm, sm = r.f, r.gdx
+	} else {
+		if fp, sp, err = dc.along(dc.c, d, lo, hi, t); err != nil {
+			return 0, 0, false, err
+		}
+		if fm, sm, err = dc.along(dc.c, d, lo, hi, -t); err != nil {
+			return 0, 0, false, err
+		}
 	}
 	n := (fp - fm) / (2 * t)
 	a := (sp - sm) / (2 * t)

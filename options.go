@@ -60,14 +60,16 @@ type Options struct {
 	// point is a fatal Nondeterministic hazard.
 	//
 	// With Noise = σ, losses at the same point that differ by up to 6σ are
-	// accepted. The noise enters every finite-difference error estimate:
-	// it puts up to σ/h into a difference quotient of step h, so it favours
-	// large steps. The default first-pass step becomes max(ε^(1/3), ∛σ)
-	// (capped at 0.05), which balances σ/h against the truncation error
-	// h²·f”'/6 as ε^(1/3) balances round-off; an entry whose noise allowance
-	// does not resolve its derivative is refined on larger steps, and left
-	// Inconclusive if none resolves it. A stated Noise never widens the
-	// threshold beyond what the noise can explain.
+	// accepted. The noise enters every finite-difference error estimate as
+	// a measured noise would: it puts up to 2σ/h into a difference quotient
+	// of step h, so it favours large steps. The default first-pass step
+	// becomes max(ε^(1/3), ∛σ) (capped at 0.05), which balances σ/h against
+	// the truncation error h²·f”'/6 as ε^(1/3) balances round-off. An entry
+	// whose noise allowance does not resolve its derivative is refined on
+	// larger steps, and left Inconclusive if none resolves it (the
+	// Taylor-remainder opinion is not asked: noise pushes its window to
+	// steps where higher-order terms mimic a wrong slope). An overstated
+	// Noise makes entries Inconclusive, never OK.
 	Noise float64
 
 	// Progress, if not nil, is called during a long check with how far it

@@ -64,6 +64,16 @@ func (q *quad) model() *gradcheck.Model[float64] {
 	for b := range q.x {
 		m.Blocks = append(m.Blocks, gradcheck.Block[float64]{Name: fmt.Sprintf("L%d", b), Value: q.x[b], Grad: q.g[b]})
 	}
+	m.Clone = func() *gradcheck.Model[float64] {
+		c := &quad{w: q.w, wrong: q.wrong, scale: q.scale}
+		for b := range q.x {
+			c.x = append(c.x, slices.Clone(q.x[b]))
+			c.g = append(c.g, make([]float64, len(q.x[b])))
+		}
+		cm := c.model()
+		cm.Clone = nil
+		return cm
+	}
 	return m
 }
 
@@ -164,7 +174,7 @@ func BenchmarkDirectionalVsFull(b *testing.B) {
 			}
 			b.Run(fmt.Sprintf("n=%d/%s", n, mode), func(b *testing.B) {
 				q := newQuad(3, n)
-				opts := &gradcheck.Options{Workers: 1}
+				opts := &gradcheck.Options{Workers: 1} // serial: the comparison is of evaluations
 				if mode == "directional" {
 					opts.Directions = 4
 				}
@@ -189,6 +199,39 @@ func BenchmarkDirectionalVsFull(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkDirectionalParallel runs the directional check of 10⁶
+// parameters with one wrong entry serially and with the two evaluations
+// of every central difference on two goroutines (the model and a clone),
+// and reports the speedup and whether the reports were equal.
+func BenchmarkDirectionalParallel(b *testing.B) {
+	q := newQuad(5, 1e6)
+	q.plant(rand.New(rand.NewPCG(5, 5)), 1)
+	var serial, parallel time.Duration
+	equal := 1.0
+	for b.Loop() {
+		t0 := time.Now()
+		r1, err := gradcheck.Check(q.model(), &gradcheck.Options{Directions: 4, Workers: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		r2, err := gradcheck.Check(q.model(), &gradcheck.Options{Directions: 4, Workers: 2})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		serial += t1.Sub(t0)
+		parallel += t2.Sub(t1)
+		j1, _ := r1.MarshalJSON()
+		j2, _ := r2.MarshalJSON()
+		if !slices.Equal(j1, j2) {
+			equal = 0
+		}
+	}
+	b.ReportMetric(float64(serial)/float64(parallel), "speedup")
+	b.ReportMetric(equal, "equal")
 }
 
 // slowLoss costs about a millisecond an evaluation: a fixed amount of
@@ -226,7 +269,7 @@ func (s *slowLoss) grad(g, x []float64) {
 // speedup (serial time over parallel time, within the same iteration), and
 // whether the reports were equal (1) or not (0).
 func BenchmarkParallelSpeedup(b *testing.B) {
-	s := &slowLoss{work: 100000}
+	s := &slowLoss{work: 150000}
 	x := make([]float64, 32)
 	for i := range x {
 		x[i] = math.Sin(float64(i))
