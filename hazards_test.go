@@ -237,6 +237,13 @@ func TestStatedNoise(t *testing.T) {
 			}
 		})
 	}
+	// An overstated noise cannot turn a bug into a pass: what it cannot
+	// resolve is inconclusive, and the report is not OK.
+	over := newHZNoisy(0)
+	over.bug = 0.01
+	if rep := hzCheck(t, over.model(), &gradcheck.Options{Noise: 10}); rep.OK() {
+		t.Errorf("a 1%% error passes under an overstated noise:\n%s", rep)
+	}
 	rep := hzCheck(t, newHZNoisy(1e-6).model(), &gradcheck.Options{Noise: 1e-12})
 	h := hzHazard(rep, gradcheck.Nondeterministic)
 	if h == nil || !h.Fatal || !strings.Contains(h.Detail, "stated Options.Noise") {
