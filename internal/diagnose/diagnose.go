@@ -35,8 +35,24 @@
 //     reaches 0.9 is below 1e-4, so a random error is not given a pattern
 //     by chance, even across the dozen hypotheses tried.
 //
+// A factor pinned within 1e-4 of a simple fraction (p/q or √(p/q) with
+// p, q ≤ 16), and a loss term's weight pinned to 0, 2 or −1, are values
+// from a small set rather than free fits, and need only the two entries
+// of any hypothesis.
+//
 // The thresholds are the same for every pattern; none is tuned per case.
 // When nothing is accepted the answer is PatternNone, "no pattern found".
+//
+// When the loss is given as named terms (Block.Terms), two more
+// hypotheses are tried per term: the term's own gradient is wrong and its
+// error is the block's (a − n = a_t − n_t), and the model's gradient
+// includes the term w times instead of once (a − n = (w − 1)·n_t).
+//
+// Measured on the tests of this repository: every planted pattern is the
+// top hypothesis; 0 of 400 structureless random errors get a pattern; and
+// on the zoo's bug corpus 88 of 91 detected bugs with an expected pattern
+// get it (the others get "no pattern": bias blocks of two to four entries
+// whose one-parameter fit is too uncertain to accept).
 package diagnose
 
 import (
