@@ -2,6 +2,7 @@ package gradcheck_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/cmplx"
 	"slices"
@@ -94,4 +95,44 @@ func TestComplexStepErrors(t *testing.T) {
 	if !slices.Equal(x, scalarX) {
 		t.Errorf("x changed: %v, want %v", x, scalarX)
 	}
+}
+
+func BenchmarkComplexStep(b *testing.B) {
+	l := newLogistic(15, 10)
+	fc := func(z []complex128) complex128 {
+		var s complex128
+		for i := range l.k {
+			var zi complex128
+			for j := range l.n {
+				zi += complex(l.A[i*l.n+j], 0) * z[j]
+			}
+			s += cmplx.Log(1 + cmplx.Exp(zi))
+		}
+		for _, v := range z {
+			s += v * v / 2
+		}
+		return s
+	}
+	x := layerX(10)
+	benchReport(b, func() (*gradcheck.Report, error) { return gradcheck.ComplexStep(fc, l.grad, x, nil) })
+}
+
+func ExampleComplexStep() {
+	// f(x) = exp(x₀)·x₁³, in complex arithmetic for the reference.
+	fc := func(z []complex128) complex128 { return cmplx.Exp(z[0]) * z[1] * z[1] * z[1] }
+	grad := func(dst, x []float64) {
+		dst[0] = math.Exp(x[0]) * x[1] * x[1] * x[1]
+		dst[1] = 3 * math.Exp(x[0]) * x[1] * x[1]
+	}
+	rep, err := gradcheck.ComplexStep(fc, grad, []float64{0.5, -1.5}, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, e := range rep.Blocks[0].Entries {
+		fmt.Printf("x[%d]: %v, relative error below 1e-15: %v\n", e.Index, e.Verdict, e.RelErr() < 1e-15)
+	}
+	// Output:
+	// x[0]: ok, relative error below 1e-15: true
+	// x[1]: ok, relative error below 1e-15: true
 }

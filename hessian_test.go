@@ -1,6 +1,7 @@
 package gradcheck_test
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -116,4 +117,116 @@ func TestHVP(t *testing.T) {
 	if got, want := badEntries(rep), []string{"hvp0[1]", "hvp1[1]", "hvp2[1]"}; !slices.Equal(got, want) {
 		t.Errorf("failing %v, want %v\n%s", got, want, rep)
 	}
+}
+
+// logistic is f(x) = Σ_i log(1 + exp(a_i·x)) + |x|²/2 for seeded rows a_i,
+// with its gradient, Hessian and Hessian-vector product, for the
+// benchmarks.
+type logistic struct {
+	k, n int
+	A    []float64
+}
+
+func newLogistic(k, n int) *logistic {
+	l := &logistic{k: k, n: n, A: make([]float64, k*n)}
+	for i := range l.A {
+		l.A[i] = math.Sin(float64(5*i+2)) / math.Sqrt(float64(n))
+	}
+	return l
+}
+
+func (l *logistic) z(i int, x []float64) float64 {
+	s := 0.0
+	for j := range l.n {
+		s += l.A[i*l.n+j] * x[j]
+	}
+	return s
+}
+
+func (l *logistic) f(x []float64) float64 {
+	s := 0.0
+	for i := range l.k {
+		s += math.Log1p(math.Exp(l.z(i, x)))
+	}
+	for _, v := range x {
+		s += v * v / 2
+	}
+	return s
+}
+
+func (l *logistic) grad(dst, x []float64) {
+	copy(dst, x)
+	for i := range l.k {
+		p := 1 / (1 + math.Exp(-l.z(i, x)))
+		for j := range l.n {
+			dst[j] += p * l.A[i*l.n+j]
+		}
+	}
+}
+
+func (l *logistic) hess(dst, x []float64) {
+	clear(dst)
+	for j := range l.n {
+		dst[j*l.n+j] = 1
+	}
+	for i := range l.k {
+		p := 1 / (1 + math.Exp(-l.z(i, x)))
+		w := p * (1 - p)
+		for j := range l.n {
+			for m := range l.n {
+				dst[j*l.n+m] += w * l.A[i*l.n+j] * l.A[i*l.n+m]
+			}
+		}
+	}
+}
+
+func (l *logistic) hvp(dst, x, v []float64) {
+	copy(dst, v)
+	for i := range l.k {
+		p := 1 / (1 + math.Exp(-l.z(i, x)))
+		av := l.z(i, v)
+		for j := range l.n {
+			dst[j] += p * (1 - p) * av * l.A[i*l.n+j]
+		}
+	}
+}
+
+func BenchmarkHessian(b *testing.B) {
+	l := newLogistic(15, 10)
+	x := layerX(10)
+	benchReport(b, func() (*gradcheck.Report, error) { return gradcheck.Hessian(l.grad, l.hess, x, nil) })
+}
+
+func BenchmarkHVP(b *testing.B) {
+	l := newLogistic(15, 10)
+	x := layerX(10)
+	benchReport(b, func() (*gradcheck.Report, error) { return gradcheck.HVP(l.grad, l.hvp, x, nil) })
+}
+
+func ExampleHessian() {
+	// f(x) = x₀²·x₁: gradient (2x₀x₁, x₀²), Hessian [[2x₁, 2x₀], [2x₀, 0]],
+	// written with the mixed term in one triangle only.
+	grad := func(dst, x []float64) { dst[0], dst[1] = 2*x[0]*x[1], x[0]*x[0] }
+	hess := func(dst, x []float64) { copy(dst, []float64{2 * x[1], 2 * x[0], 0, 0}) }
+	rep, err := gradcheck.Hessian(grad, hess, []float64{3, 2}, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(badEntries(rep))
+	// Output:
+	// [H[1,0] symmetry[0,1]]
+}
+
+func ExampleHVP() {
+	grad := func(dst, x []float64) { dst[0], dst[1] = 2*x[0]*x[1], x[0]*x[0] }
+	hvp := func(dst, x, v []float64) { dst[0], dst[1] = 2*x[1]*v[0]+2*x[0]*v[1], 2*x[0]*v[0] }
+	rep, err := gradcheck.HVP(grad, hvp, []float64{3, 2}, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(rep.OK())
+	// Output:
+	// true
 }

@@ -269,3 +269,123 @@ func TestJacobianNilOptionsEqualZero(t *testing.T) {
 		t.Errorf("nil options:\n%s\nzero options:\n%s", a, b)
 	}
 }
+
+// layer is f(x) = tanh(W·x) for a seeded m×n matrix W: a dense layer, with
+// its Jacobian, VJP and JVP by hand, for the benchmarks.
+type layer struct {
+	m, n int
+	W    []float64
+	t    []float64
+}
+
+func newLayer(m, n int) *layer {
+	l := &layer{m: m, n: n, W: make([]float64, m*n), t: make([]float64, m)}
+	for k := range l.W {
+		l.W[k] = math.Sin(float64(3*k+1)) / math.Sqrt(float64(n)) // deterministic, no two equal
+	}
+	return l
+}
+
+func (l *layer) f(dst, x []float64) {
+	for i := range l.m {
+		s := 0.0
+		for j := range l.n {
+			s += l.W[i*l.n+j] * x[j]
+		}
+		dst[i] = math.Tanh(s)
+	}
+}
+
+func (l *layer) jac(dst, x []float64) {
+	l.f(l.t, x)
+	for i := range l.m {
+		d := 1 - l.t[i]*l.t[i]
+		for j := range l.n {
+			dst[i*l.n+j] = d * l.W[i*l.n+j]
+		}
+	}
+}
+
+func (l *layer) vjp(dst, x, w []float64) {
+	l.f(l.t, x)
+	clear(dst)
+	for i := range l.m {
+		d := w[i] * (1 - l.t[i]*l.t[i])
+		for j := range l.n {
+			dst[j] += d * l.W[i*l.n+j]
+		}
+	}
+}
+
+func (l *layer) jvp(dst, x, v []float64) {
+	l.f(l.t, x)
+	for i := range l.m {
+		s := 0.0
+		for j := range l.n {
+			s += l.W[i*l.n+j] * v[j]
+		}
+		dst[i] = (1 - l.t[i]*l.t[i]) * s
+	}
+}
+
+func layerX(n int) []float64 {
+	x := make([]float64, n)
+	for j := range x {
+		x[j] = math.Cos(float64(j)) // unequal coordinates of both signs
+	}
+	return x
+}
+
+// The benchmarks measure what each check costs in evaluations of the
+// function (evals/op) and of the derivative (derivs/op), the figures to
+// compare: an evaluation of a real model dwarfs the checker's own work.
+func benchReport(b *testing.B, run func() (*gradcheck.Report, error)) {
+	b.Helper()
+	var rep *gradcheck.Report
+	for b.Loop() {
+		var err error
+		if rep, err = run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(rep.Evals), "evals/op")
+	b.ReportMetric(float64(rep.GradEvals), "derivs/op")
+	b.ReportMetric(float64(len(failingEntriesOf(rep))), "failing")
+}
+
+func failingEntriesOf(r *gradcheck.Report) []string { return badEntries(r) }
+
+func BenchmarkJacobian(b *testing.B) {
+	l := newLayer(10, 20)
+	x := layerX(20)
+	b.Run("right", func(b *testing.B) {
+		benchReport(b, func() (*gradcheck.Report, error) { return gradcheck.Jacobian(l.f, l.jac, l.m, x, nil) })
+	})
+	b.Run("one-wrong-entry", func(b *testing.B) {
+		bad := func(dst, x []float64) { l.jac(dst, x); dst[17] *= 1.01 }
+		benchReport(b, func() (*gradcheck.Report, error) { return gradcheck.Jacobian(l.f, bad, l.m, x, nil) })
+	})
+}
+
+func ExampleJacobian() {
+	// f(x) = (x₀·x₁, sin x₀), with a Jacobian that has ∂f₁/∂x₀ wrong.
+	f := func(dst, x []float64) { dst[0], dst[1] = x[0]*x[1], math.Sin(x[0]) }
+	jac := func(dst, x []float64) {
+		copy(dst, []float64{
+			x[1], x[0], // row 0: ∂f₀/∂x
+			math.Sin(x[0]), 0, // row 1: should be cos x₀
+		})
+	}
+	rep, err := gradcheck.Jacobian(f, jac, 2, []float64{0.5, -2}, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(rep.OK())
+	for _, e := range rep.Block("J").Failures() {
+		fmt.Printf("%s: analytic %.4f, numeric %.4f\n", rep.Block("J").EntryName(e.Index), e.Analytic, e.Numeric)
+	}
+	// Output:
+	// false
+	// J[1,0]: analytic 0.4794, numeric 0.8776
+}

@@ -2,6 +2,7 @@ package gradcheck_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -172,4 +173,67 @@ func TestTaylorErrors(t *testing.T) {
 	if !slices.Equal(x, scalarX) {
 		t.Errorf("x changed after a panic: %v, want %v", x, scalarX)
 	}
+}
+
+// benchTaylor reports evaluations per Taylor test and the fitted orders.
+func benchTaylor(b *testing.B, run func() (*gradcheck.TaylorReport, error)) {
+	b.Helper()
+	var rep *gradcheck.TaylorReport
+	for b.Loop() {
+		var err error
+		if rep, err = run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, f := range rep.Fits {
+		lo, hi = math.Min(lo, f.Order), math.Max(hi, f.Order)
+	}
+	b.ReportMetric(float64(rep.Evals), "evals/op")
+	b.ReportMetric(lo, "min-order")
+	b.ReportMetric(hi, "max-order")
+}
+
+func BenchmarkTaylor(b *testing.B) {
+	l := newLogistic(15, 10)
+	x := layerX(10)
+	wrong := func(dst, x []float64) { l.grad(dst, x); dst[3] += 0.01 }
+	wrongH := func(dst, x []float64) {
+		l.hess(dst, x)
+		for j := range l.n {
+			dst[j*l.n+j] += 0.01
+		}
+	}
+	b.Run("gradient/right", func(b *testing.B) {
+		benchTaylor(b, func() (*gradcheck.TaylorReport, error) { return gradcheck.Taylor(l.f, l.grad, x, nil) })
+	})
+	b.Run("gradient/wrong", func(b *testing.B) {
+		benchTaylor(b, func() (*gradcheck.TaylorReport, error) { return gradcheck.Taylor(l.f, wrong, x, nil) })
+	})
+	b.Run("hessian/right", func(b *testing.B) {
+		benchTaylor(b, func() (*gradcheck.TaylorReport, error) {
+			return gradcheck.TaylorHessian(l.f, l.grad, l.hess, x, nil)
+		})
+	})
+	b.Run("hessian/wrong", func(b *testing.B) {
+		benchTaylor(b, func() (*gradcheck.TaylorReport, error) { return gradcheck.TaylorHessian(l.f, l.grad, wrongH, x, nil) })
+	})
+}
+
+func ExampleTaylor() {
+	f := func(x []float64) float64 { return math.Exp(x[0]) * math.Sin(x[1]) }
+	right := func(dst, x []float64) { dst[0], dst[1] = math.Exp(x[0])*math.Sin(x[1]), math.Exp(x[0])*math.Cos(x[1]) }
+	wrong := func(dst, x []float64) { dst[0], dst[1] = math.Exp(x[0])*math.Sin(x[1]), -math.Exp(x[0])*math.Cos(x[1]) }
+	for _, g := range []func(dst, x []float64){right, wrong} {
+		rep, err := gradcheck.Taylor(f, g, []float64{0.3, 1.2}, &gradcheck.TaylorOptions{Directions: 1})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fit := rep.Fits[0]
+		fmt.Printf("order %.1f: %v\n", fit.Order, fit.Verdict)
+	}
+	// Output:
+	// order 2.0: ok
+	// order 1.0: mismatch
 }

@@ -1,6 +1,7 @@
 package gradcheck_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -142,4 +143,44 @@ func TestVJPJVPBadInput(t *testing.T) {
 	if _, err := gradcheck.JVP(vecFn, vecJVP, vecM, slices.Clone(vecX), &gradcheck.Options{Directions: -1}); err == nil || !strings.Contains(err.Error(), "Directions") {
 		t.Errorf("negative Directions: error %v", err)
 	}
+}
+
+func BenchmarkVJP(b *testing.B) {
+	l := newLayer(10, 20)
+	x := layerX(20)
+	benchReport(b, func() (*gradcheck.Report, error) { return gradcheck.VJP(l.f, l.vjp, l.m, x, nil) })
+}
+
+func BenchmarkJVP(b *testing.B) {
+	l := newLayer(10, 20)
+	x := layerX(20)
+	benchReport(b, func() (*gradcheck.Report, error) { return gradcheck.JVP(l.f, l.jvp, l.m, x, nil) })
+}
+
+func ExampleVJP() {
+	// f(x) = (x₀², x₀·x₁); the VJP wᵀJ = (2x₀w₀ + x₁w₁, x₀w₁).
+	f := func(dst, x []float64) { dst[0], dst[1] = x[0]*x[0], x[0]*x[1] }
+	vjp := func(dst, x, w []float64) { dst[0], dst[1] = 2*x[0]*w[0]+x[1]*w[1], x[0]*w[1] }
+	rep, err := gradcheck.VJP(f, vjp, 2, []float64{1.5, -0.5}, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(rep.OK(), len(rep.Blocks), "cotangents")
+	// Output:
+	// true 3 cotangents
+}
+
+func ExampleJVP() {
+	f := func(dst, x []float64) { dst[0], dst[1] = x[0]*x[0], x[0]*x[1] }
+	// Jv with the transposed Jacobian, a classic slip.
+	jvp := func(dst, x, v []float64) { dst[0], dst[1] = 2*x[0]*v[0]+x[1]*v[1], x[0]*v[1] }
+	rep, err := gradcheck.JVP(f, jvp, 2, []float64{1.5, -0.5}, &gradcheck.Options{Directions: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(badEntries(rep))
+	// Output:
+	// [jvp0[0] jvp0[1]]
 }
