@@ -8,48 +8,25 @@ import (
 	"github.com/gradcheck/gradcheck/internal/fdiff"
 )
 
-// A directional check (Options.Directions = k) compares the caller's
-// gradient g with finite differences of the loss along k seeded random
-// directions v across all parameters, at two evaluations a direction when
-// they agree. Entry j of direction v is v_j = r_j·s_j: a random sign r_j
-// (Rademacher, from Options.Seed and the direction's number) times the
-// entry's scale s_j = max(|x_j|, 1), so that every entry moves by the same
-// relative step as in the entry-by-entry check. Along v the loss is
-// evaluated at x ± t·v (every entry set, then every entry restored from a
-// saved copy), and
+// The directional check: see Options.Directions for what it computes and
+// the inequality a direction must satisfy, and localize.go for the search
+// that follows a disagreement.
 //
-//	N = (f(x⁺) − f(x⁻)) / 2t,  A_t = g·(x⁺ − x⁻) / 2t
-//
-// where x± are the perturbed parameters as stored (rounded to T), so that
-// the rounding of the step is no error. Their difference δ = N − A_t is the
-// discrepancy. A direction passes when
-//
-//	|δ| ≤ λ·‖(Atol + Rtol·|g|)∘s‖₂ + K·e + 8·ε₆₄·Σ|g_j|·s_j,  λ = 6,
-//
-// with e the estimated finite-difference error of δ (round-off of the loss
-// at the first step; Ridders' extrapolation error, round-off included,
-// after refinement), and the last term the rounding of the sum g·(x⁺ − x⁻).
-//
-// Why λ·‖·‖₂: a gradient whose every entry is within the per-entry
+// Why λ = 6 and ‖·‖₂: a gradient whose every entry is within the per-entry
 // tolerance τ_j = Atol + Rtol·|g_j| of the truth differs from it along v by
 // Σ e_j·r_j·s_j with |e_j| ≤ τ_j and independent random signs r_j, which by
 // Hoeffding's inequality exceeds λ·‖τ∘s‖₂ with probability at most
 // 2·exp(−λ²/2) < 3·10⁻⁸. The worst-case bound ‖τ∘s‖₁ (Cauchy–Schwarz gives
-// ‖τ‖₂·‖v‖₂, no better) grows like n where the typical size grows like √n:
-// on a million parameters it would hide a wrong entry a thousand times
-// larger than λ·‖τ∘s‖₂ does. A single wrong entry j with error η shows in
-// δ as |η|·s_j whatever the number of parameters, so it is found when
-// |η|·s_j exceeds the right-hand side.
+// ‖τ‖₂·‖v‖₂, no better) grows like n where the typical size grows like √n.
 //
-// A loss summed over m perturbed parameters carries round-off that grows
-// like √m (a random walk of roundings), so the round-off estimate of a
-// directional difference is that of a single entry times √m.
+// Why √m in the round-off: a loss summed over m perturbed parameters
+// carries round-off that grows like √m (a random walk of roundings); on
+// 10⁶ parameters one rounding of |f| would underestimate it a thousandfold
+// and send every correct direction into the search.
 //
-// A failing first estimate is refined on a ladder of steps, as an entry is;
-// the direction's verdict is Mismatch only after that. A directional check
-// assumes the loss is differentiable along the directions: a kink within a
-// step of x shows as a disagreement, which localization traces to entries
-// whose per-entry verdict (Kink) then passes.
+// A directional check assumes the loss is differentiable along the
+// directions: a kink within a step of x shows as a disagreement, which
+// localization traces to entries whose per-entry verdict (Kink) passes.
 
 // Constants of the directional check.
 const (

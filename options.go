@@ -100,10 +100,47 @@ type Options struct {
 
 	// Directions, when positive, checks the gradient along that many
 	// seeded random directions across all parameters instead of entry by
-	// entry: a few hundred evaluations for any number of parameters. When
-	// a direction disagrees, the wrong entries are found by group testing
-	// (see Directional in directional.go's package doc) unless
-	// SkipLocalize is set. Zero means the entry-by-entry check.
+	// entry: two evaluations a direction that agrees, whatever the number
+	// of parameters. Zero means the entry-by-entry check.
+	//
+	// Direction v has v_j = r_j·s_j: a random sign r_j (from Seed and the
+	// direction's number) times the entry's scale s_j = max(|x_j|, 1),
+	// so every entry moves by the relative step of the entry-by-entry
+	// check. The loss is evaluated at x ± t·v (all entries set, then all
+	// restored from a saved copy), and the discrepancy δ = N − A between
+	// N = (f(x⁺) − f(x⁻))/2t and A = g·(x⁺ − x⁻)/2t, with x± as stored,
+	// passes when
+	//
+	//	|δ| ≤ 6·‖(Atol + Rtol·|g|)∘s‖₂ + K·e + 8·ε₆₄·Σ_j |g_j|·s_j
+	//
+	// where e is the estimated finite-difference error of δ: the loss's
+	// round-off, ε·|f|·√m/t for m perturbed entries, at the first step;
+	// Ridders' extrapolation error, round-off included, after refinement
+	// on a ladder of steps, which a disagreement always gets before it is
+	// a verdict. The first term is the per-entry tolerance carried along
+	// the direction: if every entry of g is within Atol + Rtol·|g_j| of
+	// the truth, the sum of their errors along random signs exceeds it with
+	// probability below 2·e⁻¹⁸ (Hoeffding). The worst-case bound, by
+	// Cauchy–Schwarz, grows like n instead of √n and would hide a single
+	// wrong entry a thousand times larger on 10⁶ parameters. The last term
+	// bounds the rounding of the compensated sum g·(x⁺ − x⁻).
+	//
+	// A single entry j wrong by η shows in δ as |η|·s_j, whatever the
+	// number of parameters: it is seen when that exceeds the right-hand
+	// side. The report's DirectionResult gives both sides for every
+	// direction.
+	//
+	// When a direction disagrees, and SkipLocalize is not set, the entries
+	// that cause it are found by group testing (localize.go): the
+	// direction is restricted to halves of the blocks, then of a block's
+	// index range; δ is additive over disjoint parts, so one half is tested
+	// and the other inferred; parts that disagree are split again; single
+	// entries get their exact per-entry verdict in Report.Blocks, and a run
+	// of a block whose sixteen sixteenths all disagree is reported whole
+	// in Report.Regions with a few per-entry verdicts as evidence. One wrong
+	// entry among n costs about 2·log₂ n evaluations; see docs/scale.md.
+	// Directions after the first are tested on the parameters not yet
+	// located. Options.Sample and Shards do not apply.
 	Directions int
 
 	// SkipLocalize reports a disagreeing direction without looking for
