@@ -258,3 +258,24 @@ func TestProblem(t *testing.T) {
 		t.Errorf("x changed after a panic: %v, want %v", x1, x)
 	}
 }
+
+// BenchmarkProblem reports what a check of Grad and Hess costs on Watson
+// in 9 variables: evaluations of Func and of Grad as the function of the
+// Hessian check (evals/op), and of Grad as a gradient and Hess (derivs/op).
+func BenchmarkProblem(b *testing.B) {
+	w := functions.Watson{}
+	p := optimize.Problem{Func: w.Func, Grad: w.Grad, Hess: w.Hess}
+	x := []float64{0.3, -1.2, 2, 0.5, -0.7, 1.1, -0.2, 0.9, 1.4}
+	var rep *gradcheck.Report
+	for b.Loop() {
+		var err error
+		if rep, err = Problem(p, x, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if !rep.OK() {
+		b.Fatalf("Watson fails:\n%s", rep)
+	}
+	b.ReportMetric(float64(rep.Evals), "evals/op")
+	b.ReportMetric(float64(rep.GradEvals), "derivs/op")
+}
