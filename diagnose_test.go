@@ -9,6 +9,7 @@ import (
 
 	"github.com/gradcheck/gradcheck"
 	"github.com/gradcheck/gradcheck/internal/demo"
+	"pgregory.net/rapid"
 )
 
 // Layers with hand-written backward passes, correct and with the bugs people
@@ -612,4 +613,37 @@ func TestDiagnosisOfASample(t *testing.T) {
 		}
 		t.Logf("seed %d: %s", seed, d.Summary)
 	}
+}
+
+// TestPropertyDenseLayerDiagnosis: over random layer sizes, a dense layer
+// whose dW is written in [in, out] layout is diagnosed as a transpose, and
+// one whose mean loss has a summed gradient as a scale by the batch size.
+func TestPropertyDenseLayerDiagnosis(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		out := rapid.IntRange(2, 7).Draw(rt, "out")
+		in := rapid.IntRange(2, 7).Draw(rt, "in")
+		batch := rapid.IntRange(2, 9).Draw(rt, "batch")
+		seed := rapid.Uint64().Draw(rt, "seed")
+		bug := rapid.SampledFrom([]string{"transpose", "sum"}).Draw(rt, "bug")
+		l := dxDense(seed, out, in, batch, bug)
+		l.bug = true
+		rep, err := gradcheck.Check(l.model(), nil)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		ds := rep.Blocks[0].Diagnoses
+		if len(ds) == 0 {
+			rt.Fatalf("no diagnosis:\n%s", rep)
+		}
+		want := gradcheck.PatternTranspose
+		if bug == "sum" {
+			want = gradcheck.PatternScale
+			if math.Abs(ds[0].Factor-float64(batch)) > 1e-6*float64(batch) {
+				rt.Fatalf("scale %v, want the batch size %d", ds[0].Factor, batch)
+			}
+		}
+		if ds[0].Pattern != want {
+			rt.Fatalf("%s bug in a %dx%d layer diagnosed %q: %s", bug, out, in, ds[0].Pattern, ds[0].Summary)
+		}
+	})
 }
