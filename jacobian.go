@@ -25,18 +25,29 @@ import (
 // Ridders' extrapolation and one-sided slopes if that does not pass, and the
 // Taylor-remainder second opinion if refinement cannot decide. The
 // thresholds of row i are those of the gradient of f_i, so an entry near
-// zero is judged against the largest entry of its row. One evaluation of f
-// serves all m outputs: the check costs the 2n evaluations of the first
-// pass, plus refinement where an entry is suspicious, not m times that.
-// Options.Sample samples the columns, the same ones in every row.
+// zero is judged against the largest entry of its row. Options.Sample
+// samples the columns, the same ones in every row.
 //
-// The report has one block named "J" of shape [m, n]. Report.Evals counts
-// evaluations of f and Report.GradEvals calls of jac. Hazards are those of
-// a gradient check, with f in the place of the loss and jac in the place of
-// the gradient.
+// Design: each row is checked by the scalar checker itself, with f_i as
+// its loss, so that every verdict rule of the gradient holds here without
+// a copy. What makes that affordable is that the points the scalar checks
+// ask for differ from x in one coordinate, so each is evaluated once and
+// its m values remembered (the memory of about two Jacobians): one
+// evaluation of f serves all m outputs. The check costs 2n evaluations for
+// the first pass, three for f at x and the hazards, the noise measurement
+// of each row (2·6 evaluations along the coordinate of the row's largest
+// entry, shared by rows with the same one), and refinement where an entry
+// is suspicious; not m times that. Remembering the values allocates once
+// per point, unlike the scalar check.
+//
+// The report has one block named "J" of shape [m, n], diagnosed as a
+// whole. Report.Evals counts evaluations of f and Report.GradEvals calls of
+// jac. Hazards are those of a gradient check, with f in the place of the
+// loss and jac in the place of the gradient.
 //
 // x is perturbed in place and restored bit for bit. A panic in f or jac is
-// returned as a *PanicError whose Func is "f" or "jac".
+// returned as a *PanicError whose Func is "jac", or "f" followed by the
+// output being checked, as "f (output 3)".
 func Jacobian(f func(dst, x []float64), jac func(dst, x []float64), m int, x []float64, opts *Options) (*Report, error) {
 	return checkJacobian(vecSpec{fname: "f", dname: "jac", block: "J", f: f, jac: jac, m: m}, x, opts)
 }
