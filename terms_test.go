@@ -1,6 +1,8 @@
 package gradcheck_test
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -335,4 +337,96 @@ func asPanicTM(err error, pe **gradcheck.PanicError) bool {
 		*pe = p
 	}
 	return ok
+}
+
+// TestCheckTerms: each term's own report, for programs; the wrong term's
+// blocks fail and the right ones pass.
+func TestCheckTerms(t *testing.T) {
+	n := newTMNet()
+	n.l2Factor = 2
+	reps, err := gradcheck.CheckTerms(context.Background(), n.model(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reps) != 3 {
+		t.Fatalf("%d term reports, want 3", len(reps))
+	}
+	for _, r := range reps {
+		if got, want := r.OK(), r.Name != "l2"; got != want {
+			t.Errorf("term %s: OK = %v, want %v:\n%s", r.Name, got, want, r.Report)
+		}
+	}
+	d := reps[1].Block("W1").Diagnoses[0]
+	if d.Pattern != gradcheck.PatternScale || math.Abs(d.Factor-2) > 1e-6 {
+		t.Errorf("the l2 term's W1 diagnosis %q factor %v, want scale 2", d.Pattern, d.Factor)
+	}
+}
+
+// tmExample is a least-squares fit with an L2 penalty, given as two terms.
+// Its Gradient forgets the penalty.
+func tmExample() *gradcheck.Model[float64] {
+	w := []float64{0.5, -1.5, 2, 0.25}
+	dw := make([]float64, len(w))
+	target := []float64{1, 0, 1, 0}
+	const lambda = 0.1
+	data := func() float64 {
+		f := 0.0
+		for i := range w {
+			f += (w[i] - target[i]) * (w[i] - target[i]) / 2
+		}
+		return f
+	}
+	l2 := func() float64 {
+		f := 0.0
+		for _, v := range w {
+			f += lambda / 2 * v * v
+		}
+		return f
+	}
+	dataGrad := func() {
+		for i := range w {
+			dw[i] = w[i] - target[i]
+		}
+	}
+	l2Grad := func() {
+		for i := range w {
+			dw[i] = lambda * w[i]
+		}
+	}
+	return &gradcheck.Model[float64]{
+		Blocks:   []gradcheck.Block[float64]{{Name: "w", Value: w, Grad: dw}},
+		Loss:     func() float64 { return data() + l2() },
+		Gradient: dataGrad, // the bug: the penalty's gradient is left out
+		Terms: []gradcheck.Term[float64]{
+			{Name: "data", Loss: data, Gradient: dataGrad},
+			{Name: "l2", Loss: l2, Gradient: l2Grad},
+		},
+	}
+}
+
+func ExampleTerm() {
+	rep, err := gradcheck.Check(tmExample(), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(rep.OK())
+	fmt.Println(rep.Blocks[0].Diagnoses[0].Summary)
+	// Output:
+	// false
+	// the model's Gradient leaves out the gradient of loss term "l2", which its Loss includes
+}
+
+func ExampleCheckTerms() {
+	reps, err := gradcheck.CheckTerms(context.Background(), tmExample(), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range reps {
+		fmt.Println(r.Name, r.OK())
+	}
+	// Output:
+	// data true
+	// l2 true
 }
