@@ -327,3 +327,102 @@ func TestDirectionalSeed(t *testing.T) {
 		t.Errorf("seeds 7 and 8 gave the same first direction")
 	}
 }
+
+// TestDirectionalKinks checks a loss with kinks at some parameters (|x_j|
+// at x_j = 0, with the valid subgradient 1 there): the directions disagree,
+// localization traces the disagreement to the kinked entries, whose
+// per-entry verdicts are Kink, and the report passes.
+func TestDirectionalKinks(t *testing.T) {
+	const n = 3000
+	x, g := make([]float64, n), make([]float64, n)
+	rng := rand.New(rand.NewPCG(8, 8))
+	kinks := []int{17, 1400, 2999}
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	for _, k := range kinks {
+		x[k] = 0
+	}
+	m := &gradcheck.Model[float64]{
+		Blocks: []gradcheck.Block[float64]{{Name: "x", Value: x, Grad: g}},
+		Loss: func() float64 {
+			var f float64
+			for _, v := range x {
+				f += math.Abs(v) + 0.5*v*v
+			}
+			return f
+		},
+		Gradient: func() {
+			for i, v := range x {
+				g[i] = v + 1
+				if v < 0 {
+					g[i] = v - 1
+				}
+			}
+		},
+	}
+	rep, err := gradcheck.Check(m, &gradcheck.Options{Directions: 3, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Fatalf("kinks as subgradients fail the check:\n%s\ndirections %+v", rep, rep.Directions)
+	}
+	var got []int
+	for _, e := range rep.Blocks[0].Entries {
+		if e.Verdict == gradcheck.Kink {
+			got = append(got, e.Index)
+		}
+	}
+	if !slices.Equal(got, kinks) {
+		t.Errorf("kinks found at %v, want %v; entries %+v", got, kinks, rep.Blocks[0].Entries)
+	}
+}
+
+// TestLocalizeCorrectFloat32 checks correct float32 models, whose loss
+// carries ten million times the round-off of float64: no direction may
+// disagree and nothing may be localized. A direction may be Inconclusive:
+// a float32 loss summed over thousands of terms cannot resolve g·v to 1%
+// of ‖g∘s‖₂ at any step, and the check says so rather than guess.
+func TestLocalizeCorrectFloat32(t *testing.T) {
+	for seed := uint64(1); seed <= 8; seed++ {
+		n := 200 + int(seed)*700
+		rng := rand.New(rand.NewPCG(seed, 32))
+		x, g, w := make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range x {
+			x[i], w[i] = float32(rng.NormFloat64()), float32(0.5+rng.Float64())
+		}
+		m := &gradcheck.Model[float32]{
+			Blocks: []gradcheck.Block[float32]{{Name: "W", Value: x[:n/3], Grad: g[:n/3]}, {Name: "V", Value: x[n/3:], Grad: g[n/3:]}},
+			Loss: func() float64 {
+				var f float32
+				for i, v := range x {
+					f += 0.5*w[i]*v*v + float32(math.Sin(float64(v)))
+				}
+				return float64(f)
+			},
+			Gradient: func() {
+				for i, v := range x {
+					g[i] = w[i]*v + float32(math.Cos(float64(v)))
+				}
+			},
+		}
+		rep, err := gradcheck.Check(m, &gradcheck.Options{Directions: 6, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inconclusive := 0
+		for _, d := range rep.Directions {
+			switch d.Verdict {
+			case gradcheck.Mismatch:
+				t.Errorf("seed %d, %d parameters: direction %d of a correct float32 model disagrees: %+v", seed, n, d.Index, d)
+			case gradcheck.Inconclusive:
+				inconclusive++
+			}
+		}
+		if len(failing(rep)) != 0 || len(rep.Regions) != 0 {
+			t.Errorf("seed %d, %d parameters: a correct float32 model was localized into findings:\n%s\nregions %v", seed, n, rep, rep.Regions)
+		}
+		t.Logf("seed %d, %d parameters: %d of %d directions inconclusive", seed, n, inconclusive, len(rep.Directions))
+	}
+}
