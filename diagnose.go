@@ -16,7 +16,8 @@ func (c *checker[T]) diagnoseAll(rep *Report) {
 
 // diagnose fills the Diagnoses of block b once its entries are judged: nil
 // when none is a Mismatch, otherwise the hypotheses of internal/diagnose,
-// best first, led by what the model's loss terms say when it has Terms.
+// best first, among them what each loss term explains when the model has
+// Terms (a term wrong, left out or counted twice).
 // Entries whose numeric value could not be judged (inconclusive,
 // non-finite) take no part. Diagnoses never change a verdict.
 func (c *checker[T]) diagnose(rep *Report, b int) {
