@@ -237,3 +237,39 @@ func ExampleTaylor() {
 	// order 2.0: ok
 	// order 1.0: mismatch
 }
+
+// (A + x)² − A² − 2Ax is x², computed with a cancellation of A² = 1e14:
+// its round-off (about 0.01) keeps refinement from resolving the
+// derivative at x = 0.3, so the Taylor second opinion runs, and below the
+// quantum of A + x (2e-9) its remainder is exactly linear in h, which looks
+// like a wrong gradient. The right gradient must not be called a Mismatch
+// for it. A gradient wrong by 0.5 is below what that noise lets either
+// method resolve (|δ| ≳ √(16·0.02·|f”|) ≈ 0.6): it must not be called OK.
+// One wrong by 3 must be a Mismatch.
+func TestTaylorSecondOpinionCancellation(t *testing.T) {
+	const A = 1e7
+	f := func(x []float64) float64 { y := A + x[0]; return y*y - A*A - 2*A*x[0] }
+	for _, tc := range []struct {
+		name    string
+		delta   float64
+		allowed []gradcheck.Verdict
+	}{
+		{"right", 0, []gradcheck.Verdict{gradcheck.OK, gradcheck.Inconclusive}},
+		{"wrong by 0.5", 0.5, []gradcheck.Verdict{gradcheck.Mismatch, gradcheck.Inconclusive}},
+		{"wrong by 3", 3, []gradcheck.Verdict{gradcheck.Mismatch}},
+	} {
+		g := func(dst, x []float64) { dst[0] = 2*x[0] + tc.delta }
+		rep, err := gradcheck.Gradient(f, g, []float64{0.3}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := rep.Blocks[0].Entries[0]
+		if !slices.Contains(tc.allowed, e.Verdict) {
+			t.Errorf("%s: %v (Taylor order %.3f), want one of %v\n%s", tc.name, e.Verdict, e.TaylorOrder, tc.allowed, rep)
+		}
+		if e.Verdict == gradcheck.Inconclusive && e.TaylorOrder == 0 {
+			t.Errorf("%s: an inconclusive entry got no Taylor second opinion\n%s", tc.name, rep)
+		}
+		t.Logf("%s: %v, Taylor order %.3f", tc.name, e.Verdict, e.TaylorOrder)
+	}
+}
