@@ -86,10 +86,10 @@ type DirectionResult struct {
 type dirCheck[T Float] struct {
 	c     *checker[T]
 	n     int
-	off   []int      // off[b]: global index of the first entry of block b; off[len] = n
-	signs [][]uint64 // signs[d]: bit j set when r_j = +1 in direction d
-	excl  []span     // excluded global ranges, sorted and disjoint
-	gnorm float64    // ‖g∘s‖₂ over all entries
+	off   []int    // off[b]: global index of the first entry of block b; off[len] = n
+	signs []uint64 // the current direction's signs: bit j set when r_j = +1
+	excl  []span   // excluded global ranges, sorted and disjoint
+	gnorm float64  // ‖g∘s‖₂ over all entries
 
 	found   map[int]Entry // per-entry verdicts by global index
 	regions []Region
@@ -182,15 +182,7 @@ func (c *checker[T]) directional(rep *Report) error {
 	}
 	dc.n = dc.off[len(c.m.Blocks)]
 	k := c.s.directions
-	words := (dc.n + 63) / 64
-	dc.signs = make([][]uint64, k)
-	for d := range k {
-		rng := rand.New(rand.NewPCG(c.s.seed, 0xd1b54a32d192ed03^uint64(d)))
-		dc.signs[d] = make([]uint64, words)
-		for w := range dc.signs[d] {
-			dc.signs[d][w] = rng.Uint64()
-		}
-	}
+	dc.signs = make([]uint64, (dc.n+63)/64)
 
 	stop, err := dc.startHelper()
 	if err != nil {
@@ -203,6 +195,7 @@ func (c *checker[T]) directional(rep *Report) error {
 	// direction asks whether anything else is wrong.
 	c.prog.begin(StageDirections, k)
 	for d := range k {
+		dc.direction(d)
 		excluded := dc.excluded()
 		// With localization on, a decisive first estimate starts the
 		// search at once; the direction's Mismatch then rests on the
@@ -272,9 +265,19 @@ func (t dirTest) result(d int) DirectionResult {
 	}
 }
 
-// sign returns r_j of direction d.
-func (dc *dirCheck[T]) sign(d, j int) float64 {
-	if dc.signs[d][j>>6]>>(uint(j)&63)&1 != 0 {
+// direction makes d the current direction: its signs are drawn from a
+// generator seeded by Options.Seed and d, one bit an entry, so that only
+// one direction is held at a time (n/8 bytes).
+func (dc *dirCheck[T]) direction(d int) {
+	rng := rand.New(rand.NewPCG(dc.c.s.seed, 0xd1b54a32d192ed03^uint64(d)))
+	for w := range dc.signs {
+		dc.signs[w] = rng.Uint64()
+	}
+}
+
+// sign returns r_j of the current direction.
+func (dc *dirCheck[T]) sign(j int) float64 {
+	if dc.signs[j>>6]>>(uint(j)&63)&1 != 0 {
 		return 1
 	}
 	return -1
@@ -347,7 +350,7 @@ func (dc *dirCheck[T]) measure(d, lo, hi int) (analytic, thr float64, count int)
 		base := dc.off[b]
 		for i := i0; i < i1; i++ {
 			s := fdiff.Scale(float64(x[i]))
-			dot.add(g[i] * s * dc.sign(d, base+i))
+			dot.add(g[i] * s * dc.sign(base+i))
 			t := (c.s.atol + c.s.rtol*math.Abs(g[i])) * s
 			tau2 += t * t
 			abs += math.Abs(g[i]) * s
@@ -370,7 +373,7 @@ func (dc *dirCheck[T]) along(w *checker[T], d, lo, hi int, t float64) (f, gdx fl
 		base := dc.off[b]
 		for i := i0; i < i1; i++ {
 			x0 := x[i]
-			h := t * fdiff.Scale(float64(x0)) * dc.sign(d, base+i)
+			h := t * fdiff.Scale(float64(x0)) * dc.sign(base+i)
 			v := T(float64(x0) + h)
 			if v == x0 {
 				v = nextToward(x0, h)
@@ -442,7 +445,10 @@ func (dc *dirCheck[T]) pair(d, lo, hi, count int, t float64) (delta, round float
 	a := (sp - sm) / (2 * t)
 	c := dc.c
 	fmax := math.Max(math.Abs(c.f0), math.Max(math.Abs(fp), math.Abs(fm)))
-	round = c.s.prec.Eps * fmax * math.Sqrt(float64(max(count, 1))) / t
+	// The round-off of m summed perturbed entries, or the loss's measured
+	// (or stated) noise as entry.go's roundoff counts it, whichever is
+	// larger.
+	round = math.Max(c.s.prec.Eps*fmax*math.Sqrt(float64(max(count, 1))), 2*math.Max(c.sigma, c.s.noise)) / t
 	return n - a, round, isFinite(fp) && isFinite(fm), nil
 }
 

@@ -92,16 +92,17 @@ func (q *quad) plant(rng *rand.Rand, d int) {
 
 // BenchmarkLocate plants 1 or 10 wrong entries at random positions among
 // 10⁴, 10⁵ and 10⁶ parameters and runs a directional check with 4
-// directions. It reports the loss evaluations of the whole check (setup and
-// hazards included), their mean and maximum over the iterations (each
-// with another seed), and the planted entries it missed and the correct
-// ones it flagged (both must be 0).
+// directions. It reports the loss evaluations of the whole check (setup,
+// hazards and noise measurement included, setup-evals of them), their mean
+// and maximum over the iterations (each with another seed), and the
+// planted entries it missed and the correct ones it flagged (both must be
+// 0).
 func BenchmarkLocate(b *testing.B) {
 	for _, n := range []int{1e4, 1e5, 1e6} {
 		for _, d := range []int{1, 10} {
 			b.Run(fmt.Sprintf("n=%d/wrong=%d", n, d), func(b *testing.B) {
 				q := newQuad(1, n)
-				var total, worst, missed, false_ int
+				var total, worst, missed, false_, setup int
 				runs := 0
 				for i := 0; b.Loop(); i++ {
 					clear(q.wrong)
@@ -112,6 +113,7 @@ func BenchmarkLocate(b *testing.B) {
 					}
 					runs++
 					total += rep.Evals
+					setup += rep.SetupEvals
 					worst = max(worst, rep.Evals)
 					got := map[[2]int]bool{}
 					for bi := range rep.Blocks {
@@ -132,6 +134,7 @@ func BenchmarkLocate(b *testing.B) {
 				}
 				b.ReportMetric(float64(total)/float64(runs), "evals/check")
 				b.ReportMetric(float64(worst), "max-evals")
+				b.ReportMetric(float64(setup)/float64(runs), "setup-evals")
 				b.ReportMetric(float64(missed), "missed")
 				b.ReportMetric(float64(false_), "false")
 			})
