@@ -57,6 +57,7 @@ func Jacobian(f func(dst, x []float64), jac func(dst, x []float64), m int, x []f
 // the Jacobian.
 type vecSpec struct {
 	fname, dname, block string
+	param               string // the name of x in panics: "x", or "t" for a JVP's curve
 	f, jac              func(dst, x []float64)
 	m                   int
 }
@@ -95,8 +96,12 @@ func checkJacobian(s vecSpec, x []float64, opts *Options) (*Report, error) {
 
 	blk := BlockReport{Name: s.block, Shape: []int{s.m, n}}
 	for i := range s.m {
-		sub, err := p.checkScalar(J[i*n:(i+1)*n], p.output(i), "x")
-		if sub != nil {
+		param := s.param
+		if param == "" {
+			param = "x"
+		}
+		sub, err := p.checkScalar(J[i*n:(i+1)*n], p.output(i), param)
+		if sub != nil && len(sub.Blocks) > 0 {
 			rep.Sampled, rep.Seed = sub.Sampled, sub.Seed
 			for _, e := range sub.Blocks[0].Entries {
 				e.Index += i * n

@@ -389,3 +389,69 @@ func ExampleJacobian() {
 	// false
 	// J[1,0]: analytic 0.4794, numeric 0.8776
 }
+
+// Whatever call of f or of the derivative panics, every vector check
+// returns a *PanicError, lets no panic escape and restores x bit for bit.
+func TestVectorChecksNeverPanic(t *testing.T) {
+	type check func(f func(dst, x []float64), d func(dst, x []float64), dv func(dst, x, w []float64), x []float64) error
+	checks := map[string]check{
+		"Jacobian": func(f, d func(dst, x []float64), _ func(dst, x, w []float64), x []float64) error {
+			_, err := gradcheck.Jacobian(f, d, vecM, x, nil)
+			return err
+		},
+		"VJP": func(f, _ func(dst, x []float64), dv func(dst, x, w []float64), x []float64) error {
+			_, err := gradcheck.VJP(f, dv, vecM, x, nil)
+			return err
+		},
+		"JVP": func(f, _ func(dst, x []float64), dv func(dst, x, w []float64), x []float64) error {
+			_, err := gradcheck.JVP(f, dv, vecM, x, nil)
+			return err
+		},
+	}
+	for name, run := range checks {
+		// Enough calls to reach every phase: hazards, first pass, noise
+		// measurement, refinement.
+		for k := 1; k <= 40; k++ {
+			for _, which := range []string{"f", "derivative"} {
+				calls := 0
+				trip := func() {
+					calls++
+					if calls == k {
+						panic(fmt.Sprintf("call %d", k))
+					}
+				}
+				f, d, dv := vecFn, vecJac, vecVJP
+				if name == "JVP" {
+					dv = vecJVP
+				}
+				bad := func(dst, x []float64) { dst[0] += 1e-3 * x[0] } // refinement too
+				if which == "f" {
+					f = func(dst, x []float64) { trip(); vecFn(dst, x) }
+				} else {
+					d = func(dst, x []float64) { trip(); vecJac(dst, x); bad(dst, x) }
+					inner := dv
+					dv = func(dst, x, w []float64) { trip(); inner(dst, x, w); bad(dst, x) }
+				}
+				x := slices.Clone(vecX)
+				var err error
+				func() {
+					defer func() {
+						if r := recover(); r != nil {
+							t.Errorf("%s, %s panics on call %d: the panic escaped: %v", name, which, k, r)
+						}
+					}()
+					err = run(f, d, dv, x)
+				}()
+				var pe *gradcheck.PanicError
+				if calls >= k && !errors.As(err, &pe) {
+					t.Errorf("%s, %s panics on call %d: error %v, want a *PanicError", name, which, k, err)
+				}
+				for i := range x {
+					if math.Float64bits(x[i]) != math.Float64bits(vecX[i]) {
+						t.Errorf("%s, %s panics on call %d: x[%d] = %v, want %v", name, which, k, i, x[i], vecX[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -182,7 +182,7 @@ func checkJVP(fname, dname string, f func(dst, x []float64), jvp func(dst, x, v 
 			copy(xt, x0)
 			jvp(dst, xt, append([]float64(nil), v...))
 		}
-		sub, err := checkJacobian(vecSpec{fname: fname, dname: dname, block: dname + strconv.Itoa(d), f: curve, jac: dcurve, m: m}, []float64{0}, opts)
+		sub, err := checkJacobian(vecSpec{fname: fname, dname: dname, block: dname + strconv.Itoa(d), param: "t", f: curve, jac: dcurve, m: m}, []float64{0}, opts)
 		if sub != nil {
 			rep.Evals += sub.Evals
 			rep.GradEvals += sub.GradEvals

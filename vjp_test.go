@@ -1,6 +1,7 @@
 package gradcheck_test
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -183,4 +184,22 @@ func ExampleJVP() {
 	fmt.Println(badEntries(rep))
 	// Output:
 	// [jvp0[0] jvp0[1]]
+}
+
+func TestJVPPanic(t *testing.T) {
+	f := func(dst, x []float64) {
+		if x[1] != vecX[1] {
+			panic("moved")
+		}
+		vecFn(dst, x)
+	}
+	x := slices.Clone(vecX)
+	_, err := gradcheck.JVP(f, vecJVP, vecM, x, nil)
+	var pe *gradcheck.PanicError
+	if !errors.As(err, &pe) || pe.Entry != "t[0]" || pe.Value != "moved" {
+		t.Fatalf("error %v, want a *PanicError at t[0], the step along v", err)
+	}
+	if !slices.Equal(x, vecX) {
+		t.Errorf("x changed: %v, want %v", x, vecX)
+	}
 }
