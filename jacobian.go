@@ -198,6 +198,11 @@ func newVecProblem(fname string, f func(dst, x []float64), m int, x []float64, o
 	if opts != nil {
 		p.opts = *opts
 	}
+	if p.opts.Shards > 0 {
+		// Each output is a check of its own: a shard of each would not
+		// merge into a shard of the whole.
+		return nil, errors.New("gradcheck: Options.Shards is not supported by Jacobian, VJP, JVP, Hessian and HVP checks")
+	}
 	// Validate the options once, here, rather than once per output.
 	if _, err := p.opts.resolve(precisionOf[float64]()); err != nil {
 		return nil, err

@@ -59,7 +59,10 @@ func Tangent(x []float64, seed uint64, d int) []float64 {
 // VJP checks vjp, the vector-Jacobian product (reverse mode) of the vector
 // function f, at x, along Options.Directions seeded random cotangents w
 // (see Cotangent): vjp writes wᵀJ, of length n = len(x), into dst, and f
-// writes its m values into dst as for Jacobian.
+// writes its m values into dst as for Jacobian. Here Options.Directions
+// counts cotangents, zero meaning 3; it does not ask for the directional
+// check of Gradient. Options.Seed seeds the cotangents, and Sample samples
+// the entries of wᵀJ.
 //
 // wᵀJ is the gradient of the scalar w·f, so each cotangent is a gradient
 // check of w·f, entry by entry, with the verdicts of CheckContext. The
@@ -128,8 +131,8 @@ func VJP(f func(dst, x []float64), vjp func(dst, x, w []float64), m int, x []flo
 
 // JVP checks jvp, the Jacobian-vector product (forward mode) of the vector
 // function f, at x, along Options.Directions seeded random tangents v (see
-// Tangent): jvp writes Jv, of length m, into dst, and f writes its m values
-// into dst as for Jacobian.
+// Tangent; Options.Directions counts them as for VJP): jvp writes Jv, of
+// length m, into dst, and f writes its m values into dst as for Jacobian.
 //
 // Jv is the derivative at t = 0 of the curve t ↦ f(x + t·v), so each
 // tangent is a Jacobian check of that curve: one column, m entries, each
