@@ -3,6 +3,7 @@ package gradcheck_test
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/gradcheck/gradcheck"
@@ -97,4 +98,40 @@ func TestMergeRejects(t *testing.T) {
 	if _, err := gradcheck.Check(s.model(), &gradcheck.Options{Shard: 2, Shards: 2}); err == nil {
 		t.Errorf("Shard 2 of 2 accepted")
 	}
+}
+
+// Three shards of one check, as three machines would run them, merged into
+// the report of the whole check.
+func ExampleMerge() {
+	f := func(x []float64) float64 { return x[0]*x[0] + x[1]*x[2] + math.Exp(x[3]) }
+	grad := func(dst, x []float64) {
+		dst[0], dst[1], dst[2], dst[3] = 2*x[0], x[2], x[1], math.Exp(x[3])
+		dst[2] += 0.1 // the bug
+	}
+	var shards []*gradcheck.Report
+	for i := range 3 {
+		x := []float64{1, 2, 3, 0.5} // each machine builds the same point
+		rep, err := gradcheck.Gradient(f, grad, x, &gradcheck.Options{Shard: i, Shards: 3})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("shard %d checked %d entries\n", i, rep.Checked())
+		shards = append(shards, rep)
+	}
+	whole, err := gradcheck.Merge(shards...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("checked:", whole.Checked(), "ok:", whole.OK())
+	for _, e := range whole.Blocks[0].Failures() {
+		fmt.Println("wrong:", whole.Blocks[0].EntryName(e.Index))
+	}
+	// Output:
+	// shard 0 checked 1 entries
+	// shard 1 checked 1 entries
+	// shard 2 checked 2 entries
+	// checked: 4 ok: false
+	// wrong: x[2]
 }
