@@ -33,19 +33,23 @@ const (
 	// hoeffding is λ above.
 	hoeffding = 6
 
-	// dirLadderTop, dirMinRows and dirDecisive play the roles of
-	// ladderTop, minRows and decisive of the per-entry refinement.
-	dirLadderTop = 0.1
-	dirMinRows   = 4
-	dirDecisive  = 8
+	// dirLadderTop, dirLadderClimb, dirMinRows and dirDecisive play the
+	// roles of ladderTop, ladderClimb, minRows and decisive of the
+	// per-entry refinement.
+	dirLadderTop   = 0.1
+	dirLadderClimb = 8
+	dirMinRows     = 4
+	dirDecisive    = 8
 
-	// dirResolveRel and dirResolveGlobal: an agreement is a verdict only if
-	// K·e is below dirResolveRel of the directional derivative, or below
-	// dirResolveGlobal of ‖g∘s‖₂, the typical size of g·v. A direction
-	// nearly orthogonal to g by chance still tests the gradient's error
-	// e·v, whose typical size is measured against ‖g∘s‖₂, not against g·v.
-	dirResolveRel    = 1e-2
-	dirResolveGlobal = 1e-2
+	// dirResolve: an agreement is a verdict only if K·e is below
+	// dirResolve of the largest |g_j|·s_j, the most any single entry
+	// contributes to g·v. A direction passes a gradient whose entries
+	// are wrong by less than about K·e each, so K·e must be small on the
+	// scale of single entries; the scale of g·v itself, √n times larger,
+	// would let a direction pass an entry wrong by half its value on a
+	// float32 loss of a few thousand terms. A direction that cannot
+	// resolve single entries is Inconclusive, and says so.
+	dirResolve = 1e-2
 
 	// sumRounding bounds the rounding of a compensated sum relative to the
 	// sum of the magnitudes of its terms.
@@ -89,7 +93,7 @@ type dirCheck[T Float] struct {
 	off   []int    // off[b]: global index of the first entry of block b; off[len] = n
 	signs []uint64 // the current direction's signs: bit j set when r_j = +1
 	excl  []span   // excluded global ranges, sorted and disjoint
-	gnorm float64  // ‖g∘s‖₂ over all entries
+	gmax  float64  // max_j |g_j|·s_j over all entries
 
 	found   map[int]Entry // per-entry verdicts by global index
 	regions []Region
@@ -176,7 +180,7 @@ func (c *checker[T]) directional(rep *Report) error {
 		for i := range blk.Value {
 			s := fdiff.Scale(float64(c.saved[b][i]))
 			g := c.analytic[b][i]
-			dc.gnorm = math.Hypot(dc.gnorm, g*s)
+			dc.gmax = math.Max(dc.gmax, math.Abs(g)*s)
 			c.gscale = math.Max(c.gscale, math.Abs(g))
 		}
 	}
@@ -475,7 +479,7 @@ func (dc *dirCheck[T]) test(d, lo, hi int, nav bool) (dirTest, error) {
 	r.delta, r.err = delta, round
 	lim := thr + c.s.k*round
 	switch {
-	case finite && math.Abs(delta) <= lim && dc.resolved(round, a, delta):
+	case finite && math.Abs(delta) <= lim && dc.resolved(round):
 		return r, nil
 	case finite && nav && math.Abs(delta) > lim:
 		r.verdict = Mismatch
@@ -485,14 +489,20 @@ func (dc *dirCheck[T]) test(d, lo, hi int, nav bool) (dirTest, error) {
 }
 
 // resolved reports whether an estimate with error err resolves the
-// directional derivative well enough for an agreement to be a verdict.
-func (dc *dirCheck[T]) resolved(err, a, delta float64) bool {
+// single entries well enough for an agreement to be a verdict.
+func (dc *dirCheck[T]) resolved(err float64) bool {
 	ke := dc.c.s.k * err
-	return ke <= dirResolveRel*math.Max(math.Abs(a), math.Abs(a+delta)) || ke <= dirResolveGlobal*dc.gnorm
+	return ke <= dirResolve*dc.gmax
 }
 
 // refine judges a test on a ladder of steps from dirLadderTop down to about
 // the first step, extrapolating δ with Ridders' method.
+//
+// A direction still inconclusive there is usually noise-limited (a float32
+// loss summed over many parameters): it gets a second ladder starting
+// dirLadderClimb times higher, as an entry does, since extrapolation
+// removes the truncation error of large steps while their round-off is
+// smaller. Its verdict replaces the first only if it is not Inconclusive.
 func (dc *dirCheck[T]) refine(d, lo, hi int, r dirTest) (dirTest, error) {
 	c := dc.c
 	r.refined = true
@@ -500,6 +510,20 @@ func (dc *dirCheck[T]) refine(d, lo, hi int, r dirTest) (dirTest, error) {
 	t0 := math.Max(dirLadderTop, 2*t1)
 	rows := int(math.Ceil(math.Log2(t0/t1))) + 1
 	rows = max(dirMinRows+2, min(rows, fdiff.MaxRows))
+	first, err := dc.ladder(d, lo, hi, r, t0, rows)
+	if err != nil || first.verdict != Inconclusive {
+		return first, err
+	}
+	second, err := dc.ladder(d, lo, hi, r, t0*dirLadderClimb, rows)
+	if err != nil || second.verdict == Inconclusive || second.verdict == NonFinite {
+		return first, err
+	}
+	return second, nil
+}
+
+// ladder judges a test on rows steps from t0 down, halving.
+func (dc *dirCheck[T]) ladder(d, lo, hi int, r dirTest, t0 float64, rows int) (dirTest, error) {
+	c := dc.c
 	var (
 		delta, noise [fdiff.MaxRows]float64
 		ok           [fdiff.MaxRows]bool
@@ -544,11 +568,11 @@ func (dc *dirCheck[T]) refine(d, lo, hi int, r dirTest) (dirTest, error) {
 			}
 		case final:
 			r.verdict = Inconclusive
-			if dc.resolved(eE, r.analytic, dE) {
+			if dc.resolved(eE) {
 				r.verdict = OK
 			}
 			return r, nil
-		case c.s.k*eE <= r.thr && dc.resolved(eE, r.analytic, dE):
+		case c.s.k*eE <= r.thr && dc.resolved(eE):
 			r.verdict = OK
 			return r, nil
 		}

@@ -178,7 +178,7 @@ func (dc *dirCheck[T]) expand(d int, n node) ([]node, error) {
 			if math.Abs(r.t.delta) > thr+c.s.k*r.t.err {
 				r.t.verdict, decided = Mismatch, true
 			} else {
-				decided = dc.resolved(r.t.err, a, r.t.delta)
+				decided = dc.resolved(r.t.err)
 			}
 		}
 		if !decided {

@@ -382,47 +382,75 @@ func TestDirectionalKinks(t *testing.T) {
 // TestLocalizeCorrectFloat32 checks correct float32 models, whose loss
 // carries ten million times the round-off of float64: no direction may
 // disagree and nothing may be localized. A direction may be Inconclusive:
-// a float32 loss summed over thousands of terms cannot resolve g·v to 1%
-// of ‖g∘s‖₂ at any step, and the check says so rather than guess.
+// a float32 loss summed over thousands of terms cannot resolve single
+// entries along a direction at any step, and the check says so rather
+// than guess. With one entry wrong, the check must find it or be
+// inconclusive, never pass.
 func TestLocalizeCorrectFloat32(t *testing.T) {
 	for seed := uint64(1); seed <= 8; seed++ {
-		n := 200 + int(seed)*700
-		rng := rand.New(rand.NewPCG(seed, 32))
-		x, g, w := make([]float32, n), make([]float32, n), make([]float32, n)
-		for i := range x {
-			x[i], w[i] = float32(rng.NormFloat64()), float32(0.5+rng.Float64())
-		}
-		m := &gradcheck.Model[float32]{
-			Blocks: []gradcheck.Block[float32]{{Name: "W", Value: x[:n/3], Grad: g[:n/3]}, {Name: "V", Value: x[n/3:], Grad: g[n/3:]}},
-			Loss: func() float64 {
-				var f float32
-				for i, v := range x {
-					f += 0.5*w[i]*v*v + float32(math.Sin(float64(v)))
-				}
-				return float64(f)
-			},
-			Gradient: func() {
-				for i, v := range x {
-					g[i] = w[i]*v + float32(math.Cos(float64(v)))
-				}
-			},
-		}
-		rep, err := gradcheck.Check(m, &gradcheck.Options{Directions: 6, Seed: seed})
-		if err != nil {
-			t.Fatal(err)
-		}
-		inconclusive := 0
-		for _, d := range rep.Directions {
-			switch d.Verdict {
-			case gradcheck.Mismatch:
-				t.Errorf("seed %d, %d parameters: direction %d of a correct float32 model disagrees: %+v", seed, n, d.Index, d)
-			case gradcheck.Inconclusive:
-				inconclusive++
+		for _, plant := range []bool{false, true} {
+			n := 200 + int(seed)*700
+			rng := rand.New(rand.NewPCG(seed, 32))
+			x, g, w := make([]float32, n), make([]float32, n), make([]float32, n)
+			wrong := -1
+			if plant {
+				wrong = rng.IntN(n)
 			}
+			for i := range x {
+				x[i], w[i] = float32(rng.NormFloat64()), float32(0.5+rng.Float64())
+			}
+			m := &gradcheck.Model[float32]{
+				Blocks: []gradcheck.Block[float32]{{Name: "W", Value: x[:n/3], Grad: g[:n/3]}, {Name: "V", Value: x[n/3:], Grad: g[n/3:]}},
+				Loss: func() float64 {
+					var f float32
+					for i, v := range x {
+						f += 0.5*w[i]*v*v + float32(math.Sin(float64(v)))
+					}
+					return float64(f)
+				},
+				Gradient: func() {
+					for i, v := range x {
+						g[i] = w[i]*v + float32(math.Cos(float64(v)))
+					}
+					if wrong >= 0 {
+						g[wrong] += 0.5
+					}
+				},
+			}
+			rep, err := gradcheck.Check(m, &gradcheck.Options{Directions: 6, Seed: seed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			inconclusive := 0
+			for _, d := range rep.Directions {
+				switch d.Verdict {
+				case gradcheck.Mismatch:
+					if plant {
+						continue
+					}
+					t.Errorf("seed %d, %d parameters: direction %d of a correct float32 model disagrees: %+v", seed, n, d.Index, d)
+				case gradcheck.Inconclusive:
+					inconclusive++
+				}
+			}
+			if plant {
+				// Found, or inconclusive where the float32 loss cannot
+				// resolve single entries; never passed.
+				want := [][2]int{{0, wrong}}
+				if wrong >= n/3 {
+					want = [][2]int{{1, wrong - n/3}}
+				}
+				got := failing(rep)
+				if rep.OK() || (!slices.Equal(got, want) && inconclusive == 0) {
+					t.Errorf("seed %d, %d parameters, entry %d wrong by 0.5: ok %v, failing %v\ndirections %+v", seed, n, wrong, rep.OK(), got, rep.Directions)
+				}
+				t.Logf("seed %d, %d parameters, one entry wrong: failing %v, %d of %d directions inconclusive", seed, n, got, inconclusive, len(rep.Directions))
+				continue
+			}
+			if len(failing(rep)) != 0 || len(rep.Regions) != 0 {
+				t.Errorf("seed %d, %d parameters: a correct float32 model was localized into findings:\n%s\nregions %v", seed, n, rep, rep.Regions)
+			}
+			t.Logf("seed %d, %d parameters: %d of %d directions inconclusive", seed, n, inconclusive, len(rep.Directions))
 		}
-		if len(failing(rep)) != 0 || len(rep.Regions) != 0 {
-			t.Errorf("seed %d, %d parameters: a correct float32 model was localized into findings:\n%s\nregions %v", seed, n, rep, rep.Regions)
-		}
-		t.Logf("seed %d, %d parameters: %d of %d directions inconclusive", seed, n, inconclusive, len(rep.Directions))
 	}
 }
