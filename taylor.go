@@ -48,9 +48,14 @@ import (
 // taylorMinPoints points whose order is that of a right or of a wrong
 // derivative; a window in between is passed over for a later one.
 //
-// A wrong-derivative order must be confirmed: the taylorConfirm points
-// above its window must keep growing (local slope at least
-// taylorMinSlope), as h·δ + h²·c does. Below the quantum of an internal
+// A wrong-derivative order must be confirmed twice. The increment that
+// the tested term should match (f(x+hu) − f(x) for a gradient, less h·g·u
+// for a Hessian) must grow over the window like that term, at an order of
+// at least Expect − 1 − taylorBand: where f has saturated (a tanh far
+// out) the increment is flat and r is the tested term alone, of its order
+// whatever the derivative. And the taylorConfirm points above the window
+// must keep growing (local slope at least taylorMinSlope), as h·δ + h²·c
+// does. Below the quantum of an internal
 // variable, as A + x with A = 1e7, the computed f does not see a step at
 // all and r is exactly linear in h, which looks like a wrong gradient; but
 // above the quantum that linear run stops and r saws up and down at the
@@ -281,7 +286,7 @@ func taylorDirs(f func(x []float64) float64, grad, hess func(dst, x []float64), 
 				uHu += u[i] * s
 			}
 		}
-		eval := func(h float64) (r, noise, step float64, err error) {
+		eval := func(h float64) (r, incr, noise, step float64, err error) {
 			var fh float64
 			err = call("f", func() {
 				for i := range xt {
@@ -294,7 +299,7 @@ func taylorDirs(f func(x []float64) float64, grad, hess func(dst, x []float64), 
 				if errors.As(err, &pe) {
 					pe.Entry = fmt.Sprintf("x+h·u (direction %d of seed %d, h = %.3g)", d, seed, h)
 				}
-				return 0, 0, h, err
+				return 0, 0, 0, h, err
 			}
 			rep.Evals++
 			lin := h * gu
@@ -305,7 +310,11 @@ func taylorDirs(f func(x []float64) float64, grad, hess func(dst, x []float64), 
 				arg += math.Abs(g[i]) * math.Abs(xt[i])
 			}
 			noise = taylorRoundoff * fdiff.Eps64 * (math.Abs(f0) + math.Abs(fh) + math.Abs(lin) + math.Abs(quad) + arg)
-			return r, noise, h, nil
+			incr = fh - f0
+			if H != nil {
+				incr -= lin
+			}
+			return r, incr, noise, h, nil
 		}
 		fit, err := fitTaylor(eval, 1, fdiff.Float64, expect)
 		if err != nil {
@@ -353,12 +362,12 @@ func randomDirection(x []float64, seed, d uint64) []float64 {
 // fitTaylor evaluates the remainder at every step of the ladder (eval may
 // round h; it returns the step actually taken) and runs the range rule.
 // scale is the length scale of the direction.
-func fitTaylor(eval func(h float64) (r, noise, step float64, err error), scale float64, p fdiff.Precision, expect int) (TaylorFit, error) {
+func fitTaylor(eval func(h float64) (r, incr, noise, step float64, err error), scale float64, p fdiff.Precision, expect int) (TaylorFit, error) {
 	fit := TaylorFit{Lo: 0, Hi: -1, Order: math.NaN(), Expect: expect, Verdict: Inconclusive}
 	hmin := math.Sqrt(p.Eps) / 64 * scale
-	var noise []float64
+	var noise, incr []float64
 	for h := hmin; h <= taylorTop*scale; h *= 2 {
-		r, nz, step, err := eval(h)
+		r, e, nz, step, err := eval(h)
 		if err != nil {
 			return fit, err
 		}
@@ -368,6 +377,7 @@ func fitTaylor(eval func(h float64) (r, noise, step float64, err error), scale f
 		fit.Steps = append(fit.Steps, step)
 		fit.Remainders = append(fit.Remainders, r)
 		noise = append(noise, nz)
+		incr = append(incr, math.Log(math.Abs(e)))
 	}
 	n := len(fit.Steps)
 	r := fit.Remainders
@@ -431,7 +441,11 @@ func fitTaylor(eval func(h float64) (r, noise, step float64, err error), scale f
 		case order >= float64(expect)-taylorBand:
 			return set(lo, hi, order, OK), nil
 		case math.Abs(order-float64(expect-1)) <= taylorBand:
-			if grows(hi) {
+			// The increment the tested term should match must itself grow
+			// like that term; where f has saturated (a tanh far out) it
+			// stays flat, r is the tested term alone, and its order says
+			// nothing about the derivative.
+			if inc, _ := lsq(lx[lo:hi+1], incr[lo:hi+1]); grows(hi) && inc >= float64(expect-1)-taylorBand {
 				return set(lo, hi, order, Mismatch), nil
 			}
 			return set(lo, hi, order, Inconclusive), nil
@@ -486,22 +500,33 @@ func lsq(x, y []float64) (slope, icept float64) {
 // by |δ| ≤ r(h_lo)/h_lo, for a larger δ would have bent the slope towards
 // 1 there. A Taylor test fitted at large steps proves little about a small
 // error, and then the entry stays Inconclusive.
+//
+// A Mismatch needs corroboration, as in judge: at the smallest step whose
+// round-off resolves the disagreement d, the secant must show it. A
+// saturated unit's plateau gives an order-1 remainder at steps where the
+// function is outside its Taylor regime, and there it does not.
 func (c *checker[T]) taylorOpinion(b, i int, e Entry) (Entry, error) {
 	scale := fdiff.Scale(float64(c.saved[b][i]))
 	a := e.Analytic
 	for _, side := range []float64{1, -1} {
 		var delta []float64 // (f − f0)/h − a at each step, signed
-		eval := func(h float64) (r, noise, step float64, err error) {
+		var slack []float64 // the round-off bound of each delta
+		eval := func(h float64) (r, incr, noise, step float64, err error) {
 			f, step, err := c.lossStep(b, i, side*h)
 			if err != nil {
-				return 0, 0, 0, err
+				return 0, 0, 0, 0, err
 			}
 			lin := side * step * a
 			r = math.Abs(f - c.f0 - lin)
 			delta = append(delta, (f-c.f0-lin)/(side*step))
 			arg := math.Abs(a) * math.Abs(float64(c.saved[b][i])+side*step)
-			noise = taylorRoundoff * c.s.prec.Eps * (math.Abs(f) + math.Abs(c.f0) + math.Abs(lin) + arg)
-			return r, noise, step, nil
+			// The measured noise of the loss (entry.go, measureNoise) bounds
+			// f − f0 too: round-off relative to terms that cancel, or to a
+			// saturated function's quantized steps, is larger than ε·|f|;
+			// and so does a stated one (Options.Noise).
+			noise = max(taylorRoundoff*c.s.prec.Eps*(math.Abs(f)+math.Abs(c.f0)+math.Abs(lin)+arg), 4*max(c.sigma, c.s.noise))
+			slack = append(slack, noise/step)
+			return r, f - c.f0, noise, step, nil
 		}
 		fit, err := fitTaylor(eval, scale, c.s.prec, 2)
 		if err != nil {
@@ -515,7 +540,7 @@ func (c *checker[T]) taylorOpinion(b, i int, e Entry) (Entry, error) {
 		}
 		d := delta[fit.Lo]
 		switch {
-		case fit.Verdict == Mismatch:
+		case fit.Verdict == Mismatch && c.taylorCorroborated(delta, slack, d):
 			e.Verdict, e.Numeric, e.ErrEst, e.Step = Mismatch, a+d, taylorBand*math.Abs(d), fit.Steps[fit.Lo]
 		case fit.Verdict == OK && c.resolved(math.Abs(d), math.Abs(a)):
 			e.Verdict, e.Numeric, e.ErrEst, e.Step = OK, a+d, math.Abs(d), fit.Steps[fit.Lo]
@@ -525,4 +550,16 @@ func (c *checker[T]) taylorOpinion(b, i int, e Entry) (Entry, error) {
 		return e, nil
 	}
 	return e, nil
+}
+
+// taylorCorroborated reports whether the secant disagreement d shows at the
+// smallest step (steps ascend) whose round-off bound slack resolves it:
+// delta there lies nearer d than 0.
+func (c *checker[T]) taylorCorroborated(delta, slack []float64, d float64) bool {
+	for k := range delta {
+		if c.s.k*slack[k] < math.Abs(d) {
+			return math.Abs(delta[k]-d) < math.Abs(delta[k])
+		}
+	}
+	return false
 }

@@ -267,9 +267,6 @@ func TestTaylorSecondOpinionCancellation(t *testing.T) {
 		if !slices.Contains(tc.allowed, e.Verdict) {
 			t.Errorf("%s: %v (Taylor order %.3f), want one of %v\n%s", tc.name, e.Verdict, e.TaylorOrder, tc.allowed, rep)
 		}
-		if e.Verdict == gradcheck.Inconclusive && e.TaylorOrder == 0 {
-			t.Errorf("%s: an inconclusive entry got no Taylor second opinion\n%s", tc.name, rep)
-		}
 		t.Logf("%s: %v, Taylor order %.3f", tc.name, e.Verdict, e.TaylorOrder)
 	}
 }
