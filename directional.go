@@ -98,6 +98,7 @@ type dirCheck[T Float] struct {
 	found   map[int]Entry // per-entry verdicts by global index
 	regions []Region
 	tests   int
+	kids    [2]node // expand's result buffer
 
 	helper *pairHelper[T] // evaluates the − side of each pair on a clone; nil when serial
 }

@@ -149,7 +149,8 @@ func (dc *dirCheck[T]) search(d int, root node) ([]span, error) {
 }
 
 // expand splits n, which disagrees, tests its first half, infers the
-// second, and returns the halves that disagree.
+// second, and returns the halves that disagree, in a buffer that the next
+// call reuses.
 func (dc *dirCheck[T]) expand(d int, n node) ([]node, error) {
 	c := dc.c
 	mid := dc.split(n.lo, n.hi)
@@ -188,8 +189,8 @@ func (dc *dirCheck[T]) expand(d int, n node) ([]node, error) {
 			c.prog.tick(dc.tests, c.evals)
 		}
 	}
-	var out []node
-	for _, k := range []node{l, r} {
+	out := dc.kids[:0:2]
+	for _, k := range [2]node{l, r} {
 		if k.t.disagrees() {
 			out = append(out, k)
 		}

@@ -221,4 +221,23 @@ func TestNoAllocPerEvaluation(t *testing.T) {
 			t.Errorf("%d workers: %.0f allocations for 100 entries, %.0f for 1000: the loop allocates per evaluation", workers, small, large)
 		}
 	}
+	// A directional check evaluates the loss with all parameters moved:
+	// ten times the parameters, no more allocations.
+	for _, workers := range []int{1, 2} {
+		allocs := func(n int) float64 {
+			s := newSmooth(4, n)
+			m := s.model()
+			opts := &gradcheck.Options{Workers: workers, SkipHazards: true, Directions: 8}
+			return testing.AllocsPerRun(5, func() {
+				if _, err := gradcheck.Check(m, opts); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+		small, large := allocs(1000), allocs(10000)
+		t.Logf("directional, %d workers: %.0f allocations for 1000 parameters, %.0f for 10000", workers, small, large)
+		if large-small > 4 {
+			t.Errorf("directional, %d workers: %.0f allocations for 1000 parameters, %.0f for 10000: an evaluation allocates", workers, small, large)
+		}
+	}
 }
