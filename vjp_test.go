@@ -203,3 +203,30 @@ func TestJVPPanic(t *testing.T) {
 		t.Errorf("x changed: %v, want %v", x, vecX)
 	}
 }
+
+// The hazards are looked for once, not once per direction.
+func TestVJPJVPHazards(t *testing.T) {
+	calls := 0
+	random := func(dst, x []float64) { calls++; vecFn(dst, x); dst[0] += 1e-9 * float64(calls) }
+	rep, err := gradcheck.JVP(random, vecJVP, vecM, slices.Clone(vecX), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Hazards) != 1 || rep.Hazards[0].Kind != gradcheck.Nondeterministic || rep.OK() {
+		t.Errorf("JVP of a random f: hazards %+v, want one nondeterministic", rep.Hazards)
+	}
+	accumulating := func(dst, x, w []float64) {
+		var tmp [3]float64
+		vecVJP(tmp[:], x, w)
+		for j := range dst {
+			dst[j] += tmp[j]
+		}
+	}
+	rep, err = gradcheck.VJP(vecFn, accumulating, vecM, slices.Clone(vecX), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Hazards) != 1 || rep.Hazards[0].Kind != gradcheck.NotReentrant {
+		t.Errorf("VJP that adds into dst: hazards %+v, want one not-reentrant", rep.Hazards)
+	}
+}
