@@ -49,7 +49,7 @@ func TestComplexStepFindsSmallErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := badEntries(rep), []string{"x[1]"}; !slices.Equal(got, want) {
+	if got, want := failingNames(rep), []string{"x[1]"}; !slices.Equal(got, want) {
 		t.Errorf("failing %v, want %v\n%s", got, want, rep)
 	}
 }

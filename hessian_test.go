@@ -89,7 +89,7 @@ func TestHessianPlantedBugs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := badEntries(rep); !slices.Equal(got, tc.want) {
+			if got := failingNames(rep); !slices.Equal(got, tc.want) {
 				t.Errorf("failing %v, want %v (%s)\n%s", got, tc.want, tc.reason, rep)
 			}
 		})
@@ -114,7 +114,7 @@ func TestHVP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := badEntries(rep), []string{"hvp0[1]", "hvp1[1]", "hvp2[1]"}; !slices.Equal(got, want) {
+	if got, want := failingNames(rep), []string{"hvp0[1]", "hvp1[1]", "hvp2[1]"}; !slices.Equal(got, want) {
 		t.Errorf("failing %v, want %v\n%s", got, want, rep)
 	}
 }
@@ -213,7 +213,7 @@ func ExampleHessian() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(badEntries(rep))
+	fmt.Println(failingNames(rep))
 	// Output:
 	// [H[1,0] symmetry[0,1]]
 }

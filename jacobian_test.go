@@ -59,18 +59,6 @@ func vecJVP(dst, x, v []float64) {
 // x[1] is invisible at a point where they are equal.
 var vecX = []float64{0.7, -0.4, 1.3}
 
-// badEntries returns the names of the failing entries of every block.
-func badEntries(r *gradcheck.Report) []string {
-	var out []string
-	for i := range r.Blocks {
-		b := &r.Blocks[i]
-		for _, e := range b.Failures() {
-			out = append(out, b.EntryName(e.Index))
-		}
-	}
-	return out
-}
-
 func TestJacobianCorrect(t *testing.T) {
 	x := slices.Clone(vecX)
 	rep, err := gradcheck.Jacobian(vecFn, vecJac, vecM, x, nil)
@@ -159,7 +147,7 @@ func TestJacobianPlantedBugs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := badEntries(rep); !slices.Equal(got, tc.want) {
+			if got := failingNames(rep); !slices.Equal(got, tc.want) {
 				t.Errorf("failing entries %v, want %v (%s)\n%s", got, tc.want, tc.reason, rep)
 			}
 		})
@@ -350,10 +338,8 @@ func benchReport(b *testing.B, run func() (*gradcheck.Report, error)) {
 	}
 	b.ReportMetric(float64(rep.Evals), "evals/op")
 	b.ReportMetric(float64(rep.GradEvals), "derivs/op")
-	b.ReportMetric(float64(len(failingEntriesOf(rep))), "failing")
+	b.ReportMetric(float64(len(failingNames(rep))), "failing")
 }
-
-func failingEntriesOf(r *gradcheck.Report) []string { return badEntries(r) }
 
 func BenchmarkJacobian(b *testing.B) {
 	l := newLayer(10, 20)

@@ -111,7 +111,7 @@ func TestJVPPlantedBugs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := badEntries(rep); !slices.Equal(got, tc.want) {
+			if got := failingNames(rep); !slices.Equal(got, tc.want) {
 				t.Errorf("failing %v, want %v\n%s", got, tc.want, rep)
 			}
 		})
@@ -181,7 +181,7 @@ func ExampleJVP() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(badEntries(rep))
+	fmt.Println(failingNames(rep))
 	// Output:
 	// [jvp0[0] jvp0[1]]
 }
