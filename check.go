@@ -135,7 +135,7 @@ type checker[T Float] struct {
 	analytic [][]float64 // the gradient of the first Gradient call
 	f0       float64     // the loss at the saved parameters
 	gscale   float64     // max |analytic| over the checked entries
-	sigma    float64     // measured noise of the loss (entry.go, measureNoise)
+	noiseRel float64     // measured noise of the loss, relative to its size (entry.go, measureNoise)
 	flat     float64     // ε^(2/3)·|f0|, the smallest gradient scale (entry.go, resolved)
 
 	evals, gradEvals int

@@ -453,7 +453,7 @@ func (dc *dirCheck[T]) pair(d, lo, hi, count int, t float64) (delta, round float
 	// The round-off of m summed perturbed entries, or the loss's measured
 	// (or stated) noise as entry.go's roundoff counts it, whichever is
 	// larger.
-	round = math.Max(c.s.prec.Eps*fmax*math.Sqrt(float64(max(count, 1))), 2*math.Max(c.sigma, c.s.noise)) / t
+	round = math.Max(c.s.prec.Eps*fmax*math.Sqrt(float64(max(count, 1))), 2*c.noiseAt(fmax)) / t
 	return n - a, round, isFinite(fp) && isFinite(fm), nil
 }
 

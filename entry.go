@@ -37,9 +37,11 @@ const (
 	kinkRatio = 0.7
 
 	// noisePoints is the number of loss values per noise estimate, and
-	// noiseAgree how closely the estimates at two spacings must agree.
+	// noiseAgree how closely the estimates at two spacings 64 times apart
+	// must agree. Seven values pin σ to within a factor of about 4 by
+	// chance; a kink's pseudo-noise differs by the ratio of the spacings.
 	noisePoints = 7
-	noiseAgree  = 2.5
+	noiseAgree  = 8
 
 	// kinkNoise: a difference of one-sided slopes must exceed kinkNoise
 	// times its round-off bound to count as a kink.
@@ -49,9 +51,9 @@ const (
 	// the threshold, so that further rows could not change it.
 	decisive = 8
 
-	// witness: an early Mismatch also needs the first-pass estimate within
-	// witness times the disagreement of the extrapolated one.
-	witness = 0.1
+	// witnessAgree: an early Mismatch also needs the first-pass estimate
+	// within witnessAgree times the disagreement of the extrapolated one.
+	witnessAgree = 0.1
 
 	// resolveRel and resolveGlobal: an agreement is a verdict only if the
 	// resolution K·err is within resolveRel of the derivative's own size
@@ -79,11 +81,11 @@ func (c *checker[T]) entry(b, i int) (Entry, error) {
 	if err != nil {
 		return e, err
 	}
-	first := math.NaN() // the first-pass estimate, a witness for refinement
+	first := witness{n: math.NaN(), err: math.Inf(1)} // for refinement
 	if isFinite(fp) && isFinite(fm) {
 		n := fdiff.Central(fm, c.f0, fp, hm, hp)
-		first = n
 		round := c.roundoff(math.Max(math.Abs(fp), math.Abs(fm)), math.Min(hp, hm))
+		first = witness{n: n, err: round}
 		m := math.Max(math.Abs(a), math.Abs(n))
 		// The round-off allowance is capped so that the first pass stays
 		// strict: a relative disagreement above firstPassRel never passes
@@ -116,19 +118,30 @@ func (c *checker[T]) firstPassRel() float64 { return math.Max(c.s.rtol, 1e-7) }
 // float32 model).
 func (c *checker[T]) roundoff(fmax, h float64) float64 {
 	fmax = math.Max(fmax, math.Abs(c.f0))
-	// A noise stated in Options.Noise counts as a measured one.
-	return math.Max(roundoffFactor*c.s.prec.Eps*fmax, 2*math.Max(c.sigma, c.s.noise)) / h
+	return math.Max(roundoffFactor*c.s.prec.Eps*fmax, 2*c.noiseAt(fmax)) / h
+}
+
+// noiseAt is the standard deviation of the loss's noise at values up to
+// fmax in size: the measured noise, taken relative to the size of the
+// values it was measured at (round-off follows the magnitude of what is
+// computed, and a coordinate along which the loss grows sees more of it
+// than one along which it stays tiny), or the noise stated in
+// Options.Noise, which counts as a measured one.
+func (c *checker[T]) noiseAt(fmax float64) float64 {
+	return math.Max(c.noiseRel*fmax, c.s.noise)
 }
 
 // measureNoise estimates σ, the standard deviation of the loss's round-off
 // near the caller's parameters (fdiff.Noise), along the coordinate with the
 // largest analytic entry (one the loss depends on), from noisePoints values
-// at spacing h/16 and again at h/64, h its first-pass step.
+// at spacing h/4 and again at h/256, h its first-pass step.
 //
 // Round-off does not depend on the spacing; the pseudo-noise of a kink in
 // the sampled range (a ReLU, a tie in max pooling) grows in proportion to
-// it. So σ is accepted only when both spacings find noise and agree to
-// within noiseAgree, and it is then the larger of the two. Otherwise σ
+// it. So where both spacings find noise, σ is accepted only if they agree
+// to within noiseAgree, and is then the larger. Where one finds none (the
+// larger saw a smooth trend, or the smaller's values were quantized so
+// finely that its differences vanish) the other's stands. Otherwise σ
 // stays 0 and the one-rounding floor stands alone. It costs
 // 2·(noisePoints − 1) loss evaluations per check.
 func (c *checker[T]) measureNoise() error {
@@ -146,7 +159,8 @@ func (c *checker[T]) measureNoise() error {
 	}
 	h := c.s.step * fdiff.Scale(float64(c.saved[bb][bi]))
 	var sig [2]float64
-	for k, spacing := range [2]float64{h / 16, h / 64} {
+	fbig := math.Abs(c.f0) // the largest value sampled
+	for k, spacing := range [2]float64{h / 4, h / 256} {
 		var f [noisePoints]float64
 		mid := noisePoints / 2
 		for t := range f {
@@ -162,16 +176,26 @@ func (c *checker[T]) measureNoise() error {
 				return nil
 			}
 			f[t] = fv
+			fbig = math.Max(fbig, math.Abs(fv))
 		}
-		s, ok := fdiff.Noise(f[:])
-		if !ok {
-			return nil
+		if s, ok := fdiff.Noise(f[:]); ok {
+			sig[k] = s
+		} else {
+			sig[k] = math.NaN()
 		}
-		sig[k] = s
 	}
-	lo, hi := math.Min(sig[0], sig[1]), math.Max(sig[0], sig[1])
-	if hi <= noiseAgree*lo {
-		c.sigma = hi
+	sigma := 0.0
+	switch lo, hi := math.Min(sig[0], sig[1]), math.Max(sig[0], sig[1]); {
+	case math.IsNaN(sig[0]) && math.IsNaN(sig[1]):
+	case math.IsNaN(sig[0]):
+		sigma = sig[1] // the larger spacing saw a trend or a kink
+	case math.IsNaN(sig[1]):
+		sigma = sig[0] // the smaller spacing's values were too finely quantized
+	case hi <= noiseAgree*lo:
+		sigma = hi
+	}
+	if fbig > 0 {
+		c.noiseRel = sigma / fbig
 	}
 	return nil
 }
@@ -179,6 +203,9 @@ func (c *checker[T]) measureNoise() error {
 // ladder holds the loss on both sides of one entry at steps h0/2^j.
 type ladder struct {
 	rows    int
+	scale   float64                // the entry's scale, max(|x|, 1)
+	moved   bool                   // some loss value differed from f0, bit for bit
+	climbed bool                   // the second ladder, ladderClimb times higher
 	h       [fdiff.MaxRows]float64 // nominal step
 	central [fdiff.MaxRows]float64
 	fwd     [fdiff.MaxRows]float64 // forward slope F
@@ -195,9 +222,9 @@ type ladder struct {
 // starting ladderClimb times higher, since extrapolation removes the
 // truncation error of large steps while their round-off is smaller.
 //
-// first is the first-pass estimate, or NaN: an early Mismatch needs it as a
-// second witness (see judge).
-func (c *checker[T]) refine(b, i int, e Entry, first float64) (Entry, error) {
+// first is the first-pass estimate: an early Mismatch needs it as a second
+// witness (see judge).
+func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	e.Refined = true
 	scale := fdiff.Scale(float64(c.saved[b][i]))
 	h1 := c.s.step * scale
@@ -208,7 +235,7 @@ func (c *checker[T]) refine(b, i int, e Entry, first float64) (Entry, error) {
 	if err != nil || low.Verdict != Inconclusive {
 		return low, err
 	}
-	high, err := c.ladder(b, i, e, ladderClimb*h0, rows, first)
+	high, err := c.ladder(b, i, e, -ladderClimb*h0, rows, first)
 	if err != nil || high.Verdict != Inconclusive {
 		return high, err
 	}
@@ -228,9 +255,11 @@ func (c *checker[T]) refine(b, i int, e Entry, first float64) (Entry, error) {
 
 // ladder evaluates the loss on both sides of entry i of block b at steps
 // h0/2^j, j < rows, judging after each row from minRows on.
-func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first float64) (Entry, error) {
+func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witness) (Entry, error) {
+	// A negative h0 marks the climbed ladder (see judge).
+	l := ladder{scale: fdiff.Scale(float64(c.saved[b][i])), climbed: h0 < 0}
+	h0 = math.Abs(h0)
 	e.Step = h0
-	var l ladder
 	for j := range rows {
 		h := h0 / float64(uint(1)<<j)
 		fp, hp, err := c.lossStep(b, i, h)
@@ -242,6 +271,7 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first float
 			return e, err
 		}
 		l.h[j] = h
+		l.moved = l.moved || math.Float64bits(fp) != math.Float64bits(c.f0) || math.Float64bits(fm) != math.Float64bits(c.f0)
 		l.okp[j], l.okm[j] = isFinite(fp), isFinite(fm)
 		l.fwd[j] = fdiff.Forward(c.f0, fp, hp)
 		l.bwd[j] = fdiff.Backward(fm, c.f0, hm)
@@ -261,6 +291,19 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first float
 			}
 		}
 	}
+	if !l.moved {
+		// The loss did not change at any step, from the largest down: the
+		// derivative along this coordinate is below one unit in the last
+		// place of f over the largest step, and that is all that can be
+		// known of it. Analytic zero (a parameter the loss ignores) agrees.
+		e.Numeric, e.ErrEst, e.Step = 0, c.s.prec.Eps*math.Abs(c.f0)/l.h[0], l.h[0]
+		if math.Abs(e.Analytic) <= c.threshold(math.Abs(e.Analytic), e.ErrEst) {
+			e.Verdict = OK
+		} else {
+			e.Verdict = Mismatch
+		}
+		return e, nil
+	}
 	e.Verdict, _ = c.judge(&l, &e, first, true)
 	return e, nil
 }
@@ -272,7 +315,7 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first float
 // disagree with the analytic value alike. Coarse steps on a fast-varying
 // function can extrapolate consistently to a wrong value, with a small
 // error estimate; the small step does not share their error.
-func (c *checker[T]) judge(l *ladder, e *Entry, first float64, final bool) (Verdict, bool) {
+func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verdict, bool) {
 	last := l.rows - 1
 	start := last + 1 // the rows start..last have a finite loss on both sides
 	for start > 0 && l.okp[start-1] && l.okm[start-1] {
@@ -310,15 +353,39 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first float64, final bool) (Verd
 	m := math.Max(math.Abs(a), math.Abs(n))
 	thr := c.threshold(m, err)
 	d := math.Abs(a - n)
-	resolved := c.resolved(err, m)
+	// The slopes the function has near the point, measured on the
+	// ladder: how far the central differences over the smooth steps stray
+	// from the estimate (h²·f'''/6 and beyond), and |f''|·scale with
+	// f'' ≈ (F − B)/h at the largest smooth step, each where it stands
+	// clear of round-off. Near a stationary or flat inflection point the
+	// derivative is tiny, but the function is not flat.
+	slope := 0.0
+	for j := s; j <= last; j++ {
+		if dc := math.Abs(l.central[j] - n); dc > kinkNoise*l.noise[j] {
+			slope = max(slope, dc)
+		}
+	}
+	if dd := math.Abs(l.fwd[s] - l.bwd[s]); dd > kinkNoise*2*l.noise[s] {
+		slope = max(slope, dd/l.h[s]*l.scale)
+	}
+	resolved := c.resolvedAt(err, m, slope)
 	switch {
 	case math.IsInf(err, 1) || math.IsNaN(n):
 		if final {
 			return Inconclusive, true
 		}
 	case d > thr:
-		if final || d > decisive*thr && math.Abs(n-first) <= witness*d {
+		switch {
+		case !final && d > decisive*thr && first.confirms(c.s.k, n, d):
 			return Mismatch, true
+		case final && (!l.climbed || c.corroborated(l, s, last, a, d)):
+			return Mismatch, true
+		case final:
+			// The climbed ladder's steps reach 0.8 of the scale: only
+			// steps too large to be in the function's Taylor regime
+			// show the disagreement, as on the plateau of a saturated
+			// function seen from far. That is not a wrong gradient.
+			return Inconclusive, true
 		}
 	case final:
 		if resolved {
@@ -352,6 +419,39 @@ func (l *ladder) estimate(s, last int) (n, err float64) {
 		}
 	}
 	return n, err
+}
+
+// A witness is the first-pass central difference and its round-off bound.
+type witness struct{ n, err float64 }
+
+// confirms reports whether the witness, able to resolve a disagreement d
+// (K·err < d), agrees with the estimate n to within witnessAgree·d. A loss
+// that did not move over the first-pass step (n = 0 from quantization)
+// resolves nothing and confirms nothing.
+func (w witness) confirms(k, n, d float64) bool {
+	return !math.IsNaN(w.n) && k*w.err < d && math.Abs(n-w.n) <= witnessAgree*d
+}
+
+// corroborated reports whether a disagreement d between the analytic value
+// a and the estimate n shows at small steps alone: the smallest steps of
+// rows s..last whose round-off can resolve d (K·noise < d), up to three of
+// them, extrapolated on their own, disagree with a beyond their own
+// threshold. A wrong gradient shows at small steps; an estimate
+// extrapolated from large steps that see a plateau of a saturated
+// function, or a distant feature of it, does not.
+func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
+	for j := last; j >= s; j-- {
+		if c.s.k*l.noise[j] >= d {
+			continue
+		}
+		lo := max(s, j-2)
+		if j == lo {
+			return false
+		}
+		ns, es := l.estimate(lo, j)
+		return math.Abs(ns-a) > c.threshold(math.Max(math.Abs(a), math.Abs(ns)), es)
+	}
+	return false
 }
 
 // isKink reports whether the difference of one-sided slopes at row j
@@ -447,10 +547,17 @@ func (c *checker[T]) threshold(m, err float64) float64 {
 // resolved reports whether an estimate with error err resolves a
 // derivative of size m: to resolveRel of itself, or to resolveGlobal of the
 // gradient's scale. That scale is the largest analytic entry checked, but
-// at least ε^(2/3)·|f| per unit of the parameters' scale: the best accuracy
-// of a central difference, so a loss that is flat to that level (a zero
-// gradient, a stationary point) still has a scale to resolve against.
-func (c *checker[T]) resolved(err, m float64) bool {
-	g := math.Max(c.gscale, c.flat)
+// at least ε^(2/3)·|f| per unit of the parameters' scale (the best accuracy
+// of a central difference, so that a loss flat to that level, a zero
+// gradient, still has a scale), and at least slope, the size of the slopes
+// the function shows near the point (zero when unknown): at a near-
+// stationary point of a curved function the derivative is tiny, the
+// function is not flat, and the estimate is judged against the slopes it
+// has nearby.
+func (c *checker[T]) resolved(err, m float64) bool { return c.resolvedAt(err, m, 0) }
+
+// resolvedAt is resolved with a known slope scale; see resolved.
+func (c *checker[T]) resolvedAt(err, m, slope float64) bool {
+	g := max(c.gscale, c.flat, slope)
 	return c.s.k*err <= resolveRel*m || c.s.k*err <= resolveGlobal*g
 }

@@ -524,7 +524,7 @@ func (c *checker[T]) taylorOpinion(b, i int, e Entry) (Entry, error) {
 			// f − f0 too: round-off relative to terms that cancel, or to a
 			// saturated function's quantized steps, is larger than ε·|f|;
 			// and so does a stated one (Options.Noise).
-			noise = max(taylorRoundoff*c.s.prec.Eps*(math.Abs(f)+math.Abs(c.f0)+math.Abs(lin)+arg), 4*max(c.sigma, c.s.noise))
+			noise = max(taylorRoundoff*c.s.prec.Eps*(math.Abs(f)+math.Abs(c.f0)+math.Abs(lin)+arg), 4*c.noiseAt(max(math.Abs(f), math.Abs(c.f0))))
 			slack = append(slack, noise/step)
 			return r, f - c.f0, noise, step, nil
 		}
