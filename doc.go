@@ -36,8 +36,10 @@
 // standard deviation of the loss's round-off measured at the start of the
 // check (Moré and Wild's ECnoise: the k-th differences of noise have a
 // known variance, those of a smooth function vanish) along the coordinate
-// with the largest analytic entry, at two spacings that must agree (a kink
-// in the sampled range mimics noise, but in proportion to the spacing).
+// with the largest analytic entry, at two spacings 64 times apart that
+// must agree to a factor of 8 (a kink in the sampled range mimics noise,
+// but in proportion to the spacing). σ is kept relative to the size of
+// the values sampled and applied to the values compared.
 // A loss whose terms cancel (a small value made of large terms) or a
 // float32 loss summed over many terms carries far more round-off than one
 // rounding of its value; measuring it keeps the first pass from rejecting
@@ -60,17 +62,25 @@
 //   - Otherwise the entry is OK when |a − n| ≤ Atol + Rtol·(m + 1e-3·G) + K·err
 //     and Mismatch when it is not.
 //   - The ladder may stop early, but an early Mismatch needs the first-pass
-//     estimate to disagree with a alike: coarse steps can extrapolate
-//     consistently to a wrong value on a fast-varying function.
+//     estimate, able itself to resolve the disagreement, to disagree with a
+//     alike: coarse steps can extrapolate consistently to a wrong value on
+//     a fast-varying function.
+//   - A loss that never moves along the coordinate, at any step, gives a
+//     numeric zero bounded by one ulp of f over the largest step.
 //
 // Resolution. An OK needs the estimate to resolve the derivative: K·err
 // within 10% of m, or within 1e-3 of the gradient's scale
-// max(G, ε^(2/3)·|f|). An entry that no step resolves is Inconclusive,
-// never guessed; before saying so the checker tries a ladder eight times
-// higher (round-off shrinks with the step while extrapolation removes the
-// truncation error) and a Taylor-remainder test, which needs no step. A
-// loss whose value is 1e12 times its slope is resolved to a few tenths of a
-// percent: the report's summary names such coarse passes.
+// max(G, ε^(2/3)·|f|, slope), where slope is the size of the slopes the
+// function shows on the ladder (near a stationary point the derivative is
+// tiny but the function is not flat). An entry that no step resolves is
+// Inconclusive, never guessed; before saying so the checker tries a ladder
+// eight times higher (round-off shrinks with the step while extrapolation
+// removes the truncation error) and a Taylor-remainder test, which needs no
+// step. A Mismatch from either must show at the smallest steps that can
+// resolve it: steps of nearly the parameter's scale see the plateau of a
+// saturated unit, not its derivative. A loss whose value is 1e12 times its
+// slope is resolved to a few tenths of a percent: the report's summary
+// names such coarse passes.
 //
 // Where the loss is NaN or infinite on one side of an entry, a one-sided
 // estimate from the other side decides; where it is not finite on either
