@@ -229,18 +229,8 @@ func taylorDirs(f func(x []float64) float64, grad, hess func(dst, x []float64), 
 	x0 := append([]float64(nil), x...)
 	xt := make([]float64, n)
 	rep := &TaylorReport{Seed: seed}
-	call := func(fn string, do func()) (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				err = &PanicError{Func: fn, Value: r}
-			}
-		}()
-		copy(xt, x0)
-		do()
-		return nil
-	}
 	var f0 float64
-	if err := call("f", func() { f0 = f(xt) }); err != nil {
+	if err := call("f", func() { copy(xt, x0); f0 = f(xt) }); err != nil {
 		return nil, err
 	}
 	rep.Evals++
@@ -248,7 +238,7 @@ func taylorDirs(f func(x []float64) float64, grad, hess func(dst, x []float64), 
 		return nil, fmt.Errorf("gradcheck: f(x) is %v", f0)
 	}
 	g := make([]float64, n)
-	if err := call("grad", func() { grad(g, xt) }); err != nil {
+	if err := call("grad", func() { copy(xt, x0); grad(g, xt) }); err != nil {
 		return nil, err
 	}
 	for i, v := range g {
@@ -259,7 +249,7 @@ func taylorDirs(f func(x []float64) float64, grad, hess func(dst, x []float64), 
 	var H []float64
 	if hess != nil {
 		H = make([]float64, n*n)
-		if err := call("hess", func() { hess(H, xt) }); err != nil {
+		if err := call("hess", func() { copy(xt, x0); hess(H, xt) }); err != nil {
 			return nil, err
 		}
 		for k, v := range H {
