@@ -173,8 +173,15 @@ type dirTest struct {
 // disagrees reports whether the test counts against the set.
 func (t dirTest) disagrees() bool { return t.count > 0 && t.verdict != OK }
 
-func (c *checker[T]) directional(rep *Report) error {
+func (c *checker[T]) directional(rep *Report) (err error) {
 	dc := &dirCheck[T]{c: c, found: make(map[int]Entry)}
+	defer func() {
+		// The caller's panics are recovered where they are called; this
+		// is for a bug of the checker's own, which must not escape.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("gradcheck: internal error in the directional check: %v", r)
+		}
+	}()
 	dc.off = make([]int, len(c.m.Blocks)+1)
 	for b, blk := range c.m.Blocks {
 		dc.off[b+1] = dc.off[b] + len(blk.Value)
@@ -193,7 +200,7 @@ func (c *checker[T]) directional(rep *Report) error {
 	if err != nil {
 		return err
 	}
-	defer stop()
+	defer func() { stop() }()
 
 	// Directions are tested in turn, each on the parameters that earlier
 	// directions did not locate: once a wrong entry is found, the next
