@@ -1,6 +1,7 @@
 package gradcheck_test
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -19,8 +20,8 @@ import (
 // gradcheck also gives verdicts), loss evaluations per entry, and heap
 // allocations per loss evaluation (target 0).
 func BenchmarkFullCheckVsGonum(b *testing.B) {
-	for _, n := range []int{100, 1000} {
-		b.Run(map[int]string{100: "n=100", 1000: "n=1000"}[n], func(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			f := functions.ExtendedRosenbrock{}
 			x := make([]float64, n)
 			for i := range x {

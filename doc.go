@@ -59,8 +59,15 @@
 //     a smooth function and stays put at a kink. At a kink the analytic
 //     value must lie between the one-sided slopes, as a subgradient must:
 //     verdict Kink, which passes, or Mismatch.
-//   - Otherwise the entry is OK when |a − n| ≤ Atol + Rtol·(m + 1e-3·G) + K·err
-//     and Mismatch when it is not.
+//   - Otherwise the entry is OK when |a − n| ≤ Atol + Rtol·(m + 1e-3·G) +
+//     K·err + K·ε·|f''|·scale and Mismatch when it is not. The last term is
+//     the uncertainty of any gradient at a point known only to ε·scale; it
+//     matters only where the gradient is near zero, as at a zero-residual
+//     minimum, where the residuals' rounding biases both sides alike.
+//   - Refinement stops early once its verdict cannot change: a decisive
+//     Mismatch (below), an agreement already as tight as Rtol, or one whose
+//     newest step is already as noisy as its error (smaller steps only add
+//     round-off).
 //   - The ladder may stop early, but an early Mismatch needs the first-pass
 //     estimate, able itself to resolve the disagreement, to disagree with a
 //     alike: coarse steps can extrapolate consistently to a wrong value on

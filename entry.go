@@ -86,12 +86,18 @@ func (c *checker[T]) entry(b, i int) (Entry, error) {
 		n := fdiff.Central(fm, c.f0, fp, hm, hp)
 		round := c.roundoff(math.Max(math.Abs(fp), math.Abs(fm)), math.Min(hp, hm))
 		first = witness{n: n, err: round}
+		// f'' from the second difference, where it stands above round-off
+		// (see inputFloor).
+		curv := 0.0
+		if s2 := math.Abs(fp + fm - 2*c.f0); s2 > kinkNoise*2*round*math.Min(hp, hm) {
+			curv = s2 / (hp * hm)
+		}
 		m := math.Max(math.Abs(a), math.Abs(n))
 		// The round-off allowance is capped so that the first pass stays
 		// strict: a relative disagreement above firstPassRel never passes
 		// it, and a loss whose round-off swamps a small entry cannot make
 		// it lenient there (Rtol·G).
-		thr := c.threshold(m, 0) + math.Min(c.s.k*round, c.firstPassRel()*m+c.s.rtol*c.gscale)
+		thr := c.threshold(m, 0) + math.Min(c.s.k*round, c.firstPassRel()*m+c.s.rtol*c.gscale) + c.inputFloor(curv, fdiff.Scale(float64(c.saved[b][i])))
 		// An agreement counts only if the estimate resolves the
 		// derivative: a loss that does not move at all over the step
 		// gives n = 0, which must not confirm a = 0 on its own.
@@ -351,7 +357,11 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 	e.Numeric, e.ErrEst, e.Step = n, err, l.h[s]
 	a := e.Analytic
 	m := math.Max(math.Abs(a), math.Abs(n))
-	thr := c.threshold(m, err)
+	curv := 0.0 // f'' at the largest smooth step, above round-off
+	if dd := math.Abs(l.fwd[s] - l.bwd[s]); dd > kinkNoise*2*l.noise[s] {
+		curv = dd / l.h[s]
+	}
+	thr := c.threshold(m, err) + c.inputFloor(curv, l.scale)
 	d := math.Abs(a - n)
 	// The slopes the function has near the point, measured on the
 	// ladder: how far the central differences over the smooth steps stray
@@ -394,6 +404,11 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 		return Inconclusive, true
 	case c.s.k*err <= c.s.rtol*m:
 		// Rtol already bounds the threshold: more rows cannot tighten it.
+		return OK, true
+	case resolved && 2*l.noise[last] >= err:
+		// The newest, smallest step's round-off is already half the best
+		// error: smaller steps only add round-off, so more rows cannot
+		// tighten it either (a loss summed over many terms).
 		return OK, true
 	}
 	return 0, false
@@ -542,6 +557,16 @@ func (c *checker[T]) judgeOneSided(l *ladder, e *Entry) Verdict {
 // has only a few significant bits).
 func (c *checker[T]) threshold(m, err float64) float64 {
 	return c.s.atol + c.s.rtol*(m+resolveGlobal*c.gscale) + c.s.k*err
+}
+
+// inputFloor is K·ε·|f”|·scale, for an entry of the given scale along
+// which the loss has second derivative curv: the parameter itself is known only to
+// about ε·scale, and so is any gradient evaluated at it, analytic or
+// numeric, to about |f”|·ε·scale. It matters only where the gradient is
+// near zero: at a zero-residual minimum (f = 0, ∇f = 0), the rounding of
+// the residuals biases both sides by about that much at every step.
+func (c *checker[T]) inputFloor(curv, scale float64) float64 {
+	return c.s.k * c.s.prec.Eps * curv * scale
 }
 
 // resolved reports whether an estimate with error err resolves a
