@@ -60,7 +60,7 @@
 //     value must lie between the one-sided slopes, as a subgradient must:
 //     verdict Kink, which passes, or Mismatch.
 //   - Otherwise the entry is OK when |a − n| ≤ Atol + Rtol·(m + 1e-3·G) +
-//     K·err + K·ε·|f”|·scale and Mismatch when it is not. The last term is
+//     K·err + K·ε·|f⁽²⁾|·scale and Mismatch when it is not. The last term is
 //     the uncertainty of any gradient at a point known only to ε·scale; it
 //     matters only where the gradient is near zero, as at a zero-residual
 //     minimum, where the residuals' rounding biases both sides alike.

@@ -559,10 +559,10 @@ func (c *checker[T]) threshold(m, err float64) float64 {
 	return c.s.atol + c.s.rtol*(m+resolveGlobal*c.gscale) + c.s.k*err
 }
 
-// inputFloor is K·ε·|f”|·scale, for an entry of the given scale along
+// inputFloor is K·ε·|f⁽²⁾|·scale, for an entry of the given scale along
 // which the loss has second derivative curv: the parameter itself is known only to
 // about ε·scale, and so is any gradient evaluated at it, analytic or
-// numeric, to about |f”|·ε·scale. It matters only where the gradient is
+// numeric, to about |f⁽²⁾|·ε·scale. It matters only where the gradient is
 // near zero: at a zero-residual minimum (f = 0, ∇f = 0), the rounding of
 // the residuals biases both sides by about that much at every step.
 func (c *checker[T]) inputFloor(curv, scale float64) float64 {
