@@ -9,7 +9,7 @@ import (
 )
 
 // complexStep is the relative step of the complex-step derivative. The
-// imaginary part of f(x + i·h) is h·f'(x) − h³f”'(x)/6 + …, with no
+// imaginary part of f(x + i·h) is h·f'(x) − h³f⁽³⁾(x)/6 + …, with no
 // subtraction of nearby values, so h can be far below any real step: at
 // 1e-20 the truncation term is 1e-40 relative and the estimate is exact to
 // the precision f is evaluated in.

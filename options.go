@@ -64,7 +64,7 @@ type Options struct {
 	// a measured noise would: it puts up to 2σ/h into a difference quotient
 	// of step h, so it favours large steps. The default first-pass step
 	// becomes max(ε^(1/3), ∛σ) (capped at 0.05), which balances σ/h against
-	// the truncation error h²·f”'/6 as ε^(1/3) balances round-off. An entry
+	// the truncation error h²·f⁽³⁾/6 as ε^(1/3) balances round-off. An entry
 	// whose noise allowance does not resolve its derivative is refined on
 	// larger steps, and left Inconclusive if none resolves it (the
 	// Taylor-remainder opinion is not asked: noise pushes its window to

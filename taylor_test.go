@@ -244,7 +244,7 @@ func ExampleTaylor() {
 // quantum of A + x (2e-9) its remainder is exactly linear in h, which looks
 // like a wrong gradient. The right gradient must not be called a Mismatch
 // for it. A gradient wrong by 0.5 is below what that noise lets either
-// method resolve (|δ| ≳ √(16·0.02·|f”|) ≈ 0.6): it must not be called OK.
+// method resolve (|δ| ≳ √(16·0.02·|f⁽²⁾|) ≈ 0.6): it must not be called OK.
 // One wrong by 3 must be a Mismatch.
 func TestTaylorSecondOpinionCancellation(t *testing.T) {
 	const A = 1e7
