@@ -86,7 +86,7 @@ func TestCorpusHessianAtMinima(t *testing.T) {
 // least-squares function, the central differences carry a round-off bias of
 // about ε·|data|·|J| from the cancellation inside each residual and the loss
 // is 0, so no round-off floor scales with it; the checker's input floor
-// K·ε·|f”|·scale (the gradient at a point known only to ε) covers it.
+// K·ε·|f⁽²⁾|·scale (the gradient at a point known only to ε) covers it.
 func TestCorpusGradientAtMinima(t *testing.T) {
 	for _, c := range corpus() {
 		for k, x := range c.points[c.standard:] {
@@ -107,12 +107,12 @@ func TestCorpusGradientAtMinima(t *testing.T) {
 //
 //	f = Σ_k r_k²,  r_k = c_k − x₀·t_k,  t_k = 1 − x₁^k,  c = (1.5, 2.25, 2.625),
 //
-// and t_k' = −k·x₁^(k−1), t_k” = −k(k−1)·x₁^(k−2):
+// and t_k' = −k·x₁^(k−1), t_k⁽²⁾ = −k(k−1)·x₁^(k−2):
 //
 //	∂f/∂x₀ = −2 Σ r_k t_k,        ∂f/∂x₁ = −2x₀ Σ r_k t_k'
 //	H₀₀ = 2 Σ t_k²
 //	H₀₁ = −2 Σ (−x₀ t_k' t_k + r_k t_k') = 2 Σ t_k' (x₀ t_k − r_k)
-//	H₁₁ = −2x₀ Σ (−x₀ t_k'² + r_k t_k”)
+//	H₁₁ = −2x₀ Σ (−x₀ t_k'² + r_k t_k⁽²⁾)
 //
 // gonum's Hess has the same H₀₁ and H₁₁ formulas but computes the
 // residuals as r_k = c_k − x₁·t_k, with x[1] where x[0] belongs: it is

@@ -22,7 +22,7 @@ const lossRoundoff = 64
 //
 // 3.7e-10 for float64 and 2.4e-4 for float32.
 //
-// Why: a central difference with step h has truncation error ≈ h²|f”'|/6
+// Why: a central difference with step h has truncation error ≈ h²|f⁽³⁾|/6
 // and round-off error ≈ κε|f|/h when the loss carries a round-off of κε|f|.
 // At the best step the two balance at an error of order (κε)^(2/3) times
 // the size of the loss's derivatives, for a loss whose value and
