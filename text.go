@@ -32,6 +32,16 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, h := range r.Hazards {
 		fmt.Fprintf(&sb, "hazard %s: %s\n", h.Kind, h.Detail)
 	}
+	// Each failing block and what is wrong with it first, then the
+	// entries: the diagnosis is what a person reads before the table.
+	for bi := range r.Blocks {
+		b := &r.Blocks[bi]
+		if f := len(b.Failures()); f > 0 {
+			fmt.Fprintf(&sb, "block %s %v: %d of %d checked entries fail, relative error ‖n−a‖/(‖n‖+‖a‖) = %.3g\n",
+				b.Name, b.Shape, f, len(b.Entries), b.RelErr)
+			writeDiagnosis(&sb, b)
+		}
+	}
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 	header := false
 	var more []string
@@ -57,14 +67,6 @@ func (r *Report) WriteText(w io.Writer) error {
 	tw.Flush()
 	for _, m := range more {
 		sb.WriteString(m)
-	}
-	for bi := range r.Blocks {
-		b := &r.Blocks[bi]
-		if f := len(b.Failures()); f > 0 {
-			fmt.Fprintf(&sb, "block %s %v: %d of %d checked entries fail, relative error ‖n−a‖/(‖n‖+‖a‖) = %.3g\n",
-				b.Name, b.Shape, f, len(b.Entries), b.RelErr)
-			writeDiagnosis(&sb, b)
-		}
 	}
 	if r.Sampled {
 		fmt.Fprintf(&sb, "sample of %d entries, seed %d: Options{Sample: %d, Seed: %d} checks the same entries\n",
