@@ -3,7 +3,6 @@ package gradcheck
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/gradcheck/gradcheck/internal/fdiff"
 )
@@ -14,10 +13,11 @@ import (
 //
 // Why λ = 6 and ‖·‖₂: a gradient whose every entry is within the per-entry
 // tolerance τ_j = Atol + Rtol·|g_j| of the truth differs from it along v by
-// Σ e_j·r_j·s_j with |e_j| ≤ τ_j and independent random signs r_j, which by
-// Hoeffding's inequality exceeds λ·‖τ∘s‖₂ with probability at most
-// 2·exp(−λ²/2) < 3·10⁻⁸. The worst-case bound ‖τ∘s‖₁ (Cauchy–Schwarz gives
-// ‖τ‖₂·‖v‖₂, no better) grows like n where the typical size grows like √n.
+// Σ e_j·r_j·w_j·s_j with |e_j| ≤ τ_j, magnitudes w_j and independent random
+// signs r_j, which by Hoeffding's inequality exceeds λ·‖τ∘w∘s‖₂ with
+// probability at most 2·exp(−λ²/2) < 3·10⁻⁸. The worst-case bound ‖τ∘w∘s‖₁
+// (Cauchy–Schwarz gives ‖τ‖₂·‖v‖₂, no better) grows like n where the
+// typical size grows like √n.
 //
 // Why √m in the round-off: a loss summed over m perturbed parameters
 // carries round-off that grows like √m (a random walk of roundings); on
@@ -69,7 +69,7 @@ type DirectionResult struct {
 	Analytic float64
 	// Numeric is its finite-difference estimate and ErrEst that
 	// estimate's error; Threshold is the tolerance share of the pass
-	// inequality, λ·‖(Atol + Rtol·|g|)∘s‖₂ plus the rounding of the sum,
+	// inequality, λ·‖(Atol + Rtol·|g|)∘|v|‖₂ plus the rounding of the sum,
 	// to which K·ErrEst is added.
 	Numeric, ErrEst, Threshold float64
 	// Step is the step t along v the verdict rests on.
@@ -88,12 +88,12 @@ type DirectionResult struct {
 
 // dirCheck is the state of a directional check.
 type dirCheck[T Float] struct {
-	c     *checker[T]
-	n     int
-	off   []int    // off[b]: global index of the first entry of block b; off[len] = n
-	signs []uint64 // the current direction's signs: bit j set when r_j = +1
-	excl  []span   // excluded global ranges, sorted and disjoint
-	gmax  float64  // max_j |g_j|·s_j over all entries
+	c    *checker[T]
+	n    int
+	off  []int   // off[b]: global index of the first entry of block b; off[len] = n
+	key  uint64  // the current direction's key for weight
+	excl []span  // excluded global ranges, sorted and disjoint
+	gmax float64 // max_j |g_j|·s_j over all entries
 
 	found   map[int]Entry // per-entry verdicts by global index
 	regions []Region
@@ -194,7 +194,6 @@ func (c *checker[T]) directional(rep *Report) (err error) {
 	}
 	dc.n = dc.off[len(c.m.Blocks)]
 	k := c.s.directions
-	dc.signs = make([]uint64, (dc.n+63)/64)
 
 	stop, err := dc.startHelper()
 	if err != nil {
@@ -277,22 +276,41 @@ func (t dirTest) result(d int) DirectionResult {
 	}
 }
 
-// direction makes d the current direction: its signs are drawn from a
-// generator seeded by Options.Seed and d, one bit an entry, so that only
-// one direction is held at a time (n/8 bytes).
+// direction makes d the current direction, from Options.Seed and d.
 func (dc *dirCheck[T]) direction(d int) {
-	rng := rand.New(rand.NewPCG(dc.c.s.seed, 0xd1b54a32d192ed03^uint64(d)))
-	for w := range dc.signs {
-		dc.signs[w] = rng.Uint64()
-	}
+	dc.key = mix64(dc.c.s.seed ^ mix64(uint64(d)+0x9e3779b97f4a7c15))
 }
 
-// sign returns r_j of the current direction.
-func (dc *dirCheck[T]) sign(j int) float64 {
-	if dc.signs[j>>6]>>(uint(j)&63)&1 != 0 {
-		return 1
+// weight returns u_j = r_j·w_j of the current direction: a random sign r_j
+// and a random magnitude w_j, uniform in [1, 2), hashed from the
+// direction's key and j, so that any entry's weight is at hand without
+// storing a direction.
+//
+// Why not ±1 (Rademacher): equal errors at several entries of scale 1 — a
+// constant offset along a row, a common bug — cancel exactly in every part
+// that holds two of them with opposite signs, and a search guided by that
+// direction walks past them. Continuous magnitudes make exact cancellation
+// a probability-zero event. Why not Gaussian: a weight near 0 would hide
+// its entry along the whole search path; w_j ≥ 1 shows every wrong entry at
+// least at its own size.
+func (dc *dirCheck[T]) weight(j int) float64 {
+	h := mix64(dc.key + uint64(j)*0xd1b54a32d192ed03)
+	w := 1 + float64(h>>11)*0x1p-53
+	if h&1 != 0 {
+		return -w
 	}
-	return -1
+	return w
+}
+
+// mix64 is the finalizer of SplitMix64: a bijection of uint64 whose
+// outputs for consecutive inputs look independent.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
 }
 
 // blockOf returns the block holding global index j.
@@ -351,7 +369,7 @@ func (s *neumaier) add(x float64) {
 
 func (s *neumaier) value() float64 { return s.sum + s.comp }
 
-// measure returns g·v over the set, the tolerance λ·‖τ∘s‖₂ plus the
+// measure returns g·v over the set, the tolerance λ·‖τ∘|v|‖₂ plus the
 // rounding allowance of the sum, and the number of entries.
 func (dc *dirCheck[T]) measure(d, lo, hi int) (analytic, thr float64, count int) {
 	c := dc.c
@@ -361,11 +379,11 @@ func (dc *dirCheck[T]) measure(d, lo, hi int) (analytic, thr float64, count int)
 		g, x := c.analytic[b], c.saved[b]
 		base := dc.off[b]
 		for i := i0; i < i1; i++ {
-			s := fdiff.Scale(float64(x[i]))
-			dot.add(g[i] * s * dc.sign(base+i))
-			t := (c.s.atol + c.s.rtol*math.Abs(g[i])) * s
+			su := fdiff.Scale(float64(x[i])) * dc.weight(base+i)
+			dot.add(g[i] * su)
+			t := (c.s.atol + c.s.rtol*math.Abs(g[i])) * su
 			tau2 += t * t
-			abs += math.Abs(g[i]) * s
+			abs += math.Abs(g[i] * su)
 		}
 		count += i1 - i0
 	})
@@ -385,7 +403,7 @@ func (dc *dirCheck[T]) along(w *checker[T], d, lo, hi int, t float64) (f, gdx fl
 		base := dc.off[b]
 		for i := i0; i < i1; i++ {
 			x0 := x[i]
-			h := t * fdiff.Scale(float64(x0)) * dc.sign(base+i)
+			h := t * fdiff.Scale(float64(x0)) * dc.weight(base+i)
 			v := T(float64(x0) + h)
 			if v == x0 {
 				v = nextToward(x0, h)

@@ -454,3 +454,36 @@ func TestLocalizeCorrectFloat32(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalizeRow offsets one row of a 64×64 block by a constant, a common
+// bug (a bias added twice along one output): equal errors at neighbouring
+// entries, which ±1 directions would cancel in pairs. The row must come
+// back as one region, exactly, with nothing found outside it.
+func TestLocalizeRow(t *testing.T) {
+	for seed := uint64(1); seed <= 4; seed++ {
+		s := newSmooth(seed, 64*64, 100)
+		row := int(seed*13) % 64
+		for j := range 64 {
+			s.wrong[[2]int{0, row*64 + j}] = 0.3
+		}
+		rep, err := gradcheck.Check(s.model(), &gradcheck.Options{Directions: 4, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []gradcheck.Region{{Block: "B0", Lo: row * 64, Hi: row*64 + 64, Parts: 64}}
+		if len(rep.Regions) != 1 || rep.Regions[0].Lo != want[0].Lo || rep.Regions[0].Hi != want[0].Hi {
+			t.Errorf("seed %d: regions %v, want row %d as %v", seed, rep.Regions, row, want)
+		}
+		for _, at := range failing(rep) {
+			if at[0] != 0 || at[1]/64 != row {
+				t.Errorf("seed %d: entry %v outside row %d reported wrong", seed, at, row)
+			}
+		}
+		for _, d := range rep.Directions {
+			if !d.Verdict.Pass() && !d.Located {
+				t.Errorf("seed %d: direction %d disagrees and was not located: %+v", seed, d.Index, d)
+			}
+		}
+		t.Logf("seed %d: row %d found as %v with %d evaluations", seed, row, rep.Regions, rep.Evals)
+	}
+}

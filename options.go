@@ -103,15 +103,16 @@ type Options struct {
 	// entry: two evaluations a direction that agrees, whatever the number
 	// of parameters. Zero means the entry-by-entry check.
 	//
-	// Direction v has v_j = r_j·s_j: a random sign r_j (from Seed and the
-	// direction's number) times the entry's scale s_j = max(|x_j|, 1),
-	// so every entry moves by the relative step of the entry-by-entry
-	// check. The loss is evaluated at x ± t·v (all entries set, then all
+	// Direction v has v_j = r_j·w_j·s_j: a random sign r_j and a random
+	// magnitude w_j in [1, 2) (from Seed and the direction's number; not
+	// ±1, so that equal errors at two entries cannot cancel exactly) times
+	// the entry's scale s_j = max(|x_j|, 1), so every entry moves by one to
+	// two times the relative step of the entry-by-entry check. The loss is evaluated at x ± t·v (all entries set, then all
 	// restored from a saved copy), and the discrepancy δ = N − A between
 	// N = (f(x⁺) − f(x⁻))/2t and A = g·(x⁺ − x⁻)/2t, with x± as stored,
 	// passes when
 	//
-	//	|δ| ≤ 6·‖(Atol + Rtol·|g|)∘s‖₂ + K·e + 8·ε₆₄·Σ_j |g_j|·s_j
+	//	|δ| ≤ 6·‖(Atol + Rtol·|g|)∘|v|‖₂ + K·e + 8·ε₆₄·Σ_j |g_j·v_j|
 	//
 	// where e is the estimated finite-difference error of δ: the loss's
 	// round-off, ε·|f|·√m/t for m perturbed entries, at the first step;
@@ -125,9 +126,9 @@ type Options struct {
 	// wrong entry a thousand times larger on 10⁶ parameters. The last term
 	// bounds the rounding of the compensated sum g·(x⁺ − x⁻).
 	//
-	// A single entry j wrong by η shows in δ as |η|·s_j, whatever the
-	// number of parameters: it is seen when that exceeds the right-hand
-	// side. The report's DirectionResult gives both sides for every
+	// A single entry j wrong by η shows in δ as |η|·w_j·s_j ≥ |η|·s_j,
+	// whatever the number of parameters: it is seen when that exceeds the
+	// right-hand side. The report's DirectionResult gives both sides for every
 	// direction.
 	//
 	// When a direction disagrees, and SkipLocalize is not set, the entries
