@@ -3,6 +3,7 @@ package gradcheck
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -44,6 +45,13 @@ const (
 	denseDepth       = 4
 	confirmPerRegion = 4
 	maxRounds        = 8
+
+	// searchBudget bounds the tests of one search to searchBudget·(log₂ n
+	// + 1): enough for searchBudget/2 wrong entries found one by one, and
+	// a stop for a loss whose noise the round-off estimate underrates,
+	// where every part would seem to disagree. A search that stops leaves
+	// its direction not Located, so the report is not OK.
+	searchBudget = 64
 )
 
 // node is a part of the parameters under search, with its test: measured,
@@ -94,7 +102,8 @@ func (dc *dirCheck[T]) search(d int, root node) ([]span, error) {
 		out = append(out, span{j, j + 1})
 		return dc.verify(j)
 	}
-	for len(stack) > 0 {
+	budget := dc.tests + searchBudget*(bits.Len(uint(dc.n))+1)
+	for len(stack) > 0 && dc.tests < budget {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if n.t.count == 1 {
