@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gradcheck/gradcheck"
+	"github.com/gradcheck/gradcheck/zoo"
 )
 
 // A directional check of a model with 100 000 parameters, one of whose
@@ -135,4 +136,56 @@ func TestDirectionalEdges(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDirectionalZoo runs the directional check (4 directions) and the full
+// check on every case of the zoo's corpus of layers and bugs. In float64
+// the two must agree on every case (the directional check misses nothing
+// the full check finds, and flags nothing it passes); in both precisions
+// every entry the directional check reports wrong must be wrong in the full
+// check too, and a correct layer must pass. A float32 loss resolves less
+// along a direction, which moves every parameter, than along one entry:
+// the bugs of float32 layers that only the full check sees are logged.
+func TestDirectionalZoo(t *testing.T) {
+	type pair struct{ full, dir *gradcheck.Report }
+	for _, prec := range []string{"float64", "float32"} {
+		fullOnly, evalsFull, evalsDir := 0, 0, 0
+		for _, c := range zoo.Corpus() {
+			var p pair
+			var err1, err2 error
+			if prec == "float64" {
+				p.full, err1 = gradcheck.Check(c.New64(), nil)
+				p.dir, err2 = gradcheck.Check(c.New64(), &gradcheck.Options{Directions: 4})
+			} else {
+				p.full, err1 = gradcheck.Check(c.New32(), nil)
+				p.dir, err2 = gradcheck.Check(c.New32(), &gradcheck.Options{Directions: 4})
+			}
+			if err1 != nil || err2 != nil {
+				t.Errorf("%s %s: errors %v, %v", prec, c.Name, err1, err2)
+				continue
+			}
+			evalsFull += p.full.Evals
+			evalsDir += p.dir.Evals
+			wrong := map[[2]int]bool{}
+			for _, at := range failing(p.full) {
+				wrong[at] = true
+			}
+			for _, at := range failing(p.dir) {
+				if !wrong[at] {
+					t.Errorf("%s %s: the directional check reports %s[%d] wrong, the full check does not", prec, c.Name, p.dir.Blocks[at[0]].Name, at[1])
+				}
+			}
+			switch {
+			case c.Correct() && !p.dir.OK():
+				t.Errorf("%s %s: a correct layer fails the directional check:\n%s", prec, c.Name, p.dir)
+			case p.dir.OK() == p.full.OK():
+			case prec == "float64" || !p.dir.OK():
+				t.Errorf("%s %s: full check OK %v, directional OK %v:\n%s\ndirections %+v", prec, c.Name, p.full.OK(), p.dir.OK(), p.dir, p.dir.Directions)
+			default:
+				fullOnly++
+				t.Logf("%s %s: only the full check finds this bug (relative size %g)", prec, c.Name, c.RelSize)
+			}
+		}
+		t.Logf("%s: %d cases; loss evaluations: full %d, directional %d; bugs only the full check finds: %d", prec, len(zoo.Corpus()), evalsFull, evalsDir, fullOnly)
+	}
 }
