@@ -20,7 +20,6 @@ type smooth struct {
 	w, c  [][]float64
 	wrong map[[2]int]float64 // (block, index) → error added to the gradient
 	scale map[int]float64    // block → factor the gradient is multiplied by
-	evals int
 }
 
 func newSmooth(seed uint64, sizes ...int) *smooth {
@@ -40,7 +39,6 @@ func newSmooth(seed uint64, sizes ...int) *smooth {
 }
 
 func (s *smooth) loss(x [][]float64) float64 {
-	s.evals++
 	var f float64
 	for b := range x {
 		w, c := s.w[b], s.c[b]
