@@ -241,3 +241,33 @@ func TestNoAllocPerEvaluation(t *testing.T) {
 		}
 	}
 }
+
+// A loss safe to call from several goroutines at once (it reads only its
+// argument) is checked on every core with Options.Concurrent: each worker
+// perturbs its own copy of x, and the report is the serial one, bit for
+// bit.
+func Example_parallel() {
+	f := func(x []float64) float64 {
+		var s float64
+		for i, v := range x {
+			s += math.Sin(v) * float64(i+1)
+		}
+		return s
+	}
+	grad := func(dst, x []float64) {
+		for i, v := range x {
+			dst[i] = math.Cos(v) * float64(i+1)
+		}
+	}
+	x := make([]float64, 50)
+	for i := range x {
+		x[i] = float64(i) / 10
+	}
+	serial, _ := gradcheck.Gradient(f, grad, x, &gradcheck.Options{Workers: 1})
+	parallel, _ := gradcheck.Gradient(f, grad, x, &gradcheck.Options{Concurrent: true, Workers: 4})
+	a, _ := serial.MarshalJSON()
+	b, _ := parallel.MarshalJSON()
+	fmt.Println("ok:", parallel.OK(), "entries:", parallel.Checked(), "same report:", bytes.Equal(a, b))
+	// Output:
+	// ok: true entries: 50 same report: true
+}

@@ -3,6 +3,7 @@ package gradcheck_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/gradcheck/gradcheck"
@@ -75,4 +76,27 @@ func TestProgressCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || rep.Checked() >= 400 {
 		t.Errorf("error %v with %d entries checked, want context.Canceled early", err, rep.Checked())
 	}
+}
+
+// A progress callback for a long check: it is called about every
+// ProgressInterval with how far the check has got, and once at the end.
+func Example_progress() {
+	s := newSmooth(1, 2000)
+	var last gradcheck.Progress
+	calls := 0
+	opts := &gradcheck.Options{Progress: func(p gradcheck.Progress) {
+		calls++
+		last = p
+		// A progress bar would print p.Done, p.Total and p.Remaining here.
+	}}
+	rep, err := gradcheck.Check(s.model(), opts)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("called:", calls > 0)
+	fmt.Printf("last: %s %d of %d; its evaluations are the report's: %v\n", last.Stage, last.Done, last.Total, last.Evals == rep.Evals)
+	// Output:
+	// called: true
+	// last: entries 2000 of 2000; its evaluations are the report's: true
 }
