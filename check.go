@@ -131,12 +131,14 @@ type checker[T Float] struct {
 	done <-chan struct{} // ctx.Done(), nil when ctx cannot be cancelled
 	prog *progress
 
-	saved    [][]T       // the parameters as the caller gave them
-	analytic [][]float64 // the gradient of the first Gradient call
-	f0       float64     // the loss at the saved parameters
-	gscale   float64     // max |analytic| over the checked entries
-	noiseRel float64     // measured noise of the loss, relative to its size (entry.go, measureNoise)
-	flat     float64     // ε^(2/3)·|f0|, the smallest gradient scale (entry.go, resolved)
+	saved      [][]T       // the parameters as the caller gave them
+	analytic   [][]float64 // the gradient of the first Gradient call
+	f0         float64     // the loss at the saved parameters
+	gscale     float64     // max |analytic| over the checked entries
+	sigma      float64     // measured noise of the loss (entry.go, measureNoise)
+	noiseKnown bool        // measureNoise has run
+	pending    []Entry     // entries the first pass left pending, for settlePending
+	flat       float64     // ε^(2/3)·|f0|, the smallest gradient scale (entry.go, resolved)
 
 	evals, gradEvals int
 	reseeding        bool // inside Reseed, for panic messages
@@ -238,13 +240,20 @@ func (c *checker[T]) lossAt(b, i int, v T) (float64, error) {
 // lossStep evaluates the loss at x_i + h and returns it with the step
 // actually taken, which rounding to T may have changed (it is never zero).
 func (c *checker[T]) lossStep(b, i int, h float64) (f, step float64, err error) {
+	v, step := c.perturbed(b, i, h)
+	f, err = c.lossAt(b, i, v)
+	return f, step, err
+}
+
+// perturbed returns entry i of block b moved by h in T's precision, and the
+// step actually taken, never zero.
+func (c *checker[T]) perturbed(b, i int, h float64) (v T, step float64) {
 	x0 := c.saved[b][i]
-	v := T(float64(x0) + h)
+	v = T(float64(x0) + h)
 	if v == x0 {
 		v = nextToward(x0, h)
 	}
-	f, err = c.lossAt(b, i, v)
-	return f, math.Abs(float64(v) - float64(x0)), err
+	return v, math.Abs(float64(v) - float64(x0))
 }
 
 // nextToward returns the neighbour of x in T's precision in the direction of
@@ -297,16 +306,20 @@ func (c *checker[T]) runStages() (*Report, error) {
 			}
 		}
 	}
-	if err := c.measureNoise(); err != nil { // entry.go: the loss's round-off, measured
-		return rep, err
-	}
-	rep.SetupEvals = c.evals
+	c.flat = math.Pow(c.s.prec.Eps, 2.0/3) * math.Abs(c.f0) // entry.go, resolved
 	rep.Blocks = make([]BlockReport, len(m.Blocks))
 	for b, blk := range m.Blocks {
 		br := &rep.Blocks[b]
 		br.Name, br.Shape = blk.Name, append([]int(nil), shapeOf(blk)...)
 	}
 	if c.s.directions > 0 {
+		// Directions move every parameter at once: measure the noise
+		// first (entry.go, measureNoise).
+		before := c.evals
+		if err := c.measureNoise(); err != nil {
+			return rep, err
+		}
+		rep.NoiseEvals = c.evals - before
 		return rep, c.directional(rep)
 	}
 
@@ -317,10 +330,60 @@ func (c *checker[T]) runStages() (*Report, error) {
 		}
 	}
 	jobs := shardJobs(plan, c.s.shard, c.s.shards)
-	results, complete, err := c.runEntries(jobs)
+	results, complete, err := c.runEntries(jobs, StageEntries)
+	if err == nil {
+		complete, err = c.settlePending(rep, jobs, results)
+	}
 	fillBlocks(rep, jobs, results, complete)
 	c.diagnoseAll(rep) // diagnose.go: hypotheses about each failing block
 	return rep, err
+}
+
+// settlePending finishes the entries the first pass left pending: only
+// then, and only if there are any, is the loss's noise measured (twelve
+// evaluations, counted in rep.NoiseEvals), and each is judged again with it
+// and refined if need be. A check whose first pass accepts every entry
+// costs 2n evaluations plus the setup. The first pass never uses the
+// measured noise, so which entries are pending does not depend on the
+// order of the entries, the workers or the shard.
+func (c *checker[T]) settlePending(rep *Report, jobs []job, results []Entry) (func(int) bool, error) {
+	complete := func(k int) bool { return results[k].Verdict != pending }
+	count := 0
+	for k := range results {
+		if results[k].Verdict == pending {
+			count++
+		}
+	}
+	if count == 0 {
+		return complete, nil
+	}
+	at := make([]int, 0, count) // the positions in jobs of the pending entries
+	for k := range results {
+		if results[k].Verdict == pending {
+			at = append(at, k)
+		}
+	}
+	before := c.evals
+	err := c.measureNoise()
+	rep.NoiseEvals = c.evals - before
+	if err != nil {
+		return complete, err
+	}
+	c.pending = make([]Entry, len(at))
+	again := make([]job, len(at))
+	for p, k := range at {
+		c.pending[p] = results[k]
+		again[p] = job{b: jobs[k].b, i: jobs[k].i, p: int32(p)}
+	}
+	settled, done, err := c.runEntries(again, StageRefine)
+	for p, k := range at {
+		if done(p) {
+			results[k] = settled[p]
+		}
+	}
+	c.prog.stageOnly(StageEntries, len(jobs))
+	c.prog.send(len(jobs), c.evals)
+	return complete, err
 }
 
 // fillBlocks puts the entries of the complete jobs into their blocks, in

@@ -27,10 +27,15 @@
 // below). Rtol defaults to 16·ε^(2/3), the best accuracy a central
 // difference reaches. The round-off allowance min(K·r, ρ₁·m + Rtol·G) is
 // capped with ρ₁ = max(Rtol, 1e-7): in float64 a relative disagreement of
-// 1e-7 or more always goes on to refinement, never passing quietly. A full
-// check of a correct, well-scaled gradient thus costs 2n loss evaluations
-// plus fifteen: the unperturbed loss, two for hazards, and twelve to
-// measure the loss's noise.
+// 1e-7 or more always goes on to refinement, never passing quietly. The
+// first pass bounds round-off by one rounding of the loss only; an entry
+// it does not accept waits until every entry has had its first pass. Then,
+// and only if there is one, the loss's noise is measured (twelve
+// evaluations) and the waiting entries are judged again with it before
+// any is refined. A full check of a correct, well-conditioned gradient thus
+// costs 2n loss evaluations plus three (the unperturbed loss and two for
+// hazards), and which entries wait does not depend on their order, the
+// workers or the shard.
 //
 // Noise. The round-off bound is r = max(ε·|f|, 2σ)/h, where σ is the
 // standard deviation of the loss's round-off measured at the start of the
@@ -38,8 +43,10 @@
 // known variance, those of a smooth function vanish) along the coordinate
 // with the largest analytic entry, at two spacings 64 times apart that
 // must agree to a factor of 8 (a kink in the sampled range mimics noise,
-// but in proportion to the spacing). σ is kept relative to the size of
-// the values sampled and applied to the values compared.
+// but in proportion to the spacing, and so does noise that follows the size
+// of a loss that changes fast there). σ is absolute: round-off follows the
+// size of the terms a loss is computed from, which a small loss made by
+// cancellation does not show.
 // A loss whose terms cancel (a small value made of large terms) or a
 // float32 loss summed over many terms carries far more round-off than one
 // rounding of its value; measuring it keeps the first pass from rejecting
@@ -83,9 +90,11 @@
 // Inconclusive, never guessed; before saying so the checker tries a ladder
 // eight times higher (round-off shrinks with the step while extrapolation
 // removes the truncation error) and a Taylor-remainder test, which needs no
-// step. A Mismatch from either must show at the smallest steps that can
-// resolve it: steps of nearly the parameter's scale see the plateau of a
-// saturated unit, not its derivative. A loss whose value is 1e12 times its
+// step. A Mismatch from either must show at small steps: the smallest
+// steps that resolve the disagreement eight times over, if any do, must
+// be in the function's Taylor regime (their central differences converge)
+// and disagree on their own. Steps of nearly the parameter's scale see the
+// plateau of a saturated unit, not its derivative. A loss whose value is 1e12 times its
 // slope is resolved to a few tenths of a percent: the report's summary
 // names such coarse passes.
 //

@@ -51,6 +51,16 @@ const (
 	// the threshold, so that further rows could not change it.
 	decisive = 8
 
+	// corroborateMargin: the steps that corroborate a Mismatch must resolve
+	// it this many times over, so that their extrapolation, which
+	// amplifies round-off, still can.
+	corroborateMargin = 8
+
+	// taylorRegime: in the Taylor regime successive central differences
+	// at halved steps differ by a quarter as much each time (a half where
+	// the second derivative jumps); more than taylorRegime is outside it.
+	taylorRegime = 0.6
+
 	// witnessAgree: an early Mismatch also needs the first-pass estimate
 	// within witnessAgree times the disagreement of the extrapolated one.
 	witnessAgree = 0.1
@@ -68,26 +78,49 @@ const (
 )
 
 // entry judges entry i of block b: one central difference, then
-// refinement if that does not pass.
+// refinement if that does not pass. While the loss's noise is not yet
+// measured (see settlePending), an entry the first pass does not accept is
+// returned pending, its two loss values kept, rather than refined.
 func (c *checker[T]) entry(b, i int) (Entry, error) {
-	a := c.analytic[b][i]
 	h := c.s.step * fdiff.Scale(float64(c.saved[b][i]))
-	e := Entry{Index: i, Analytic: a, Step: h, Left: math.NaN(), Right: math.NaN()}
-	fp, hp, err := c.lossStep(b, i, h)
+	e := Entry{Index: i, Analytic: c.analytic[b][i], Step: h, Left: math.NaN(), Right: math.NaN()}
+	fp, _, err := c.lossStep(b, i, h)
 	if err != nil {
 		return e, err
 	}
-	fm, hm, err := c.lossStep(b, i, -h)
+	fm, _, err := c.lossStep(b, i, -h)
 	if err != nil {
 		return e, err
 	}
+	return c.firstPass(b, i, e, fp, fm)
+}
+
+// pending is the verdict of an entry whose first pass failed before the
+// loss's noise was measured; its loss values at x ± Step wait in Right and
+// Left. It never leaves the checker: settle replaces it.
+const pending Verdict = 255
+
+// settle judges an entry left pending, now that the noise is measured:
+// the first pass again, from its stored loss values, then refinement.
+func (c *checker[T]) settle(b, i int, e Entry) (Entry, error) {
+	fp, fm := e.Right, e.Left
+	e.Left, e.Right, e.Verdict = math.NaN(), math.NaN(), OK
+	return c.firstPass(b, i, e, fp, fm)
+}
+
+// firstPass judges entry i of block b from the loss at x + h (fp) and at
+// x − h (fm), h = e.Step, and refines it if that is not enough.
+func (c *checker[T]) firstPass(b, i int, e Entry, fp, fm float64) (Entry, error) {
+	a := e.Analytic
+	_, hp := c.perturbed(b, i, e.Step)
+	_, hm := c.perturbed(b, i, -e.Step)
 	first := witness{n: math.NaN(), err: math.Inf(1)} // for refinement
 	if isFinite(fp) && isFinite(fm) {
 		n := fdiff.Central(fm, c.f0, fp, hm, hp)
 		round := c.roundoff(math.Max(math.Abs(fp), math.Abs(fm)), math.Min(hp, hm))
 		first = witness{n: n, err: round}
-		// f'' from the second difference, where it stands above round-off
-		// (see inputFloor).
+		// f⁽²⁾ from the second difference, where it stands above
+		// round-off (see inputFloor).
 		curv := 0.0
 		if s2 := math.Abs(fp + fm - 2*c.f0); s2 > kinkNoise*2*round*math.Min(hp, hm) {
 			curv = s2 / (hp * hm)
@@ -105,6 +138,10 @@ func (c *checker[T]) entry(b, i int) (Entry, error) {
 			e.Numeric, e.ErrEst, e.Verdict = n, round, OK
 			return e, nil
 		}
+	}
+	if !c.noiseKnown {
+		e.Verdict, e.Right, e.Left = pending, fp, fm
+		return e, nil
 	}
 	return c.refine(b, i, e, first)
 }
@@ -128,13 +165,15 @@ func (c *checker[T]) roundoff(fmax, h float64) float64 {
 }
 
 // noiseAt is the standard deviation of the loss's noise at values up to
-// fmax in size: the measured noise, taken relative to the size of the
-// values it was measured at (round-off follows the magnitude of what is
-// computed, and a coordinate along which the loss grows sees more of it
-// than one along which it stays tiny), or the noise stated in
-// Options.Noise, which counts as a measured one.
+// fmax in size: the measured noise σ, or the noise stated in Options.Noise,
+// which counts as a measured one. σ is absolute: round-off follows the size
+// of the terms a loss is computed from, which a small loss made by
+// cancellation does not show (a residual of 1e-9 made of terms near 3
+// carries an ulp of 3). Noise that does follow the size of the loss where
+// that size changes fast, as near a zero of x², changes with the spacing it
+// is measured at and is rejected there (measureNoise).
 func (c *checker[T]) noiseAt(fmax float64) float64 {
-	return math.Max(c.noiseRel*fmax, c.s.noise)
+	return math.Max(c.sigma, c.s.noise)
 }
 
 // measureNoise estimates σ, the standard deviation of the loss's round-off
@@ -151,7 +190,7 @@ func (c *checker[T]) noiseAt(fmax float64) float64 {
 // stays 0 and the one-rounding floor stands alone. It costs
 // 2·(noisePoints − 1) loss evaluations per check.
 func (c *checker[T]) measureNoise() error {
-	c.flat = math.Pow(c.s.prec.Eps, 2.0/3) * math.Abs(c.f0) // see resolved
+	c.noiseKnown = true
 	bb, bi, big := -1, -1, -1.0
 	for b := range c.analytic {
 		for i, g := range c.analytic[b] {
@@ -165,7 +204,6 @@ func (c *checker[T]) measureNoise() error {
 	}
 	h := c.s.step * fdiff.Scale(float64(c.saved[bb][bi]))
 	var sig [2]float64
-	fbig := math.Abs(c.f0) // the largest value sampled
 	for k, spacing := range [2]float64{h / 4, h / 256} {
 		var f [noisePoints]float64
 		mid := noisePoints / 2
@@ -182,7 +220,6 @@ func (c *checker[T]) measureNoise() error {
 				return nil
 			}
 			f[t] = fv
-			fbig = math.Max(fbig, math.Abs(fv))
 		}
 		if s, ok := fdiff.Noise(f[:]); ok {
 			sig[k] = s
@@ -200,9 +237,7 @@ func (c *checker[T]) measureNoise() error {
 	case hi <= noiseAgree*lo:
 		sigma = hi
 	}
-	if fbig > 0 {
-		c.noiseRel = sigma / fbig
-	}
+	c.sigma = sigma
 	return nil
 }
 
@@ -388,13 +423,13 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 		switch {
 		case !final && d > decisive*thr && first.confirms(c.s.k, n, d):
 			return Mismatch, true
-		case final && (!l.climbed || c.corroborated(l, s, last, a, d)):
+		case final && c.corroborated(l, s, last, a, d):
 			return Mismatch, true
 		case final:
-			// The climbed ladder's steps reach 0.8 of the scale: only
-			// steps too large to be in the function's Taylor regime
-			// show the disagreement, as on the plateau of a saturated
-			// function seen from far. That is not a wrong gradient.
+			// Only steps too large to be in the function's Taylor
+			// regime show the disagreement, as on the plateau of a
+			// saturated function seen from far. That is not a wrong
+			// gradient.
 			return Inconclusive, true
 		}
 	case final:
@@ -449,24 +484,39 @@ func (w witness) confirms(k, n, d float64) bool {
 
 // corroborated reports whether a disagreement d between the analytic value
 // a and the estimate n shows at small steps alone: the smallest steps of
-// rows s..last whose round-off can resolve d (K·noise < d), up to three of
-// them, extrapolated on their own, disagree with a beyond their own
-// threshold. A wrong gradient shows at small steps; an estimate
-// extrapolated from large steps that see a plateau of a saturated
-// function, or a distant feature of it, does not.
+// rows s..last whose round-off resolves d with a margin
+// (corroborateMargin·K·noise < d), up to three of them, extrapolated on
+// their own, disagree with a beyond their own threshold. A wrong gradient
+// shows at small steps; an estimate extrapolated from large steps that see
+// a plateau of a saturated function, or a distant feature of it, does not.
+// Where no step resolves d, corroborated says yes: see the end.
 func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 	for j := last; j >= s; j-- {
-		if c.s.k*l.noise[j] >= d {
+		if corroborateMargin*c.s.k*l.noise[j] >= d {
 			continue
 		}
 		lo := max(s, j-2)
 		if j == lo {
 			return false
 		}
+		// The steps must be in the function's Taylor regime: their
+		// central differences converge (each difference at most
+		// taylorRegime of the one before, or down to round-off). On a
+		// plateau seen from far they do not, and say nothing.
+		for r := lo + 2; r <= j; r++ {
+			step, prev := math.Abs(l.central[r]-l.central[r-1]), math.Abs(l.central[r-1]-l.central[r-2])
+			if step > taylorRegime*prev && step > 2*c.s.k*l.noise[r] {
+				return false
+			}
+		}
 		ns, es := l.estimate(lo, j)
 		return math.Abs(ns-a) > c.threshold(math.Max(math.Abs(a), math.Abs(ns)), es)
 	}
-	return false
+	// No step resolves d: the loss is noisy at every step, and the verdict
+	// rests on the extrapolation's error bound, which carries the round-off
+	// of every row. (A plateau is not noisy at every step: the steps that
+	// resolve its disagreement show it is not there.)
+	return true
 }
 
 // isKink reports whether the difference of one-sided slopes at row j

@@ -9,7 +9,19 @@ import (
 )
 
 // A job is one entry to judge: block b, flat index i.
-type job struct{ b, i int32 }
+type job struct {
+	b, i int32
+	p    int32 // index into checker.pending when settling, else −1
+}
+
+// do judges job jb: the first pass of its entry, or settling the entry the
+// first pass left pending.
+func (c *checker[T]) do(jb job) (Entry, error) {
+	if jb.p >= 0 {
+		return c.settle(int(jb.b), int(jb.i), c.pending[jb.p])
+	}
+	return c.entry(int(jb.b), int(jb.i))
+}
 
 // runEntries judges the entries of jobs, serially or on several workers,
 // and returns the verdicts in job order with a function telling which jobs
@@ -17,13 +29,13 @@ type job struct{ b, i int32 }
 // job order, and reports exactly the jobs before it as complete, with the
 // evaluations a serial check would have made: the report of a failed check
 // is the same serial or parallel too.
-func (c *checker[T]) runEntries(jobs []job) ([]Entry, func(int) bool, error) {
+func (c *checker[T]) runEntries(jobs []job, stage string) ([]Entry, func(int) bool, error) {
 	results := make([]Entry, len(jobs))
-	c.prog.begin(StageEntries, len(jobs))
+	c.prog.begin(stage, len(jobs))
 	workers := c.workerCount(len(jobs))
 	if workers <= 1 {
 		for k, jb := range jobs {
-			e, err := c.entry(int(jb.b), int(jb.i))
+			e, err := c.do(jb)
 			if err != nil {
 				return results, func(j int) bool { return j < k }, err
 			}
@@ -76,7 +88,7 @@ func (c *checker[T]) runEntries(jobs []job) ([]Entry, func(int) bool, error) {
 					return
 				}
 				before := w.evals
-				e, err := w.entry(int(jobs[k].b), int(jobs[k].i))
+				e, err := w.do(jobs[k])
 				jobEvals[k] = int32(w.evals - before)
 				if err != nil {
 					fail(k, err)

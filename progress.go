@@ -12,11 +12,15 @@ const (
 	StageEntries    = "entries"    // the entry-by-entry check: Done and Total count entries
 	StageDirections = "directions" // a directional check: Done and Total count directions
 	StageLocalize   = "localize"   // group tests after a disagreeing direction: Done counts tests, Total is 0
+	StageRefine     = "refine"     // entries the first pass did not accept, refined once the loss's noise is measured: Done and Total count them
 )
 
 // Progress is how far a check has got, as passed to Options.Progress.
 type Progress struct {
-	// Stage is one of StageEntries, StageDirections and StageLocalize.
+	// Stage is one of StageEntries, StageRefine, StageDirections and
+	// StageLocalize. A check by entries reports StageEntries, then
+	// StageRefine if some entries need refinement, and StageEntries again
+	// last, with Done = Total.
 	Stage string
 	// Done of Total units of the stage are finished. Total is 0 when it is
 	// not known in advance.

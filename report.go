@@ -220,6 +220,11 @@ type Report struct {
 	// verdict: the loss and gradient at the caller's parameters and the
 	// hazard checks. Every shard makes them; Merge counts them once.
 	SetupEvals, SetupGradEvals int
+	// NoiseEvals counts the loss evaluations that measured the loss's
+	// noise: twelve when some entry needed it (its first pass did not
+	// accept it, or the check is directional), else 0. Every shard that
+	// needs it measures the same thing; Merge counts it once.
+	NoiseEvals int
 	// Sweeps are error-versus-step tables of chosen entries, for plots:
 	// SweepWorst adds those of the worst entries of each block. nil
 	// unless asked for.

@@ -11,7 +11,7 @@ import (
 // the whole check, equal to the report an unsharded check gives: the same
 // entries and verdicts, the same RelErr bit for bit, and Evals and
 // GradEvals that count the evaluations every shard repeats before any
-// verdict (SetupEvals) once. The reports may come in any order; Merge
+// verdict (SetupEvals) and the noise measurement (NoiseEvals) once. The reports may come in any order; Merge
 // checks that they are the shards 0 to Shards−1 of one check and says what
 // is missing or inconsistent otherwise.
 //
@@ -69,11 +69,12 @@ func Merge(reports ...*Report) (*Report, error) {
 		SetupEvals: first.SetupEvals, SetupGradEvals: first.SetupGradEvals,
 	}
 	for _, r := range byShard {
-		out.Evals += r.Evals - r.SetupEvals
+		out.Evals += r.Evals - r.SetupEvals - r.NoiseEvals
 		out.GradEvals += r.GradEvals - r.SetupGradEvals
 		out.Sweeps = append(out.Sweeps, r.Sweeps...)
+		out.NoiseEvals = max(out.NoiseEvals, r.NoiseEvals)
 	}
-	out.Evals += first.SetupEvals
+	out.Evals += first.SetupEvals + out.NoiseEvals
 	out.GradEvals += first.SetupGradEvals
 	if first.Blocks == nil {
 		return out, nil
@@ -146,7 +147,7 @@ func shardJobs(plan [][]int, i, n int) []job {
 	for b, idx := range plan {
 		for _, x := range idx {
 			if k >= lo && k < hi {
-				jobs = append(jobs, job{int32(b), int32(x)})
+				jobs = append(jobs, job{b: int32(b), i: int32(x), p: -1})
 			}
 			k++
 		}
@@ -164,6 +165,7 @@ type jsonScale struct {
 	Shards         int             `json:"shards,omitempty"`
 	SetupEvals     int             `json:"setup_evals,omitempty"`
 	SetupGradEvals int             `json:"setup_grad_evals,omitempty"`
+	NoiseEvals     int             `json:"noise_evals,omitempty"`
 }
 
 type jsonDirection struct {
@@ -187,7 +189,7 @@ type jsonRegion struct {
 }
 
 func scaleToJSON(r *Report) jsonScale {
-	j := jsonScale{Shard: r.Shard, Shards: r.Shards, SetupEvals: r.SetupEvals, SetupGradEvals: r.SetupGradEvals}
+	j := jsonScale{Shard: r.Shard, Shards: r.Shards, SetupEvals: r.SetupEvals, SetupGradEvals: r.SetupGradEvals, NoiseEvals: r.NoiseEvals}
 	for _, d := range r.Directions {
 		j.Directions = append(j.Directions, jsonDirection{
 			Index: d.Index, Verdict: d.Verdict.String(), Analytic: jsonFloat(d.Analytic), Numeric: jsonFloat(d.Numeric),
@@ -202,7 +204,7 @@ func scaleToJSON(r *Report) jsonScale {
 }
 
 func scaleFromJSON(j *jsonScale, r *Report) error {
-	r.Shard, r.Shards, r.SetupEvals, r.SetupGradEvals = j.Shard, j.Shards, j.SetupEvals, j.SetupGradEvals
+	r.Shard, r.Shards, r.SetupEvals, r.SetupGradEvals, r.NoiseEvals = j.Shard, j.Shards, j.SetupEvals, j.SetupGradEvals, j.NoiseEvals
 	for k, d := range j.Directions {
 		v, ok := parseVerdict(d.Verdict)
 		if !ok {

@@ -44,10 +44,14 @@ func Noise(f []float64) (sigma float64, ok bool) {
 		}
 		gamma *= float64(k) / float64(2*(2*k-1)) // γ_k = γ_{k−1}·k²/((2k)(2k−1))
 		sum := 0.0
+		last := 0.0 // the last nonzero difference: quantized noise has zeros
 		for i := 0; i < n-k; i++ {
 			sum += d[i] * d[i]
-			if i > 0 && (d[i] > 0) != (d[i-1] > 0) && d[i] != 0 && d[i-1] != 0 {
-				signChange[k] = true
+			if d[i] != 0 {
+				if last != 0 && (d[i] > 0) != (last > 0) {
+					signChange[k] = true
+				}
+				last = d[i]
 			}
 		}
 		sig[k] = math.Sqrt(gamma * sum / float64(n-k))

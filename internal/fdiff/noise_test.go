@@ -35,6 +35,20 @@ func TestNoise(t *testing.T) {
 	if s, ok := Noise(f); ok {
 		t.Errorf("smooth exponential: noise %g reported", s)
 	}
+	// Noise quantized to one unit in the last place of 1: the loss
+	// 1 + tanh(c·sin x) near x = −1.375, where the tanh is within 4e-5 of
+	// −1 (found by the property test). Its third differences are
+	// [0, −ulp, 0, +ulp]: zeros between changes of sign.
+	et := func(u float64) float64 { return math.Exp(2 * math.Tanh(u)) }
+	c := (math.Log1p(math.Exp(-0.1015625)) + 0.1015625) * et(et(1.5))
+	spacing := math.Cbrt(Eps64) * 1.375 / 4
+	q := make([]float64, 7)
+	for i := range q {
+		q[i] = 1 + math.Tanh(c*math.Sin(-1.375+float64(i-3)*spacing))
+	}
+	if s, ok := Noise(q); !ok || s <= 0 || s > 0x1p-52 {
+		t.Errorf("quantized noise: got %g, %v; want a σ of at most an ulp of 1", s, ok)
+	}
 	// Equal values: noise below an ulp.
 	if s, ok := Noise([]float64{1, 1, 1, 1, 1, 1, 1}); !ok || s != 0 {
 		t.Errorf("constant values: got %g, %v; want 0, true", s, ok)
