@@ -32,6 +32,24 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, h := range r.Hazards {
 		fmt.Fprintf(&sb, "hazard %s: %s\n", h.Kind, h.Detail)
 	}
+	for _, d := range r.Directions {
+		if d.Verdict == OK && !d.Located {
+			continue
+		}
+		what := d.Verdict.String()
+		if d.Located {
+			what = "disagreed; agrees without the located entries"
+		}
+		fmt.Fprintf(&sb, "direction %d: %s: analytic g·v %.8g, numeric %.8g ± %.2g\n", d.Index, what, d.Analytic, d.Numeric, d.ErrEst)
+	}
+	for _, g := range r.Regions {
+		b := r.Block(g.Block)
+		lo, hi := g.Block+"["+fmt.Sprint(g.Lo)+"]", g.Block+"["+fmt.Sprint(g.Hi-1)+"]"
+		if b != nil {
+			lo, hi = b.EntryName(g.Lo), b.EntryName(g.Hi-1)
+		}
+		fmt.Fprintf(&sb, "region %s to %s (%d entries): all %d of its parts disagree: the gradient is wrong throughout, not at a few entries\n", lo, hi, g.Hi-g.Lo, g.Parts)
+	}
 	// Each failing block and what is wrong with it first, then the
 	// entries: the diagnosis is what a person reads before the table.
 	for bi := range r.Blocks {
@@ -111,6 +129,9 @@ func numericText(e Entry) string {
 func (r *Report) Summary() string {
 	checked := r.Checked()
 	evals := fmt.Sprintf("%s, %d loss and %d gradient evaluations", r.Precision, r.Evals, r.GradEvals)
+	if len(r.Directions) > 0 {
+		return r.directionalSummary(evals)
+	}
 	if len(r.Blocks) == 0 && len(r.Hazards) > 0 {
 		return fmt.Sprintf("gradcheck: FAIL: %d hazard(s) found before any verdict (%s)", len(r.Hazards), evals)
 	}
@@ -176,4 +197,33 @@ func (r *Report) coarse() (n int, worst float64, where string) {
 		}
 	}
 	return n, worst, where
+}
+
+// directionalSummary is the first line of a directional check's report.
+func (r *Report) directionalSummary(evals string) string {
+	bad := 0
+	for _, d := range r.Directions {
+		if d.Verdict != OK || d.Located {
+			bad++
+		}
+	}
+	params := 0
+	for i := range r.Blocks {
+		params += r.Blocks[i].Size()
+	}
+	if r.OK() {
+		return fmt.Sprintf("gradcheck: ok: %d random directions through %d parameters in %d blocks agree (%s)", len(r.Directions), params, len(r.Blocks), evals)
+	}
+	wrong := 0
+	for i := range r.Blocks {
+		wrong += len(r.Blocks[i].Failures())
+	}
+	plural := func(n int, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %s", n, many)
+	}
+	return fmt.Sprintf("gradcheck: FAIL: %d of %d random directions disagree; located %s and %s (%s; %d parameters in %d blocks)",
+		bad, len(r.Directions), plural(wrong, "failing entry", "failing entries"), plural(len(r.Regions), "wrong region", "wrong regions"), evals, params, len(r.Blocks))
 }
