@@ -246,7 +246,6 @@ type ladder struct {
 	rows    int
 	scale   float64                // the entry's scale, max(|x|, 1)
 	moved   bool                   // some loss value differed from f0, bit for bit
-	climbed bool                   // the second ladder, ladderClimb times higher
 	h       [fdiff.MaxRows]float64 // nominal step
 	central [fdiff.MaxRows]float64
 	fwd     [fdiff.MaxRows]float64 // forward slope F
@@ -276,7 +275,7 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	if err != nil || low.Verdict != Inconclusive {
 		return low, err
 	}
-	high, err := c.ladder(b, i, e, -ladderClimb*h0, rows, first)
+	high, err := c.ladder(b, i, e, ladderClimb*h0, rows, first)
 	if err != nil || high.Verdict != Inconclusive {
 		return high, err
 	}
@@ -297,9 +296,7 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 // ladder evaluates the loss on both sides of entry i of block b at steps
 // h0/2^j, j < rows, judging after each row from minRows on.
 func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witness) (Entry, error) {
-	// A negative h0 marks the climbed ladder (see judge).
-	l := ladder{scale: fdiff.Scale(float64(c.saved[b][i])), climbed: h0 < 0}
-	h0 = math.Abs(h0)
+	l := ladder{scale: fdiff.Scale(float64(c.saved[b][i]))}
 	e.Step = h0
 	for j := range rows {
 		h := h0 / float64(uint(1)<<j)
