@@ -326,7 +326,7 @@ func (c *checker[T]) runStages() (*Report, error) {
 	plan := c.plan()
 	for b, idx := range plan {
 		for _, i := range idx {
-			c.gscale = math.Max(c.gscale, math.Abs(c.analytic[b][i]))
+			c.gscale = max(c.gscale, math.Abs(c.analytic[b][i]))
 		}
 	}
 	jobs := shardJobs(plan, c.s.shard, c.s.shards)

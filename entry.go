@@ -82,17 +82,37 @@ const (
 // measured (see settlePending), an entry the first pass does not accept is
 // returned pending, its two loss values kept, rather than refined.
 func (c *checker[T]) entry(b, i int) (Entry, error) {
-	h := c.s.step * fdiff.Scale(float64(c.saved[b][i]))
-	e := Entry{Index: i, Analytic: c.analytic[b][i], Step: h, Left: math.NaN(), Right: math.NaN()}
-	fp, _, err := c.lossStep(b, i, h)
+	var e Entry
+	err := c.entryInto(b, i, &e)
+	return e, err
+}
+
+// entryInto is entry writing its verdict into *e: the first pass of a full
+// check runs it once per entry, and an Entry is too large to copy through
+// several returns on a path that costs a few nanoseconds besides the two
+// loss evaluations.
+func (c *checker[T]) entryInto(b, i int, e *Entry) error {
+	scale := fdiff.Scale(float64(c.saved[b][i]))
+	h := c.s.step * scale
+	a := c.analytic[b][i]
+	*e = Entry{Index: i, Analytic: a, Step: h, Left: math.NaN(), Right: math.NaN()}
+	vp, hp := c.perturbed(b, i, h)
+	fp, err := c.lossAt(b, i, vp)
 	if err != nil {
-		return e, err
+		return err
 	}
-	fm, _, err := c.lossStep(b, i, -h)
+	vm, hm := c.perturbed(b, i, -h)
+	fm, err := c.lossAt(b, i, vm)
 	if err != nil {
-		return e, err
+		return err
 	}
-	return c.firstPass(b, i, e, fp, fm)
+	if n, round, ok := c.firstPassVerdict(a, fp, fm, hp, hm, scale); ok {
+		e.Numeric, e.ErrEst, e.Verdict = n, round, OK
+		return nil
+	}
+	r, err := c.firstPass(b, i, *e, fp, fm)
+	*e = r
+	return err
 }
 
 // pending is the verdict of an entry whose first pass failed before the
@@ -111,33 +131,16 @@ func (c *checker[T]) settle(b, i int, e Entry) (Entry, error) {
 // firstPass judges entry i of block b from the loss at x + h (fp) and at
 // x − h (fm), h = e.Step, and refines it if that is not enough.
 func (c *checker[T]) firstPass(b, i int, e Entry, fp, fm float64) (Entry, error) {
-	a := e.Analytic
 	_, hp := c.perturbed(b, i, e.Step)
 	_, hm := c.perturbed(b, i, -e.Step)
 	first := witness{n: math.NaN(), err: math.Inf(1)} // for refinement
+	n, round, ok := c.firstPassVerdict(e.Analytic, fp, fm, hp, hm, fdiff.Scale(float64(c.saved[b][i])))
+	if ok {
+		e.Numeric, e.ErrEst, e.Verdict = n, round, OK
+		return e, nil
+	}
 	if isFinite(fp) && isFinite(fm) {
-		n := fdiff.Central(fm, c.f0, fp, hm, hp)
-		round := c.roundoff(math.Max(math.Abs(fp), math.Abs(fm)), math.Min(hp, hm))
 		first = witness{n: n, err: round}
-		// f⁽²⁾ from the second difference, where it stands above
-		// round-off (see inputFloor).
-		curv := 0.0
-		if s2 := math.Abs(fp + fm - 2*c.f0); s2 > kinkNoise*2*round*math.Min(hp, hm) {
-			curv = s2 / (hp * hm)
-		}
-		m := math.Max(math.Abs(a), math.Abs(n))
-		// The round-off allowance is capped so that the first pass stays
-		// strict: a relative disagreement above firstPassRel never passes
-		// it, and a loss whose round-off swamps a small entry cannot make
-		// it lenient there (Rtol·G).
-		thr := c.threshold(m, 0) + math.Min(c.s.k*round, c.firstPassRel()*m+c.s.rtol*c.gscale) + c.inputFloor(curv, fdiff.Scale(float64(c.saved[b][i])))
-		// An agreement counts only if the estimate resolves the
-		// derivative: a loss that does not move at all over the step
-		// gives n = 0, which must not confirm a = 0 on its own.
-		if math.Abs(a-n) <= thr && c.resolved(round, m) {
-			e.Numeric, e.ErrEst, e.Verdict = n, round, OK
-			return e, nil
-		}
 	}
 	if !c.noiseKnown {
 		e.Verdict, e.Right, e.Left = pending, fp, fm
@@ -146,11 +149,43 @@ func (c *checker[T]) firstPass(b, i int, e Entry, fp, fm float64) (Entry, error)
 	return c.refine(b, i, e, first)
 }
 
+// firstPassVerdict is the first pass's rule for an entry of the given
+// scale with analytic derivative a, from the loss at x + hp (fp) and at
+// x − hm (fm): the central difference n, its round-off bound, and whether
+// they accept a. n is NaN when a loss value is not finite. It runs once per
+// entry of every check, so it uses the builtin min and max, which compile
+// to a few instructions where math.Min and math.Max are calls (they
+// differ only for a NaN against an infinity, which cannot reach here).
+func (c *checker[T]) firstPassVerdict(a, fp, fm, hp, hm, scale float64) (n, round float64, ok bool) {
+	if !isFinite(fp) || !isFinite(fm) {
+		return math.NaN(), math.Inf(1), false
+	}
+	n = fdiff.Central(fm, c.f0, fp, hm, hp)
+	hmin := min(hp, hm)
+	round = c.roundoff(max(math.Abs(fp), math.Abs(fm)), hmin)
+	// f⁽²⁾ from the second difference, where it stands above round-off
+	// (see inputFloor).
+	curv := 0.0
+	if s2 := math.Abs(fp + fm - 2*c.f0); s2 > kinkNoise*2*round*hmin {
+		curv = s2 / (hp * hm)
+	}
+	m := max(math.Abs(a), math.Abs(n))
+	// The round-off allowance is capped so that the first pass stays
+	// strict: a relative disagreement above firstPassRel never passes it,
+	// and a loss whose round-off swamps a small entry cannot make it
+	// lenient there (Rtol·G).
+	thr := c.threshold(m, 0) + min(c.s.k*round, c.firstPassRel()*m+c.s.rtol*c.gscale) + c.inputFloor(curv, scale)
+	// An agreement counts only if the estimate resolves the derivative: a
+	// loss that does not move at all over the step gives n = 0, which must
+	// not confirm a = 0 on its own.
+	return n, round, math.Abs(a-n) <= thr && c.resolved(round, m)
+}
+
 // firstPassRel is ρ₁ = max(Rtol, 1e-7), the largest relative disagreement
 // that the first pass may accept as round-off. In float64 a disagreement of
 // 1e-7 or more always goes on to refinement (a tolerance such as
 // PyTorch's rtol of 1e-3 misses real bugs); in float32 Rtol is coarser.
-func (c *checker[T]) firstPassRel() float64 { return math.Max(c.s.rtol, 1e-7) }
+func (c *checker[T]) firstPassRel() float64 { return max(c.s.rtol, 1e-7) }
 
 // roundoff bounds the round-off error of a central difference with step h
 // of loss values up to fmax in size: max(κ·ε·fmax, 2σ)/h, where σ is the
@@ -160,8 +195,8 @@ func (c *checker[T]) firstPassRel() float64 { return math.Max(c.s.rtol, 1e-7) }
 // relative to large terms that cancel, or accumulates over long sums (a
 // float32 model).
 func (c *checker[T]) roundoff(fmax, h float64) float64 {
-	fmax = math.Max(fmax, math.Abs(c.f0))
-	return math.Max(roundoffFactor*c.s.prec.Eps*fmax, 2*c.noiseAt(fmax)) / h
+	fmax = max(fmax, math.Abs(c.f0))
+	return max(roundoffFactor*c.s.prec.Eps*fmax, 2*c.noiseAt(fmax)) / h
 }
 
 // noiseAt is the standard deviation of the loss's noise at values up to
@@ -173,7 +208,7 @@ func (c *checker[T]) roundoff(fmax, h float64) float64 {
 // that size changes fast, as near a zero of x², changes with the spacing it
 // is measured at and is rejected there (measureNoise).
 func (c *checker[T]) noiseAt(fmax float64) float64 {
-	return math.Max(c.sigma, c.s.noise)
+	return max(c.sigma, c.s.noise)
 }
 
 // measureNoise estimates σ, the standard deviation of the loss's round-off

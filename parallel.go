@@ -14,13 +14,14 @@ type job struct {
 	p    int32 // index into checker.pending when settling, else −1
 }
 
-// do judges job jb: the first pass of its entry, or settling the entry the
-// first pass left pending.
-func (c *checker[T]) do(jb job) (Entry, error) {
+// do judges job jb into *e: the first pass of its entry, or settling the
+// entry the first pass left pending.
+func (c *checker[T]) do(jb job, e *Entry) (err error) {
 	if jb.p >= 0 {
-		return c.settle(int(jb.b), int(jb.i), c.pending[jb.p])
+		*e, err = c.settle(int(jb.b), int(jb.i), c.pending[jb.p])
+		return err
 	}
-	return c.entry(int(jb.b), int(jb.i))
+	return c.entryInto(int(jb.b), int(jb.i), e)
 }
 
 // runEntries judges the entries of jobs, serially or on several workers,
@@ -35,11 +36,9 @@ func (c *checker[T]) runEntries(jobs []job, stage string) ([]Entry, func(int) bo
 	workers := c.workerCount(len(jobs))
 	if workers <= 1 {
 		for k, jb := range jobs {
-			e, err := c.do(jb)
-			if err != nil {
+			if err := c.do(jb, &results[k]); err != nil {
 				return results, func(j int) bool { return j < k }, err
 			}
-			results[k] = e
 			c.prog.tick(k+1, c.evals)
 		}
 		c.prog.send(len(jobs), c.evals)
@@ -88,13 +87,12 @@ func (c *checker[T]) runEntries(jobs []job, stage string) ([]Entry, func(int) bo
 					return
 				}
 				before := w.evals
-				e, err := w.do(jobs[k])
+				err := w.do(jobs[k], &results[k])
 				jobEvals[k] = int32(w.evals - before)
 				if err != nil {
 					fail(k, err)
 					return
 				}
-				results[k] = e
 				evals.Add(int64(w.evals - before))
 				finished.Add(1)
 			}
