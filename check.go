@@ -170,31 +170,41 @@ func (c *checker[T]) changed() (b, i int) {
 	return -1, -1
 }
 
-// call runs fn (Loss, Gradient or Reseed of the model), turning a panic into
-// a *PanicError. entry is the perturbed (block, index) or (−1, −1).
+// callLoss runs the model's Loss, turning a panic into a *PanicError
+// naming the perturbed entry (b, i), set to perturbed, or none for b = −1.
 func (c *checker[T]) callLoss(b, i int, perturbed T) (f float64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = c.panicError("Loss", r, b, i, perturbed)
+		}
+	}()
+	if err := c.beforeLoss(); err != nil {
+		return math.NaN(), err
+	}
+	return c.m.Loss(), nil
+}
+
+// beforeLoss precedes every loss evaluation: it stops a cancelled check,
+// reseeds the model (Model.Reseed) and counts the evaluation. A panic in
+// Reseed is left to the caller's recover, which names it.
+func (c *checker[T]) beforeLoss() error {
 	if c.done != nil {
 		// Checked before every evaluation, so that a cancelled check
 		// stops within one evaluation, also in the middle of a
 		// refinement ladder or a directional test.
 		select {
 		case <-c.done:
-			return math.NaN(), c.ctx.Err()
+			return c.ctx.Err()
 		default:
 		}
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = c.panicError("Loss", r, b, i, perturbed)
-		}
-	}()
 	if c.m.Reseed != nil {
 		c.reseeding = true
 		c.m.Reseed()
 		c.reseeding = false
 	}
 	c.evals++
-	return c.m.Loss(), nil
+	return nil
 }
 
 func (c *checker[T]) callGradient() (err error) {
@@ -235,6 +245,35 @@ func (c *checker[T]) lossAt(b, i int, v T) (float64, error) {
 	f, err := c.callLoss(b, i, v)
 	vals[i] = c.saved[b][i]
 	return f, err
+}
+
+// lossPair returns the loss with entry i of block b set to vp, then to vm,
+// restoring the saved value after each, also after a panic: lossAt twice,
+// under one deferred recover, for the first pass, which makes it for every
+// entry.
+func (c *checker[T]) lossPair(b, i int, vp, vm T) (fp, fm float64, err error) {
+	vals, x0 := c.m.Blocks[b].Value, c.saved[b][i]
+	v := vp
+	defer func() {
+		if r := recover(); r != nil {
+			vals[i] = x0
+			err = c.panicError("Loss", r, b, i, v)
+		}
+	}()
+	if err = c.beforeLoss(); err != nil {
+		return
+	}
+	vals[i] = vp
+	fp = c.m.Loss()
+	vals[i] = x0
+	v = vm
+	if err = c.beforeLoss(); err != nil {
+		return
+	}
+	vals[i] = vm
+	fm = c.m.Loss()
+	vals[i] = x0
+	return fp, fm, nil
 }
 
 // lossStep evaluates the loss at x_i + h and returns it with the step

@@ -97,12 +97,8 @@ func (c *checker[T]) entryInto(b, i int, e *Entry) error {
 	a := c.analytic[b][i]
 	*e = Entry{Index: i, Analytic: a, Step: h, Left: math.NaN(), Right: math.NaN()}
 	vp, hp := c.perturbed(b, i, h)
-	fp, err := c.lossAt(b, i, vp)
-	if err != nil {
-		return err
-	}
 	vm, hm := c.perturbed(b, i, -h)
-	fm, err := c.lossAt(b, i, vm)
+	fp, fm, err := c.lossPair(b, i, vp, vm)
 	if err != nil {
 		return err
 	}
