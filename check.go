@@ -362,13 +362,23 @@ func (c *checker[T]) runStages() (*Report, error) {
 		return rep, c.directional(rep)
 	}
 
+	// The gradient's scale is over every entry checked, in every shard, so
+	// that shards judge alike (shard.go).
 	plan := c.plan()
-	for b, idx := range plan {
-		for _, i := range idx {
+	sizes := make([]int, len(m.Blocks))
+	for b, blk := range m.Blocks {
+		sizes[b] = len(blk.Value)
+		if plan == nil {
+			for _, g := range c.analytic[b] {
+				c.gscale = max(c.gscale, math.Abs(g))
+			}
+			continue
+		}
+		for _, i := range plan[b] {
 			c.gscale = max(c.gscale, math.Abs(c.analytic[b][i]))
 		}
 	}
-	jobs := shardJobs(plan, c.s.shard, c.s.shards)
+	jobs := shardJobs(plan, sizes, c.s.shard, c.s.shards)
 	results, complete, err := c.runEntries(jobs, StageEntries)
 	if err == nil {
 		complete, err = c.settlePending(rep, jobs, results)

@@ -95,18 +95,18 @@ func (c *checker[T]) entryInto(b, i int, e *Entry) error {
 	scale := fdiff.Scale(float64(c.saved[b][i]))
 	h := c.s.step * scale
 	a := c.analytic[b][i]
-	*e = Entry{Index: i, Analytic: a, Step: h, Left: math.NaN(), Right: math.NaN()}
 	vp, hp := c.perturbed(b, i, h)
 	vm, hm := c.perturbed(b, i, -h)
 	fp, fm, err := c.lossPair(b, i, vp, vm)
 	if err != nil {
+		*e = Entry{Index: i, Analytic: a, Step: h, Left: math.NaN(), Right: math.NaN()}
 		return err
 	}
 	if n, round, ok := c.firstPassVerdict(a, fp, fm, hp, hm, scale); ok {
-		e.Numeric, e.ErrEst, e.Verdict = n, round, OK
+		*e = Entry{Index: i, Verdict: OK, Analytic: a, Numeric: n, ErrEst: round, Step: h, Left: math.NaN(), Right: math.NaN()}
 		return nil
 	}
-	r, err := c.firstPass(b, i, *e, fp, fm)
+	r, err := c.firstPass(b, i, Entry{Index: i, Analytic: a, Step: h, Left: math.NaN(), Right: math.NaN()}, fp, fm)
 	*e = r
 	return err
 }

@@ -6,19 +6,14 @@ import (
 )
 
 // plan returns, for each block, the flat indices to check in increasing
-// order: all of them, or a stratified sample (Options.Sample).
+// order: a stratified sample (Options.Sample), or nil when every entry is
+// checked (see shardJobs).
 func (c *checker[T]) plan() [][]int {
 	blocks := c.m.Blocks
-	out := make([][]int, len(blocks))
 	if c.s.sample <= 0 || c.s.sample >= c.m.size() {
-		for b, blk := range blocks {
-			out[b] = make([]int, len(blk.Value))
-			for i := range out[b] {
-				out[b][i] = i
-			}
-		}
-		return out
+		return nil
 	}
+	out := make([][]int, len(blocks))
 	rng := rand.New(rand.NewPCG(c.s.seed, 0x9e3779b97f4a7c15))
 	chosen := make([]map[int]bool, len(blocks))
 	mandatory := 0

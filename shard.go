@@ -132,11 +132,15 @@ func sameCheck(a, b *Report) error {
 // shardJobs flattens the plan into jobs in block order, then index order,
 // and returns the run of shard i of n: the runs are contiguous and their
 // lengths differ by at most one, so that shard reports merge by
-// concatenation. n = 0 means the whole plan.
-func shardJobs(plan [][]int, i, n int) []job {
+// concatenation. n = 0 means the whole plan; a nil plan means every
+// entry of blocks of the given sizes.
+func shardJobs(plan [][]int, sizes []int, i, n int) []job {
 	total := 0
-	for _, idx := range plan {
-		total += len(idx)
+	for b, size := range sizes {
+		if plan != nil {
+			size = len(plan[b])
+		}
+		total += size
 	}
 	lo, hi := 0, total
 	if n > 0 {
@@ -144,13 +148,19 @@ func shardJobs(plan [][]int, i, n int) []job {
 	}
 	jobs := make([]job, 0, hi-lo)
 	k := 0
-	for b, idx := range plan {
-		for _, x := range idx {
-			if k >= lo && k < hi {
-				jobs = append(jobs, job{b: int32(b), i: int32(x), p: -1})
-			}
-			k++
+	for b, size := range sizes {
+		if plan != nil {
+			size = len(plan[b])
 		}
+		// The part of this block's k-range [k, k+size) in [lo, hi).
+		for t := max(lo-k, 0); t < min(hi-k, size); t++ {
+			x := t
+			if plan != nil {
+				x = plan[b][t]
+			}
+			jobs = append(jobs, job{b: int32(b), i: int32(x), p: -1})
+		}
+		k += size
 	}
 	return jobs
 }
