@@ -79,7 +79,7 @@ func (r *Report) WriteText(w io.Writer) error {
 				break
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%.8g\t%s\t%.2g\t%.2g\t%.2g\t%.2g\t\n",
-				b.EntryName(e.Index), e.Verdict, e.Analytic, numericText(e), e.AbsErr(), e.RelErr(), e.ErrEst, e.Step)
+				b.EntryName(e.Index), e.Verdict, e.Analytic, e.NumericText(), e.AbsErr(), e.RelErr(), e.ErrEst, e.Step)
 		}
 	}
 	tw.Flush()
@@ -111,7 +111,11 @@ func writeDiagnosis(sb *strings.Builder, b *BlockReport) {
 	sb.WriteByte('\n')
 }
 
-func numericText(e Entry) string {
+// NumericText is the numeric estimate as the reports show it: the
+// interval [Left, Right] at a kink, a value marked forward or backward when
+// a one-sided difference stood in for the central one, NaN/Inf for a
+// NonFinite entry, otherwise the value, to eight digits.
+func (e Entry) NumericText() string {
 	switch {
 	case e.Verdict == NonFinite:
 		return "NaN/Inf"

@@ -196,7 +196,7 @@ func buildPage(r *gradcheck.Report, o Options) *page {
 			}
 			v.Rows = append(v.Rows, row{
 				Name: entryName(b, e.Index), Verdict: e.Verdict.String(),
-				Analytic: fmt.Sprintf("%.8g", e.Analytic), Numeric: numericText(e),
+				Analytic: fmt.Sprintf("%.8g", e.Analytic), Numeric: e.NumericText(),
 				AbsErr: fmt.Sprintf("%.2g", e.AbsErr()), RelErr: fmt.Sprintf("%.2g", e.RelErr()),
 				ErrEst: fmt.Sprintf("%.2g", e.ErrEst), Step: fmt.Sprintf("%.2g", e.Step),
 			})
@@ -272,20 +272,6 @@ func entryName(b *gradcheck.BlockReport, i int) string {
 		return fmt.Sprintf("%s[flat %d]", b.Name, i)
 	}
 	return b.EntryName(i)
-}
-
-func numericText(e gradcheck.Entry) string {
-	switch {
-	case e.Verdict == gradcheck.NonFinite:
-		return "NaN/Inf"
-	case e.Left == e.Left && e.Right == e.Right:
-		return fmt.Sprintf("[%.8g, %.8g]", min(e.Left, e.Right), max(e.Left, e.Right))
-	case e.Side > 0:
-		return fmt.Sprintf("%.8g (forward)", e.Numeric)
-	case e.Side < 0:
-		return fmt.Sprintf("%.8g (backward)", e.Numeric)
-	}
-	return fmt.Sprintf("%.8g", e.Numeric)
 }
 
 func shapeText(shape []int) string {
