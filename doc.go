@@ -46,7 +46,9 @@
 // so does noise that follows the size of a loss that changes fast there.
 // The other way round is accepted, the larger σ standing: seven rounding
 // errors of u + t·δ can be nearly linear in t at one spacing and look
-// smooth there. The first pass uses σ measured along the coordinate with
+// smooth there. Seven equal values at one spacing say nothing: the loss
+// did not move there, and its quantum may be far above an ulp of f (a sum
+// that cancels). The first pass uses σ measured along the coordinate with
 // the largest analytic entry. Refinement that ends in a Mismatch or in no
 // verdict from its last row measures σ again along the entry itself (twelve
 // more evaluations), and judges the ladder again if it is larger: round-off

@@ -248,7 +248,10 @@ func (c *checker[T]) noiseAlong(b, i int) (float64, error) {
 			}
 			f[t] = fv
 		}
-		if s, ok := fdiff.Noise(f[:]); ok {
+		// Seven equal values say only that the loss did not move at this
+		// spacing: its quantum may be far above an ulp of f (a sum that
+		// cancels), and the other spacing may see it.
+		if s, ok := fdiff.Noise(f[:]); ok && s > 0 {
 			sig[k] = s
 		} else {
 			sig[k] = math.NaN()
@@ -260,7 +263,7 @@ func (c *checker[T]) noiseAlong(b, i int) (float64, error) {
 	case math.IsNaN(large):
 		return small, nil // the larger spacing saw a trend or a kink
 	case math.IsNaN(small):
-		return large, nil // the smaller spacing's values were too finely quantized
+		return large, nil // the smaller spacing saw no change, or its values were too finely quantized
 	case large <= noiseAgree*small:
 		return math.Max(large, small), nil
 	}

@@ -356,6 +356,30 @@ func TestIllConditioned(t *testing.T) {
 		func(dst, x []float64) { dst[0], dst[1] = x[1], x[0] },
 		[]float64{0, -8.725298100550006e-14},
 	}, {
+		"cancelling sum, quantized",
+		"exp(2·tanh(x0·x1)) − 1 ≈ 4e-15 moves in ulps of 1; at the smaller noise spacing the loss does not move at all, which said no noise",
+		func(x []float64) float64 { return -1 + math.Exp(2*math.Tanh(x[0]*x[1])) },
+		func(dst, x []float64) {
+			t := math.Tanh(x[0] * x[1])
+			d := math.Exp(2*t) * 2 * (1 - t*t)
+			dst[0], dst[1] = d*x[1], d*x[0]
+		},
+		[]float64{1.6298145055770874e-05, 1.1641532182693481e-10},
+	}, {
+		"saturated tanh on a constant",
+		"A + tanh(u) with tanh(u) near −1 cancels A to 7.6e-4",
+		func(x []float64) float64 {
+			return math.Sqrt(1+math.Pow(math.Sin(et(1.5625)), 2)) + math.Tanh(x[0]*((0.5+x[0])*(-1.9999957084655762*x[1])))
+		},
+		func(dst, x []float64) {
+			c := -1.9999957084655762
+			inner := (0.5 + x[0]) * (c * x[1])
+			t := math.Tanh(x[0] * inner)
+			s := 1 - t*t
+			dst[0], dst[1] = s*(inner+x[0]*c*x[1]), s*x[0]*(0.5+x[0])*c
+		},
+		[]float64{2.25, 1.000244140625},
+	}, {
 		"symmetric about a minimum",
 		"1/(1 + u²) with u = 0 at x − 0.05: f(x − 0.05) = f(x) to the bit on a smooth loss, which is no staircase",
 		func(x []float64) float64 { u := 4*x[0] + 0.1; return 1 / (1 + u*u) },
