@@ -38,19 +38,38 @@
 // workers or the shard.
 //
 // Noise. The round-off bound is r = max(ε·|f|, 2σ)/h, where σ is the
-// standard deviation of the loss's round-off measured at the start of the
-// check (Moré and Wild's ECnoise: the k-th differences of noise have a
-// known variance, those of a smooth function vanish) along the coordinate
-// with the largest analytic entry, at two spacings 64 times apart that
-// must agree to a factor of 8 (a kink in the sampled range mimics noise,
-// but in proportion to the spacing, and so does noise that follows the size
-// of a loss that changes fast there). σ is absolute: round-off follows the
-// size of the terms a loss is computed from, which a small loss made by
-// cancellation does not show.
+// standard deviation of the loss's round-off (Moré and Wild's ECnoise: the
+// k-th differences of noise have a known variance, those of a smooth
+// function vanish), measured at two spacings 64 times apart. The larger
+// spacing may not find more than 8 times the noise of the smaller: a kink
+// in the sampled range mimics noise, but in proportion to the spacing, and
+// so does noise that follows the size of a loss that changes fast there.
+// The other way round is accepted, the larger σ standing: seven rounding
+// errors of u + t·δ can be nearly linear in t at one spacing and look
+// smooth there. Seven equal values at one spacing say nothing: the loss
+// did not move there, and its quantum may be far above an ulp of f (a sum
+// that cancels). The first pass uses σ measured along the coordinate with
+// the largest analytic entry. Refinement that ends in a Mismatch or in no
+// verdict from its last row measures σ again along the entry itself (twelve
+// more evaluations), and judges the ladder again if it is larger: round-off
+// differs between coordinates (the rounding of an intermediate sum that
+// only some parameters move), and the noise that matters is along the
+// entry. σ is absolute: round-off follows the size of the terms a loss is
+// computed from, which a small loss made by cancellation does not show.
 // A loss whose terms cancel (a small value made of large terms) or a
 // float32 loss summed over many terms carries far more round-off than one
 // rounding of its value; measuring it keeps the first pass from rejecting
 // correct entries and refinement from mistaking noise for curvature.
+//
+// Staircases. A loss computed from an intermediate rounded more coarsely
+// than its own value (a tanh within a few ulps of 1, the small term of a
+// sum that cancels, a subnormal product) takes only values some quantum Δ
+// apart near x, and does not move at all at small steps. Refinement finds
+// Δ as the change at the step just above a run of two or more steps, down
+// to the smallest so far, at which the loss stayed at f(x) to the bit (a
+// smooth loss returns to f(x) at most once on each side), and raises the
+// round-off bound of every step to Δ/2 over the step: a zero slope read
+// below the first stair is no evidence against a nonzero derivative.
 //
 // Refinement. An entry that does not pass is never failed on one estimate.
 // It is evaluated on a ladder of steps h_j = 0.1·scale/2^j down to about the
@@ -79,6 +98,20 @@
 //     estimate, able itself to resolve the disagreement, to disagree with a
 //     alike: coarse steps can extrapolate consistently to a wrong value on
 //     a fast-varying function.
+//   - A Mismatch from the last row needs corroboration: the central
+//     differences at the smallest steps that resolve the disagreement
+//     eight times over, extrapolated on their own, must disagree too, and
+//     those steps must be in the function's Taylor regime. There, halving
+//     the step, the corrections of the central differences shrink to about
+//     a quarter (a sixteenth where f⁽³⁾ vanishes) and F − B to about a half
+//     (an eighth where f⁽²⁾ vanishes); a correction that shrinks by less
+//     than 0.6, or collapses by more than those ratios allow with a further
+//     factor of two, is outside it. A saturated unit seen from far is a
+//     plateau on one side and an exponential fall on the other: its central
+//     differences collapse by factors of a thousand, and its one-sided
+//     slopes on the plateau grow as the step shrinks (Δ/h), which is why
+//     a one-sided slope corroborates only where it converges on its own
+//     over three steps or more.
 //   - A loss that never moves along the coordinate, at any step, gives a
 //     numeric zero bounded by one ulp of f over the largest step.
 //
@@ -92,9 +125,9 @@
 // removes the truncation error) and a Taylor-remainder test, which needs no
 // step. A Mismatch from either must show at small steps: the smallest
 // steps that resolve the disagreement eight times over, if any do, must
-// be in the function's Taylor regime (their central differences converge)
-// and disagree on their own. Steps of nearly the parameter's scale see the
-// plateau of a saturated unit, not its derivative. A loss whose value is 1e12 times its
+// be in the function's Taylor regime (as above) and disagree on their own.
+// Steps of nearly the parameter's scale see the plateau of a saturated
+// unit, not its derivative. A loss whose value is 1e12 times its
 // slope is resolved to a few tenths of a percent: the report's summary
 // names such coarse passes.
 //

@@ -61,6 +61,14 @@ const (
 	// the second derivative jumps); more than taylorRegime is outside it.
 	taylorRegime = 0.6
 
+	// collapseCentral and collapseCurvature: in the Taylor regime the
+	// corrections of the central differences shrink by at most a sixteenth
+	// per halving of the step, and F − B by at most an eighth (where f⁽³⁾,
+	// or f⁽²⁾, vanishes at x); these bounds allow once more the step ratio
+	// of two. Faster is outside the regime (inTaylorRegime).
+	collapseCentral   = 1.0 / 32
+	collapseCurvature = 1.0 / 16
+
 	// witnessAgree: an early Mismatch also needs the first-pass estimate
 	// within witnessAgree times the disagreement of the extrapolated one.
 	witnessAgree = 0.1
@@ -191,8 +199,14 @@ func (c *checker[T]) firstPassRel() float64 { return max(c.s.rtol, 1e-7) }
 // relative to large terms that cancel, or accumulates over long sums (a
 // float32 model).
 func (c *checker[T]) roundoff(fmax, h float64) float64 {
+	return c.roundoffWith(fmax, h, c.noiseAt(fmax))
+}
+
+// roundoffWith is roundoff with the noise σ given: a refined entry's
+// ladder uses the noise measured along the entry itself (refine).
+func (c *checker[T]) roundoffWith(fmax, h, sigma float64) float64 {
 	fmax = max(fmax, math.Abs(c.f0))
-	return max(roundoffFactor*c.s.prec.Eps*fmax, 2*c.noiseAt(fmax)) / h
+	return max(roundoffFactor*c.s.prec.Eps*fmax, 2*sigma) / h
 }
 
 // noiseAt is the standard deviation of the loss's noise at values up to
@@ -208,17 +222,8 @@ func (c *checker[T]) noiseAt(fmax float64) float64 {
 }
 
 // measureNoise estimates σ, the standard deviation of the loss's round-off
-// near the caller's parameters (fdiff.Noise), along the coordinate with the
-// largest analytic entry (one the loss depends on), from noisePoints values
-// at spacing h/4 and again at h/256, h its first-pass step.
-//
-// Round-off does not depend on the spacing; the pseudo-noise of a kink in
-// the sampled range (a ReLU, a tie in max pooling) grows in proportion to
-// it. So where both spacings find noise, σ is accepted only if they agree
-// to within noiseAgree, and is then the larger. Where one finds none (the
-// larger saw a smooth trend, or the smaller's values were quantized so
-// finely that its differences vanish) the other's stands. Otherwise σ
-// stays 0 and the one-rounding floor stands alone. It costs
+// near the caller's parameters, along the coordinate with the largest
+// analytic entry (one the loss depends on): see noiseAlong. It costs
 // 2·(noisePoints − 1) loss evaluations per check.
 func (c *checker[T]) measureNoise() error {
 	c.noiseKnown = true
@@ -233,7 +238,29 @@ func (c *checker[T]) measureNoise() error {
 	if bb < 0 || big == 0 {
 		return nil
 	}
-	h := c.s.step * fdiff.Scale(float64(c.saved[bb][bi]))
+	sigma, err := c.noiseAlong(bb, bi)
+	c.sigma = sigma
+	return err
+}
+
+// noiseAlong estimates the standard deviation of the loss's round-off
+// (fdiff.Noise) along entry i of block b, from noisePoints values at
+// spacing h/4 and again at h/256, h its first-pass step.
+//
+// Round-off does not depend on the spacing; the pseudo-noise of a kink in
+// the sampled range (a ReLU, a tie in max pooling) grows in proportion to
+// it, and so does noise that follows the size of a loss that changes fast
+// there (near a zero of x²). So where the larger spacing finds noise more
+// than noiseAgree times that of the smaller, neither is accepted. The
+// other way round is no kink: it is round-off whose pattern the larger
+// spacing happened to sample as smooth (the rounding errors of u + t·δ
+// for t = −3..3 can be nearly linear in t), and the larger σ, the smaller
+// spacing's, stands. Where one finds none (the larger saw a smooth trend,
+// or the smaller's values were quantized so finely that its differences
+// vanish) the other's stands. Otherwise σ is 0 and the one-rounding floor
+// stands alone.
+func (c *checker[T]) noiseAlong(b, i int) (float64, error) {
+	h := c.s.step * fdiff.Scale(float64(c.saved[b][i]))
 	var sig [2]float64
 	for k, spacing := range [2]float64{h / 4, h / 256} {
 		var f [noisePoints]float64
@@ -243,33 +270,35 @@ func (c *checker[T]) measureNoise() error {
 				f[t] = c.f0
 				continue
 			}
-			fv, err := c.lossAt(bb, bi, T(float64(c.saved[bb][bi])+float64(t-mid)*spacing))
+			fv, err := c.lossAt(b, i, T(float64(c.saved[b][i])+float64(t-mid)*spacing))
 			if err != nil {
-				return err
+				return 0, err
 			}
 			if !isFinite(fv) {
-				return nil
+				return 0, nil
 			}
 			f[t] = fv
 		}
-		if s, ok := fdiff.Noise(f[:]); ok {
+		// Seven equal values say only that the loss did not move at this
+		// spacing: its quantum may be far above an ulp of f (a sum that
+		// cancels), and the other spacing may see it.
+		if s, ok := fdiff.Noise(f[:]); ok && s > 0 {
 			sig[k] = s
 		} else {
 			sig[k] = math.NaN()
 		}
 	}
-	sigma := 0.0
-	switch lo, hi := math.Min(sig[0], sig[1]), math.Max(sig[0], sig[1]); {
-	case math.IsNaN(sig[0]) && math.IsNaN(sig[1]):
-	case math.IsNaN(sig[0]):
-		sigma = sig[1] // the larger spacing saw a trend or a kink
-	case math.IsNaN(sig[1]):
-		sigma = sig[0] // the smaller spacing's values were too finely quantized
-	case hi <= noiseAgree*lo:
-		sigma = hi
+	switch large, small := sig[0], sig[1]; {
+	case math.IsNaN(large) && math.IsNaN(small):
+		return 0, nil
+	case math.IsNaN(large):
+		return small, nil // the larger spacing saw a trend or a kink
+	case math.IsNaN(small):
+		return large, nil // the smaller spacing saw no change, or its values were too finely quantized
+	case large <= noiseAgree*small:
+		return math.Max(large, small), nil
 	}
-	c.sigma = sigma
-	return nil
+	return 0, nil
 }
 
 // ladder holds the loss on both sides of one entry at steps h0/2^j.
@@ -284,6 +313,54 @@ type ladder struct {
 	noise   [fdiff.MaxRows]float64 // round-off bound of the central difference; twice it bounds F, B and F − B
 	okp     [fdiff.MaxRows]bool    // loss finite at x + h
 	okm     [fdiff.MaxRows]bool    // loss finite at x − h
+
+	// The loss's quantum along the entry (see quantize): the change
+	// |f(x ± h) − f(x)| at the step just above a run of steps, down to
+	// the newest, that left the loss at f(x) to the bit; and what the
+	// round-off bounds are made of.
+	quantum float64
+	sigma   float64                // the noise measured along the entry
+	fmax    [fdiff.MaxRows]float64 // the larger finite |f(x ± h)|
+	hmin    [fdiff.MaxRows]float64 // the smaller step actually taken
+	dp, dm  [fdiff.MaxRows]float64 // f(x + h) − f(x) and f(x − h) − f(x)
+}
+
+// quantize updates the loss's quantum with row j and the round-off bounds
+// of every row so far.
+//
+// A loss rounded to its own size changes smoothly with the step: halving
+// a step that moved it by Δ moves it by about Δ/2, and it stays at f(x)
+// to the bit only once Δ/2 is below an ulp of f. A loss that moved by Δ
+// at step h but not at all at h/2, h/4, …, with Δ many ulps of f, is a
+// staircase: it is computed from an intermediate quantity rounded at a
+// coarser level than its own value (a saturated tanh near 1, the small
+// term of a sum that cancels, a product in the subnormal range), and takes
+// only values Δ apart near x. Such a loss is known to within Δ/2 of any
+// smooth function through it, however small its own round-off, and the
+// round-off bound of every row is raised to that: a row whose step is too
+// small to leave a step of the staircase reads a zero slope, which is no
+// evidence against a nonzero derivative. (A smooth loss gets Δ of an ulp
+// or two here, about its one-rounding floor.)
+//
+// The loss must stay at f(x) at two steps in a row, down to the newest: a
+// smooth, nonconstant function comes back to its value at x at most once
+// on each side near x (f(x − h) = f(x) when a minimum lies at x − h/2),
+// a staircase at every step below its first stair.
+func (c *checker[T]) quantize(l *ladder, j int) {
+	q := 0.0
+	for _, d := range [2]*[fdiff.MaxRows]float64{&l.dp, &l.dm} {
+		k := j // the start of the run of zeros that ends at row j
+		for k >= 0 && d[k] == 0 {
+			k--
+		}
+		if k >= 0 && j-k >= 2 && isFinite(d[k]) {
+			q = math.Max(q, math.Abs(d[k]))
+		}
+	}
+	l.quantum = q
+	for k := range j + 1 {
+		l.noise[k] = c.roundoffWith(l.fmax[k], l.hmin[k], math.Max(l.sigma, q/4))
+	}
 }
 
 // refine judges an entry that the first pass did not accept, on a ladder of
@@ -302,11 +379,33 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	h0 := math.Max(ladderTop, 2*c.s.step) * scale
 	rows := int(math.Ceil(math.Log2(h0/h1))) + 1
 	rows = max(minRows+2, min(rows, fdiff.MaxRows))
-	low, err := c.ladder(b, i, e, h0, rows, first)
-	if err != nil || low.Verdict != Inconclusive {
+	sigma := c.noiseAt(0)
+	low, end, err := c.ladder(b, i, e, h0, rows, first, sigma)
+	if err != nil || low.Verdict == OK || low.Verdict == Kink || low.Verdict == NonFinite || end.early {
+		// An agreement stands whatever the noise; an early Mismatch has
+		// two witnesses at steps far apart (judge), which a noise
+		// underestimated along this entry would not make agree.
 		return low, err
 	}
-	high, err := c.ladder(b, i, e, ladderClimb*h0, rows, first)
+	// A Mismatch, or no verdict, from the last row: the noise that matters
+	// is the loss's noise along this entry. measureNoise looked along
+	// another coordinate, and round-off can differ from one coordinate to
+	// the next (the rounding of an intermediate sum that only some
+	// parameters move). Where it is larger, the ladder is judged again.
+	sigmaI, err := c.noiseAlong(b, i)
+	if err != nil {
+		return low, err
+	}
+	if sigmaI > sigma {
+		sigma = sigmaI
+		low, end, err = c.ladder(b, i, e, h0, rows, first, sigma)
+		if err != nil || low.Verdict != Inconclusive {
+			return low, err
+		}
+	} else if low.Verdict != Inconclusive {
+		return low, nil
+	}
+	high, endHigh, err := c.ladder(b, i, e, ladderClimb*h0, rows, first, sigma)
 	if err != nil || high.Verdict != Inconclusive {
 		return high, err
 	}
@@ -320,24 +419,33 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 		return low, nil
 	}
 	// No step resolved the derivative: ask the Taylor remainder, which
-	// needs no step (taylor.go).
-	return c.taylorOpinion(b, i, low)
+	// needs no step (taylor.go). A staircase's values stray from a smooth
+	// function by up to half its step (quantize): the remainder's
+	// round-off is at least that.
+	return c.taylorOpinion(b, i, low, math.Max(sigma, max(end.quantum, endHigh.quantum)/4))
+}
+
+// ladderEnd says how a ladder ended: the loss's quantum it found (see
+// quantize), and whether its verdict came before its last row.
+type ladderEnd struct {
+	quantum float64
+	early   bool
 }
 
 // ladder evaluates the loss on both sides of entry i of block b at steps
 // h0/2^j, j < rows, judging after each row from minRows on.
-func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witness) (Entry, error) {
-	l := ladder{scale: fdiff.Scale(float64(c.saved[b][i]))}
+func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witness, sigma float64) (Entry, ladderEnd, error) {
+	l := ladder{scale: fdiff.Scale(float64(c.saved[b][i])), sigma: sigma}
 	e.Step = h0
 	for j := range rows {
 		h := h0 / float64(uint(1)<<j)
 		fp, hp, err := c.lossStep(b, i, h)
 		if err != nil {
-			return e, err
+			return e, ladderEnd{}, err
 		}
 		fm, hm, err := c.lossStep(b, i, -h)
 		if err != nil {
-			return e, err
+			return e, ladderEnd{}, err
 		}
 		l.h[j] = h
 		l.moved = l.moved || math.Float64bits(fp) != math.Float64bits(c.f0) || math.Float64bits(fm) != math.Float64bits(c.f0)
@@ -351,12 +459,14 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 				fmax = math.Max(fmax, math.Abs(f))
 			}
 		}
-		l.noise[j] = c.roundoff(fmax, math.Min(hp, hm))
+		l.fmax[j], l.hmin[j] = fmax, math.Min(hp, hm)
+		l.dp[j], l.dm[j] = fp-c.f0, fm-c.f0
+		c.quantize(&l, j)
 		l.rows = j + 1
 		if l.rows >= minRows {
 			if v, done := c.judge(&l, &e, first, false); done {
 				e.Verdict = v
-				return e, nil
+				return e, ladderEnd{quantum: l.quantum, early: true}, nil
 			}
 		}
 	}
@@ -371,10 +481,10 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 		} else {
 			e.Verdict = Mismatch
 		}
-		return e, nil
+		return e, ladderEnd{quantum: l.quantum}, nil
 	}
 	e.Verdict, _ = c.judge(&l, &e, first, true)
-	return e, nil
+	return e, ladderEnd{quantum: l.quantum}, nil
 }
 
 // judge gives a verdict from the ladder so far. Before the last row
@@ -449,7 +559,7 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 		}
 	case d > thr:
 		switch {
-		case !final && d > decisive*thr && first.confirms(c.s.k, n, d):
+		case !final && d > decisive*thr && first.within(l.quantum/2/(c.s.step*l.scale)).confirms(c.s.k, n, d):
 			return Mismatch, true
 		case final && c.corroborated(l, s, last, a, d):
 			return Mismatch, true
@@ -502,6 +612,14 @@ func (l *ladder) estimate(s, last int) (n, err float64) {
 // A witness is the first-pass central difference and its round-off bound.
 type witness struct{ n, err float64 }
 
+// within returns the witness with its round-off bound raised to at least
+// err: the first-pass difference of a loss found to be a staircase (see
+// quantize) is known only to the staircase's step.
+func (w witness) within(err float64) witness {
+	w.err = math.Max(w.err, err)
+	return w
+}
+
 // confirms reports whether the witness, able to resolve a disagreement d
 // (K·err < d), agrees with the estimate n to within witnessAgree·d. A loss
 // that did not move over the first-pass step (n = 0 from quantization)
@@ -527,23 +645,81 @@ func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 		if j == lo {
 			return false
 		}
-		// The steps must be in the function's Taylor regime: their
-		// central differences converge (each difference at most
-		// taylorRegime of the one before, or down to round-off). On a
-		// plateau seen from far they do not, and say nothing.
-		for r := lo + 2; r <= j; r++ {
-			step, prev := math.Abs(l.central[r]-l.central[r-1]), math.Abs(l.central[r-1]-l.central[r-2])
-			if step > taylorRegime*prev && step > 2*c.s.k*l.noise[r] {
-				return false
+		if !c.inTaylorRegime(l, lo, j) {
+			return false
+		}
+		// The central differences, which inTaylorRegime vouches for, and
+		// a one-sided slope only where it converges on its own over three
+		// steps or more: it sees one side, which on a saturated unit is
+		// a plateau (F = Δ/h, growing as h shrinks) while the central
+		// difference converges. (One-sided slopes win at a seam, where
+		// the second derivative jumps.)
+		ns, es, _ := fdiff.Extrapolate(l.central[lo:j+1], l.noise[lo:j+1], 2, 2)
+		var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
+		for r := lo; r <= j; r++ {
+			noise1[r] = 2 * l.noise[r]
+		}
+		for _, seq := range [2]*[fdiff.MaxRows]float64{&l.fwd, &l.bwd} {
+			if j-lo < 2 || !c.converges(seq[:], noise1[:], lo, j) {
+				continue
+			}
+			if m, e, _ := fdiff.Extrapolate(seq[lo:j+1], noise1[lo:j+1], 2, 1); e < es {
+				ns, es = m, e
 			}
 		}
-		ns, es := l.estimate(lo, j)
 		return math.Abs(ns-a) > c.threshold(math.Max(math.Abs(a), math.Abs(ns)), es)
 	}
 	// No step resolves d: the loss is noisy at every step, and the verdict
 	// rests on the extrapolation's error bound, which carries the round-off
 	// of every row. (A plateau is not noisy at every step: the steps that
 	// resolve its disagreement show it is not there.)
+	return true
+}
+
+// converges reports whether the corrections of seq over rows lo..j, whose
+// round-off bounds are noise, shrink by taylorRegime or more at each step,
+// or are down to round-off.
+func (c *checker[T]) converges(seq, noise []float64, lo, j int) bool {
+	for r := lo + 2; r <= j; r++ {
+		step, prev := math.Abs(seq[r]-seq[r-1]), math.Abs(seq[r-1]-seq[r-2])
+		if step > taylorRegime*prev && step > 2*c.s.k*noise[r] {
+			return false
+		}
+	}
+	return true
+}
+
+// inTaylorRegime reports whether rows lo..j of a ladder are in the
+// function's Taylor regime, where extrapolation is sound: there the
+// central differences converge, c(h) = f' + h²·f⁽³⁾/6 + h⁴·f⁽⁵⁾/120 + …,
+// and the difference of the one-sided slopes is F(h) − B(h) = h·f⁽²⁾ +
+// h³·f⁽⁴⁾/12 + …. Halving h, the corrections c(h) − c(2h) shrink to about a
+// quarter (a sixteenth where f⁽³⁾ vanishes at x), and F − B to about a half
+// (an eighth where f⁽²⁾ vanishes). A correction that does not shrink to
+// taylorRegime of the one before is outside the regime, and so is one that
+// collapses by more than those ratios allow, with the step ratio again as a
+// margin (collapseCentral, collapseCurvature): terms of still higher order
+// dominate, and the steps are beyond the reach of the expansion, as on a
+// saturated unit seen from far, whose one side is a plateau and whose
+// other falls off exponentially. Only corrections that stand clear of
+// round-off count: a sequence that has converged to round-off is in the
+// regime.
+func (c *checker[T]) inTaylorRegime(l *ladder, lo, j int) bool {
+	if !c.converges(l.central[:], l.noise[:], lo, j) {
+		return false
+	}
+	for r := lo + 2; r <= j; r++ {
+		step, prev := math.Abs(l.central[r]-l.central[r-1]), math.Abs(l.central[r-1]-l.central[r-2])
+		if collapseCentral*prev > step+2*c.s.k*l.noise[r] {
+			return false
+		}
+	}
+	for r := lo + 1; r <= j; r++ {
+		dd, prev := math.Abs(l.fwd[r]-l.bwd[r]), math.Abs(l.fwd[r-1]-l.bwd[r-1])
+		if collapseCurvature*prev > dd+kinkNoise*2*l.noise[r] {
+			return false
+		}
+	}
 	return true
 }
 

@@ -8,7 +8,6 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/gradcheck/gradcheck"
-	"github.com/gradcheck/gradcheck/gradchecktest"
 )
 
 // expr is a random smooth function of x, built from a small grammar, with
@@ -75,8 +74,15 @@ func (e *expr) eval(x, grad []float64, seed float64) float64 {
 	case "scale":
 		return e.c * e.args[0].eval(x, grad, seed*e.c)
 	}
-	u := e.args[0].eval(x, nil, 0)
-	var v, d float64
+	v, d := e.unary(e.args[0].eval(x, nil, 0))
+	if grad != nil {
+		e.args[0].eval(x, grad, seed*d)
+	}
+	return v
+}
+
+// unary returns the value of a one-argument e at u and its derivative.
+func (e *expr) unary(u float64) (v, d float64) {
 	switch e.op {
 	case "sin":
 		v, d = math.Sin(u), math.Cos(u)
@@ -95,46 +101,118 @@ func (e *expr) eval(x, grad []float64, seed float64) float64 {
 	case "div1p":
 		v, d = 1/(1+u*u), -2*u/((1+u*u)*(1+u*u))
 	}
-	if grad != nil {
-		e.args[0].eval(x, grad, seed*d)
-	}
-	return v
+	return v, d
 }
 
-// conditioned reports whether e is numerically benign at x: no sum cancels
-// more than all but 1e-4 of its terms (a condition number above 1e4), and
-// no tanh-like unit is saturated (|u| > 6, within 1e-5 of its asymptote).
-// On such compositions the float64 value of the loss differs from the
-// function the exact gradient differentiates by more than round-off of
-// the loss's own size, or is a plateau at every step a finite difference
-// can resolve; TestIllConditionedLimitation shows what the checker does
-// there.
-func (e *expr) conditioned(x []float64) bool {
+// terms is the size of the round-off of the loss e at x, in units of ε: the
+// largest |v·∂f/∂v| over the values v computed on the way (seed is ∂f/∂e).
+// Each value is rounded to about ε·|v|, which moves the loss by that much
+// times its sensitivity; a loss small because its terms cancel, as
+// 1 + tanh(u) with tanh(u) near −1, carries the round-off of the terms,
+// not of itself.
+func (e *expr) terms(x []float64, seed float64) float64 {
+	t := math.Abs(e.eval(x, nil, 0) * seed)
 	switch e.op {
 	case "x", "c":
+		return t
+	case "add":
+		return max(t, e.args[0].terms(x, seed), e.args[1].terms(x, seed))
+	case "mul":
+		a, b := e.args[0].eval(x, nil, 0), e.args[1].eval(x, nil, 0)
+		return max(t, e.args[0].terms(x, seed*b), e.args[1].terms(x, seed*a))
+	case "scale":
+		return max(t, e.args[0].terms(x, seed*e.c))
+	}
+	_, d := e.unary(e.args[0].eval(x, nil, 0))
+	return max(t, e.args[0].terms(x, seed*d))
+}
+
+// underflows reports whether the evaluation of e at x, or its gradient,
+// meets gradual underflow: a value in the subnormal range, or a product of
+// nonzero factors rounded to zero. A subnormal carries an absolute error
+// of up to half the smallest subnormal, which later products can make any
+// number of ulps of the loss: the loss is then not rounded to anything its
+// values show, a checker that sees only those values cannot size its
+// round-off, and an exact gradient of the real function is not the
+// derivative of what was computed.
+func (e *expr) underflows(x []float64) bool {
+	sub := func(v float64) bool { return v != 0 && math.Abs(v) < 0x1p-1022 }
+	var walk func(e *expr) (float64, bool)
+	walk = func(e *expr) (float64, bool) {
+		var vals []float64
+		for _, a := range e.args {
+			v, u := walk(a)
+			if u {
+				return 0, true
+			}
+			vals = append(vals, v)
+		}
+		v := e.eval(x, nil, 0)
+		switch e.op {
+		case "mul":
+			if vals[0] != 0 && vals[1] != 0 && v == 0 {
+				return v, true
+			}
+		case "scale":
+			if e.c != 0 && vals[0] != 0 && v == 0 {
+				return v, true
+			}
+		}
+		return v, sub(v)
+	}
+	if _, u := walk(e); u {
 		return true
 	}
-	for _, a := range e.args {
-		if !a.conditioned(x) {
-			return false
+	g := make([]float64, len(x))
+	e.eval(x, g, 1)
+	for _, v := range g {
+		if sub(v) {
+			return true
 		}
 	}
-	switch e.op {
-	case "add":
-		a, b := e.args[0].eval(x, nil, 0), e.args[1].eval(x, nil, 0)
-		return math.Abs(a+b) >= 1e-4*(math.Abs(a)+math.Abs(b))
-	case "tanh", "exp-tanh", "softplus":
-		return math.Abs(e.args[0].eval(x, nil, 0)) <= 6
+	return false
+}
+
+// constantAlong reports whether the computed loss f is the same, bit for
+// bit, at x and at x ± h·e_i for every step h the checker tries on entry i
+// (first pass and refinement, 4.8e-6 to 0.8 of max(|x_i|, 1)). Then f as
+// computed does not depend on x_i at all near x: the change the exact
+// derivative predicts is absorbed in the rounding of a larger term (1 + u²
+// with u = 1e-30), and no finite difference sees anything. The checker
+// must call such an entry wrong, as it would a gradient written for a
+// parameter the loss ignores, and the two cannot be told apart from the
+// loss's values.
+func constantAlong(f func([]float64) float64, x []float64, i int) bool {
+	y := append([]float64(nil), x...)
+	f0 := math.Float64bits(f(y))
+	scale := math.Max(math.Abs(x[i]), 1)
+	for h := 0.8 * scale; h >= 4e-6*scale; h /= 2 {
+		for _, s := range []float64{h, -h} {
+			y[i] = x[i] + s
+			if math.Float64bits(f(y)) != f0 {
+				return false
+			}
+		}
 	}
 	return true
 }
 
-// TestPropertyExactGradientsPass: the exact gradient of a random smooth,
-// well-conditioned composition (see conditioned), at a random point, passes
-// with default options. The one exception is an entry whose derivative is
-// below what any finite difference can see, |a|·max(|x|, 1) ≤ √ε·|f| (a flat
-// inflection, a near-stationary point): it may be Inconclusive, which says
-// so, but never Mismatch.
+// TestPropertyExactGradientsPass: the exact gradient of a random smooth
+// composition, at a random point, passes with default options: saturated
+// units, sums that cancel to a small part of their terms, and all. Two
+// exceptions, both of what no finite difference can resolve:
+//
+//   - an entry whose derivative is below what any finite difference can
+//     see, |a|·max(|x|, 1) ≤ √ε·T (a flat inflection, a near-stationary
+//     point, a unit saturated to a few ulps of its asymptote), where T is
+//     the size of the loss's round-off in units of ε, |f| for a loss
+//     rounded to its own size and more where its terms cancel (terms): it
+//     may be Inconclusive, which says so, but never Mismatch;
+//   - an entry along which the computed loss is constant to the bit at
+//     every step (constantAlong), and a composition that meets gradual
+//     underflow (underflows): the computed loss is not the function the
+//     exact gradient differentiates, and its values do not show how far
+//     it is from it. Such entries and draws are not judged.
 func TestPropertyExactGradientsPass(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(1, 6).Draw(t, "n")
@@ -143,8 +221,8 @@ func TestPropertyExactGradientsPass(t *testing.T) {
 		for i := range x {
 			x[i] = rapid.Float64Range(-3, 3).Draw(t, fmt.Sprintf("x%d", i))
 		}
-		if !e.conditioned(x) {
-			t.Skip("ill-conditioned or saturated composition")
+		if e.underflows(x) {
+			t.Skip("gradual underflow")
 		}
 		f := func(x []float64) float64 { return e.eval(x, nil, 0) }
 		grad := func(dst, x []float64) {
@@ -155,11 +233,11 @@ func TestPropertyExactGradientsPass(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fx := math.Abs(f(x))
-		for _, e := range rep.Blocks[0].Entries {
-			invisible := math.Abs(e.Analytic)*math.Max(math.Abs(x[e.Index]), 1) <= math.Sqrt(0x1p-53)*fx
-			if !e.Verdict.Pass() && !(e.Verdict == gradcheck.Inconclusive && invisible) {
-				t.Fatalf("exact gradient not accepted at x[%d] (f = %.17g):\n%s", e.Index, f(x), rep)
+		fx := max(math.Abs(f(x)), e.terms(x, 1))
+		for _, en := range rep.Blocks[0].Entries {
+			invisible := math.Abs(en.Analytic)*math.Max(math.Abs(x[en.Index]), 1) <= math.Sqrt(0x1p-53)*fx
+			if !en.Verdict.Pass() && !(en.Verdict == gradcheck.Inconclusive && invisible) && !constantAlong(f, x, en.Index) {
+				t.Fatalf("exact gradient not accepted at x[%d] (f = %.17g):\n%s", en.Index, f(x), rep)
 			}
 		}
 		if len(rep.Hazards) > 0 {
@@ -227,34 +305,126 @@ func TestFlatFunction(t *testing.T) {
 	}
 }
 
-// TestIllConditionedLimitation keeps, skipped, two losses on which the
-// checker calls a right gradient wrong, found by the property test about
-// once in a million random compositions: a tanh saturated to within 12
-// ulps of 1, whose derivative (5e-14) shows only at steps where the
-// function is a plateau; and sin(sin(u)) with u near π, where the rounding
-// of u gives the loss a noise that the noise estimate, made along another
-// coordinate, misses. Remove the Skip to see the reports.
-func TestIllConditionedLimitation(t *testing.T) {
-	t.Skip("fails on purpose: a known limitation, kept so that it can be seen")
+// TestIllConditioned: exact gradients of losses on which the checker once
+// called a right gradient wrong, found by TestPropertyExactGradientsPass.
+// Each must pass, or be Inconclusive where its derivative is below what a
+// finite difference can see (as in that test).
+func TestIllConditioned(t *testing.T) {
 	et := func(u float64) float64 { return math.Exp(2 * math.Tanh(u)) }
 	c := 1.5625 * 1.9951171875
 	for _, tc := range []struct {
-		f    func(x []float64) float64
-		grad func(dst, x []float64)
-		x    []float64
-	}{
-		{func(x []float64) float64 { return math.Tanh(et(et(1)) * et(x[0])) },
-			func(dst, x []float64) {
-				t := math.Tanh(et(et(1)) * et(x[0]))
-				dst[0] = (1 - t*t) * et(et(1)) * et(x[0]) * 2 * (1 - math.Tanh(x[0])*math.Tanh(x[0]))
-			}, []float64{0.46875}},
-		{func(x []float64) float64 { return math.Sin(math.Sin(c + x[0]*x[1])) },
-			func(dst, x []float64) {
-				u := c + x[0]*x[1]
-				d := math.Cos(math.Sin(u)) * math.Cos(u)
-				dst[0], dst[1] = d*x[1], d*x[0]
-			}, []float64{0.001953125, 3.814697265625e-06}},
-	} {
-		gradchecktest.Gradient(t, tc.f, tc.grad, tc.x, nil)
+		name, reason string
+		f            func(x []float64) float64
+		grad         func(dst, x []float64)
+		x            []float64
+	}{{
+		"saturated tanh",
+		"tanh within 12 ulps of 1, derivative 5e-14: the large steps see a plateau on one side and an exponential fall on the other, the small ones a loss quantized to its ulps",
+		func(x []float64) float64 { return math.Tanh(et(et(1)) * et(x[0])) },
+		func(dst, x []float64) {
+			t := math.Tanh(et(et(1)) * et(x[0]))
+			dst[0] = (1 - t*t) * et(et(1)) * et(x[0]) * 2 * (1 - math.Tanh(x[0])*math.Tanh(x[0]))
+		},
+		[]float64{0.46875},
+	}, {
+		"saturated tanh, plateau at the top of the ladder",
+		"the only steps that resolve the disagreement are the two largest, where the forward slopes of the plateau side (Δ/h) grow as h shrinks",
+		func(x []float64) float64 { return math.Tanh(3 * et(math.Sqrt(1+et(x[0])*et(x[0])))) },
+		func(dst, x []float64) {
+			e0 := et(x[0])
+			r := math.Sqrt(1 + e0*e0)
+			e1 := et(r)
+			t := math.Tanh(3 * e1)
+			t1, t0 := math.Tanh(r), math.Tanh(x[0])
+			dst[0] = (1 - t*t) * 3 * e1 * 2 * (1 - t1*t1) * e0 / r * e0 * 2 * (1 - t0*t0)
+		},
+		[]float64{0},
+	}, {
+		"rounding of u near π",
+		"sin(sin(u)), u = c + x0·x1 ≈ 3.1: the rounding of u is 130 ulps of the loss, and the seven-point noise estimate along x1 at spacing h/4 happened to sample it as smooth",
+		func(x []float64) float64 { return math.Sin(math.Sin(c + x[0]*x[1])) },
+		func(dst, x []float64) {
+			u := c + x[0]*x[1]
+			d := math.Cos(math.Sin(u)) * math.Cos(u)
+			dst[0], dst[1] = d*x[1], d*x[0]
+		},
+		[]float64{0.001953125, 3.814697265625e-06},
+	}, {
+		"staircase",
+		"(2 + x0·x1) − 2 with x1 = −8.7e-14: the loss moves in steps of an ulp of 2, and not at all at the small steps",
+		func(x []float64) float64 { return -2 + (2 + x[1]*x[0]) },
+		func(dst, x []float64) { dst[0], dst[1] = x[1], x[0] },
+		[]float64{0, -8.725298100550006e-14},
+	}, {
+		"cancelling sum, quantized",
+		"exp(2·tanh(x0·x1)) − 1 ≈ 4e-15 moves in ulps of 1; at the smaller noise spacing the loss does not move at all, which said no noise",
+		func(x []float64) float64 { return -1 + math.Exp(2*math.Tanh(x[0]*x[1])) },
+		func(dst, x []float64) {
+			t := math.Tanh(x[0] * x[1])
+			d := math.Exp(2*t) * 2 * (1 - t*t)
+			dst[0], dst[1] = d*x[1], d*x[0]
+		},
+		[]float64{1.6298145055770874e-05, 1.1641532182693481e-10},
+	}, {
+		"saturated tanh on a constant",
+		"A + tanh(u) with tanh(u) near −1 cancels A to 7.6e-4",
+		func(x []float64) float64 {
+			return math.Sqrt(1+math.Pow(math.Sin(et(1.5625)), 2)) + math.Tanh(x[0]*((0.5+x[0])*(-1.9999957084655762*x[1])))
+		},
+		func(dst, x []float64) {
+			c := -1.9999957084655762
+			inner := (0.5 + x[0]) * (c * x[1])
+			t := math.Tanh(x[0] * inner)
+			s := 1 - t*t
+			dst[0], dst[1] = s*(inner+x[0]*c*x[1]), s*x[0]*(0.5+x[0])*c
+		},
+		[]float64{2.25, 1.000244140625},
+	}, {
+		"symmetric about a minimum",
+		"1/(1 + u²) with u = 0 at x − 0.05: f(x − 0.05) = f(x) to the bit on a smooth loss, which is no staircase",
+		func(x []float64) float64 { u := 4*x[0] + 0.1; return 1 / (1 + u*u) },
+		func(dst, x []float64) { u := 4*x[0] + 0.1; dst[0] = -8 * u / ((1 + u*u) * (1 + u*u)) },
+		[]float64{0},
+	}} {
+		rep, err := gradcheck.Gradient(tc.f, tc.grad, tc.x, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fx := math.Abs(tc.f(tc.x))
+		for _, e := range rep.Blocks[0].Entries {
+			invisible := math.Abs(e.Analytic)*math.Max(math.Abs(tc.x[e.Index]), 1) <= math.Sqrt(0x1p-53)*fx
+			if !e.Verdict.Pass() && !(e.Verdict == gradcheck.Inconclusive && invisible) {
+				t.Errorf("%s: x[%d] is %v (%s)\n%s", tc.name, e.Index, e.Verdict, tc.reason, rep)
+			}
+		}
+	}
+}
+
+// TestIllConditionedLimitation keeps, skipped, a loss on which the checker
+// still calls a right gradient wrong, found by
+// TestPropertyExactGradientsPass after the fixes above (once in about two
+// million draws): sin(x1·(3/(1 + x1²) − 3)) along x1 near 0. The sum
+// 3/(1 + x1²) − 3 cancels to a part in 1e-24 of its terms, so the loss at
+// x1 + h carries an absolute round-off of about ε·3·|x1 + h|, which grows
+// with the step: every central difference is off by about 3ε, while the
+// noise measured at x (spacings of 1e-6) is ε·3·1e-6, and the one-rounding
+// floor ε·|f| is ε·3·h³. The analytic value, −6·x1², is itself a third
+// below the derivative of the real function (the gradient's own sum
+// cancels to 0). Remove the Skip to see the report.
+func TestIllConditionedLimitation(t *testing.T) {
+	t.Skip("fails on purpose: a known limitation, kept so that it can be seen")
+	f := func(x []float64) float64 { return math.Sin(x[0] * (3*(1/(1+x[0]*x[0])) - 3)) }
+	grad := func(dst, x []float64) {
+		u := 1 + x[0]*x[0]
+		b := 3*(1/u) - 3
+		c := math.Cos(x[0] * b)
+		dst[0] = c*b + c*x[0]*3*(-2*x[0]/(u*u))
+	}
+	rep, err := gradcheck.Gradient(f, grad, []float64{1.8189894035458565e-12}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Errorf("cancellation whose round-off grows with the step:\n%s", rep)
 	}
 }

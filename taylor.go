@@ -495,7 +495,10 @@ func lsq(x, y []float64) (slope, icept float64) {
 // round-off resolves the disagreement d, the secant must show it. A
 // saturated unit's plateau gives an order-1 remainder at steps where the
 // function is outside its Taylor regime, and there it does not.
-func (c *checker[T]) taylorOpinion(b, i int, e Entry) (Entry, error) {
+//
+// sigma is the loss's noise along the entry, raised to a quarter of the
+// step of a staircase the ladders found (entry.go, quantize).
+func (c *checker[T]) taylorOpinion(b, i int, e Entry, sigma float64) (Entry, error) {
 	scale := fdiff.Scale(float64(c.saved[b][i]))
 	a := e.Analytic
 	for _, side := range []float64{1, -1} {
@@ -510,11 +513,11 @@ func (c *checker[T]) taylorOpinion(b, i int, e Entry) (Entry, error) {
 			r = math.Abs(f - c.f0 - lin)
 			delta = append(delta, (f-c.f0-lin)/(side*step))
 			arg := math.Abs(a) * math.Abs(float64(c.saved[b][i])+side*step)
-			// The measured noise of the loss (entry.go, measureNoise) bounds
-			// f − f0 too: round-off relative to terms that cancel, or to a
-			// saturated function's quantized steps, is larger than ε·|f|;
-			// and so does a stated one (Options.Noise).
-			noise = max(taylorRoundoff*c.s.prec.Eps*(math.Abs(f)+math.Abs(c.f0)+math.Abs(lin)+arg), 4*c.noiseAt(max(math.Abs(f), math.Abs(c.f0))))
+			// The noise of the loss along the entry (entry.go, refine)
+			// bounds f − f0 too: round-off relative to terms that cancel,
+			// or to a saturated function's quantized steps, is larger than
+			// ε·|f|; and so does a stated one (Options.Noise).
+			noise = max(taylorRoundoff*c.s.prec.Eps*(math.Abs(f)+math.Abs(c.f0)+math.Abs(lin)+arg), 4*sigma)
 			slack = append(slack, noise/step)
 			return r, f - c.f0, noise, step, nil
 		}

@@ -34,8 +34,12 @@ func Noise(f []float64) (sigma float64, ok bool) {
 	const maxOrder = 6
 	var sig [maxOrder + 1]float64
 	var signChange [maxOrder + 1]bool
-	d := make([]float64, len(f))
-	copy(d, f)
+	var buf [16]float64 // no allocation for the usual few values
+	d := buf[:0]
+	if len(f) > len(buf) {
+		d = make([]float64, 0, len(f))
+	}
+	d = append(d, f...)
 	gamma := 1.0
 	n := len(f)
 	for k := 1; k <= maxOrder && n-k >= 2; k++ {
