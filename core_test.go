@@ -593,12 +593,20 @@ func TestAllocationsDoNotGrow(t *testing.T) {
 			for i := range x {
 				x[i] = c.at(i)
 			}
-			return testing.AllocsPerRun(5, func() {
-				rep, err := gradcheck.Gradient(c.f, c.grad, x, nil)
-				if err != nil || !rep.OK() {
-					t.Fatalf("%v\n%v", err, rep)
-				}
-			})
+			// The count is the process's, so an allocation of the runtime
+			// or of the testing package during a run adds to it: the
+			// least of three counts is the checker's own. An allocation
+			// per evaluation shows in every one.
+			least := math.Inf(1)
+			for range 3 {
+				least = min(least, testing.AllocsPerRun(5, func() {
+					rep, err := gradcheck.Gradient(c.f, c.grad, x, nil)
+					if err != nil || !rep.OK() {
+						t.Fatalf("%v\n%v", err, rep)
+					}
+				}))
+			}
+			return least
 		}
 		if small, large := allocs(10), allocs(1000); large != small {
 			t.Errorf("%s: %v allocations for 10 entries, %v for 1000: the loop allocates", c.name, small, large)
