@@ -469,10 +469,34 @@ func fillBlocks(rep *Report, jobs []job, results []Entry, complete func(k int) b
 }
 
 func blockRelErr(es []Entry) float64 {
-	// Two passes, the second scaled by the largest magnitude, so that the
-	// sums of squares neither overflow nor underflow without paying for a
-	// math.Hypot per term. Entries without a finite estimate (NonFinite)
-	// take no part.
+	// One pass of plain sums of squares, as most blocks allow; only where
+	// they overflow, or may have lost terms to underflow, a second, scaled
+	// computation. Entries without a finite estimate (NonFinite) take no
+	// part.
+	var d, na, nn, big float64
+	for i := range es {
+		a, n := es[i].Analytic, es[i].Numeric
+		if n-n != 0 { // NaN or ±Inf
+			continue
+		}
+		d += (a - n) * (a - n)
+		na += a * a
+		nn += n * n
+		big = max(big, math.Abs(a), math.Abs(n))
+	}
+	if math.IsInf(d+na+nn, 0) || (big < 0x1p-450 && big > 0) {
+		return blockRelErrScaled(es)
+	}
+	if d == 0 {
+		return 0
+	}
+	return math.Sqrt(d) / (math.Sqrt(na) + math.Sqrt(nn))
+}
+
+// blockRelErrScaled is blockRelErr in two passes, the second scaled by the
+// largest magnitude, so that the sums of squares neither overflow nor
+// underflow, without paying for a math.Hypot per term.
+func blockRelErrScaled(es []Entry) float64 {
 	big := 0.0
 	for _, e := range es {
 		if isFinite(e.Numeric) {
