@@ -120,7 +120,11 @@
 //     at all. And a one-sided slope corroborates only where it converges
 //     on its own over three steps or more, with some correction clear of
 //     round-off: its round-off grows like 1/h, as a plateau's Δ/h does,
-//     and a plateau a few ulps from f(x) would pass for converged.
+//     and a plateau a few ulps from f(x) would pass for converged. Where
+//     no step resolves the disagreement eight times over, the verdict
+//     rests on the extrapolation's error bound, and all the rows it comes
+//     from must be in the Taylor regime: a disagreement of a few ulps
+//     over the step is out of every step's reach on a plateau too.
 //   - A loss that never moves along the coordinate, at any step, gives a
 //     numeric zero bounded by one ulp of f over the largest step.
 //

@@ -644,7 +644,8 @@ func (w witness) confirms(k, n, d float64) bool {
 // their own, disagree with a beyond their own threshold. A wrong gradient
 // shows at small steps; an estimate extrapolated from large steps that see
 // a plateau of a saturated function, or a distant feature of it, does not.
-// Where no step resolves d, corroborated says yes: see the end.
+// Where no step resolves d, corroborated asks only that rows s..last be in
+// the Taylor regime: see the end.
 func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 	for j := last; j >= s; j-- {
 		if corroborateMargin*c.s.k*l.noise[j] >= d {
@@ -684,11 +685,14 @@ func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 		}
 		return math.Abs(ns-a) > c.threshold(math.Max(math.Abs(a), math.Abs(ns)), es)
 	}
-	// No step resolves d: the loss is noisy at every step, and the verdict
-	// rests on the extrapolation's error bound, which carries the round-off
-	// of every row. (A plateau is not noisy at every step: the steps that
-	// resolve its disagreement show it is not there.)
-	return true
+	// No step resolves d: the loss is noisy at every step, or d is so
+	// small that no step's round-off clears it by the margin, and the
+	// verdict rests on the extrapolation's error bound, which carries the
+	// round-off of every row. That bound holds only in the Taylor regime:
+	// a saturated unit seen from far, whose disagreement is a few ulps
+	// over the step, is not noisy at every step, but its largest steps,
+	// the plateau's, are outside the regime.
+	return c.inTaylorRegime(l, s, last)
 }
 
 // converges reports whether the corrections of seq over rows lo..j, whose

@@ -407,6 +407,21 @@ func TestIllConditioned(t *testing.T) {
 			dst[0] = (1 - tw*tw) * w * 2 * (1 - tv*tv) * et(x[0]) * 2 * (1 - t0*t0)
 		},
 		[]float64{0.6627197265625},
+	}, {
+		"saturated tanh, disagreement below every step's resolution",
+		"tanh(2.5·et(softplus(√(1 + x0²)))) within 2e-14 of 1, derivative 9e-14: the extrapolation from the largest steps, a plateau on the + side, is 5% low, too little for any step's round-off to clear by the margin, so the Mismatch rested on an error bound from steps outside the Taylor regime",
+		func(x []float64) float64 {
+			r := math.Sqrt(1 + x[0]*x[0])
+			return math.Tanh(2.5 * et(math.Log1p(math.Exp(-r))+r))
+		},
+		func(dst, x []float64) {
+			r := math.Sqrt(1 + x[0]*x[0])
+			s := math.Log1p(math.Exp(-r)) + r
+			ts := math.Tanh(s)
+			t := math.Tanh(2.5 * et(s))
+			dst[0] = (1 - t*t) * 2.5 * et(s) * 2 * (1 - ts*ts) / (1 + math.Exp(-r)) * x[0] / r
+		},
+		[]float64{1.09375},
 	}} {
 		rep, err := gradcheck.Gradient(tc.f, tc.grad, tc.x, nil)
 		if err != nil {
