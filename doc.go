@@ -109,9 +109,22 @@
 //     factor of two, is outside it. A saturated unit seen from far is a
 //     plateau on one side and an exponential fall on the other: its central
 //     differences collapse by factors of a thousand, and its one-sided
-//     slopes on the plateau grow as the step shrinks (Δ/h), which is why
-//     a one-sided slope corroborates only where it converges on its own
-//     over three steps or more.
+//     slopes on the plateau grow as the step shrinks (Δ/h). So the
+//     one-sided slopes F and B must each converge as well: the central
+//     difference is their mean, and a plateau's growing slopes and an
+//     exponential's falling ones can add up, by chance, to central
+//     differences that shrink by a quarter and extrapolate to a wrong
+//     value with a small spread. A one-sided correction shrinks to a half
+//     where the central one shrinks to a quarter, so for the same share
+//     of higher-order terms as the 0.6 above allows, it need only shrink
+//     at all. And a one-sided slope corroborates only where it converges
+//     on its own over three steps or more, with some correction clear of
+//     round-off: its round-off grows like 1/h, as a plateau's Δ/h does,
+//     and a plateau a few ulps from f(x) would pass for converged. Where
+//     no step resolves the disagreement eight times over, the verdict
+//     rests on the extrapolation's error bound, and all the rows it comes
+//     from must be in the Taylor regime: a disagreement of a few ulps
+//     over the step is out of every step's reach on a plateau too.
 //   - A loss that never moves along the coordinate, at any step, gives a
 //     numeric zero bounded by one ulp of f over the largest step.
 //

@@ -61,6 +61,15 @@ const (
 	// the second derivative jumps); more than taylorRegime is outside it.
 	taylorRegime = 0.6
 
+	// oneSidedRegime: the one-sided slopes converge at half the rate of
+	// the central differences. Halving h, a correction h·f⁽²⁾/4 +
+	// h²·f⁽³⁾/8 + … of F shrinks to (1 − γ/2)/(2 − 2γ) of itself, γ the
+	// ratio of its second term to its first; a central correction shrinks
+	// to (1 − γ/4)/(4 − 4γ), which taylorRegime bounds by 0.6 for γ up to
+	// 0.65, where the one-sided ratio is 0.97. So a one-sided slope is
+	// outside the regime when its corrections do not shrink at all.
+	oneSidedRegime = 1
+
 	// collapseCentral and collapseCurvature: in the Taylor regime the
 	// corrections of the central differences shrink by at most a sixteenth
 	// per halving of the step, and F − B by at most an eighth (where f⁽³⁾,
@@ -635,7 +644,8 @@ func (w witness) confirms(k, n, d float64) bool {
 // their own, disagree with a beyond their own threshold. A wrong gradient
 // shows at small steps; an estimate extrapolated from large steps that see
 // a plateau of a saturated function, or a distant feature of it, does not.
-// Where no step resolves d, corroborated says yes: see the end.
+// Where no step resolves d, corroborated asks only that rows s..last be in
+// the Taylor regime: see the end.
 func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 	for j := last; j >= s; j-- {
 		if corroborateMargin*c.s.k*l.noise[j] >= d {
@@ -653,14 +663,20 @@ func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 		// steps or more: it sees one side, which on a saturated unit is
 		// a plateau (F = Δ/h, growing as h shrinks) while the central
 		// difference converges. (One-sided slopes win at a seam, where
-		// the second derivative jumps.)
+		// the second derivative jumps.) Its convergence must show: some
+		// correction must stand clear of round-off. The round-off of a
+		// one-sided slope grows like 1/h, as the slope Δ/h of a plateau
+		// seen from a point Δ below it does, so a plateau whose Δ is a
+		// few ulps of f passes for round-off at every step, and the
+		// slopes of its side, which carry no trace of the derivative,
+		// would extrapolate to about zero with a small error bound.
 		ns, es, _ := fdiff.Extrapolate(l.central[lo:j+1], l.noise[lo:j+1], 2, 2)
 		var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
 		for r := lo; r <= j; r++ {
 			noise1[r] = 2 * l.noise[r]
 		}
 		for _, seq := range [2]*[fdiff.MaxRows]float64{&l.fwd, &l.bwd} {
-			if j-lo < 2 || !c.converges(seq[:], noise1[:], lo, j) {
+			if j-lo < 2 || !c.converges(seq[:], noise1[:], lo, j, taylorRegime) || !c.clearOfRoundoff(seq[:], noise1[:], lo, j) {
 				continue
 			}
 			if m, e, _ := fdiff.Extrapolate(seq[lo:j+1], noise1[lo:j+1], 2, 1); e < es {
@@ -669,24 +685,39 @@ func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 		}
 		return math.Abs(ns-a) > c.threshold(math.Max(math.Abs(a), math.Abs(ns)), es)
 	}
-	// No step resolves d: the loss is noisy at every step, and the verdict
-	// rests on the extrapolation's error bound, which carries the round-off
-	// of every row. (A plateau is not noisy at every step: the steps that
-	// resolve its disagreement show it is not there.)
-	return true
+	// No step resolves d: the loss is noisy at every step, or d is so
+	// small that no step's round-off clears it by the margin, and the
+	// verdict rests on the extrapolation's error bound, which carries the
+	// round-off of every row. That bound holds only in the Taylor regime:
+	// a saturated unit seen from far, whose disagreement is a few ulps
+	// over the step, is not noisy at every step, but its largest steps,
+	// the plateau's, are outside the regime.
+	return c.inTaylorRegime(l, s, last)
 }
 
 // converges reports whether the corrections of seq over rows lo..j, whose
-// round-off bounds are noise, shrink by taylorRegime or more at each step,
-// or are down to round-off.
-func (c *checker[T]) converges(seq, noise []float64, lo, j int) bool {
+// round-off bounds are noise, shrink to ratio or less at each step, or are
+// down to round-off.
+func (c *checker[T]) converges(seq, noise []float64, lo, j int, ratio float64) bool {
 	for r := lo + 2; r <= j; r++ {
 		step, prev := math.Abs(seq[r]-seq[r-1]), math.Abs(seq[r-1]-seq[r-2])
-		if step > taylorRegime*prev && step > 2*c.s.k*noise[r] {
+		if step > ratio*prev && step > 2*c.s.k*noise[r] {
 			return false
 		}
 	}
 	return true
+}
+
+// clearOfRoundoff reports whether some correction of seq over rows lo..j,
+// whose round-off bounds are noise, stands clear of round-off, as converges
+// counts it.
+func (c *checker[T]) clearOfRoundoff(seq, noise []float64, lo, j int) bool {
+	for r := lo + 1; r <= j; r++ {
+		if math.Abs(seq[r]-seq[r-1]) > 2*c.s.k*noise[r] {
+			return true
+		}
+	}
+	return false
 }
 
 // inTaylorRegime reports whether rows lo..j of a ladder are in the
@@ -701,11 +732,23 @@ func (c *checker[T]) converges(seq, noise []float64, lo, j int) bool {
 // margin (collapseCentral, collapseCurvature): terms of still higher order
 // dominate, and the steps are beyond the reach of the expansion, as on a
 // saturated unit seen from far, whose one side is a plateau and whose
-// other falls off exponentially. Only corrections that stand clear of
-// round-off count: a sequence that has converged to round-off is in the
-// regime.
+// other falls off exponentially. The one-sided slopes themselves, F(h) =
+// f' + h·f⁽²⁾/2 + h²·f⁽³⁾/6 + … and B alike, must converge too
+// (oneSidedRegime): the central difference is their mean, and where one
+// side's corrections grow (a plateau, F ≈ Δ/h) while the other's fall off
+// exponentially, their sum can shrink by a quarter per halving by chance
+// and extrapolate, with a small spread, to a wrong value. Only corrections
+// that stand clear of round-off count: a sequence that has converged to
+// round-off is in the regime.
 func (c *checker[T]) inTaylorRegime(l *ladder, lo, j int) bool {
-	if !c.converges(l.central[:], l.noise[:], lo, j) {
+	if !c.converges(l.central[:], l.noise[:], lo, j, taylorRegime) {
+		return false
+	}
+	var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
+	for r := lo; r <= j; r++ {
+		noise1[r] = 2 * l.noise[r]
+	}
+	if !c.converges(l.fwd[:], noise1[:], lo, j, oneSidedRegime) || !c.converges(l.bwd[:], noise1[:], lo, j, oneSidedRegime) {
 		return false
 	}
 	for r := lo + 2; r <= j; r++ {

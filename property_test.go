@@ -385,6 +385,43 @@ func TestIllConditioned(t *testing.T) {
 		func(x []float64) float64 { u := 4*x[0] + 0.1; return 1 / (1 + u*u) },
 		func(dst, x []float64) { u := 4*x[0] + 0.1; dst[0] = -8 * u / ((1 + u*u) * (1 + u*u)) },
 		[]float64{0},
+	}, {
+		"saturated exp-tanh, plateau within round-off",
+		"et(5.90625·(et(x0 − 1) + 1.9921875)) = e² to 15 ulps, derivative 3e-13: on the + side the loss is e² to the bit at every large step, so the forward slopes are Δ/h, growing as h shrinks by less than their round-off bound, which said they had converged",
+		func(x []float64) float64 { return et(5.90625 * (et(x[0]-1) + 1.9921875)) },
+		func(dst, x []float64) {
+			e0 := et(x[0] - 1)
+			v := 5.90625 * (e0 + 1.9921875)
+			tv, t0 := math.Tanh(v), math.Tanh(x[0]-1)
+			dst[0] = et(v) * 2 * (1 - tv*tv) * 5.90625 * e0 * 2 * (1 - t0*t0)
+		},
+		[]float64{1},
+	}, {
+		"saturated tanh of exp-tanh, one side a plateau",
+		"tanh(et(et(3) + et(x0))) within 8e-7 of 1, derivative 3e-13: at the three largest steps the central differences shrink by a quarter, as in the Taylor regime, but only because the forward slopes, whose corrections grow, and the backward ones, which fall off exponentially, happen to combine so; they extrapolate to 8% below the derivative with an error bound of 2%",
+		func(x []float64) float64 { return math.Tanh(et(et(3) + et(x[0]))) },
+		func(dst, x []float64) {
+			v := et(3) + et(x[0])
+			w := et(v)
+			tw, tv, t0 := math.Tanh(w), math.Tanh(v), math.Tanh(x[0])
+			dst[0] = (1 - tw*tw) * w * 2 * (1 - tv*tv) * et(x[0]) * 2 * (1 - t0*t0)
+		},
+		[]float64{0.6627197265625},
+	}, {
+		"saturated tanh, disagreement below every step's resolution",
+		"tanh(2.5·et(softplus(√(1 + x0²)))) within 2e-14 of 1, derivative 9e-14: the extrapolation from the largest steps, a plateau on the + side, is 5% low, too little for any step's round-off to clear by the margin, so the Mismatch rested on an error bound from steps outside the Taylor regime",
+		func(x []float64) float64 {
+			r := math.Sqrt(1 + x[0]*x[0])
+			return math.Tanh(2.5 * et(math.Log1p(math.Exp(-r))+r))
+		},
+		func(dst, x []float64) {
+			r := math.Sqrt(1 + x[0]*x[0])
+			s := math.Log1p(math.Exp(-r)) + r
+			ts := math.Tanh(s)
+			t := math.Tanh(2.5 * et(s))
+			dst[0] = (1 - t*t) * 2.5 * et(s) * 2 * (1 - ts*ts) / (1 + math.Exp(-r)) * x[0] / r
+		},
+		[]float64{1.09375},
 	}} {
 		rep, err := gradcheck.Gradient(tc.f, tc.grad, tc.x, nil)
 		if err != nil {
