@@ -21,10 +21,11 @@ import (
 // ≤ 1.05, while gradcheck also gives verdicts), the median extra time per
 // entry (what a check costs beyond gonum's differences: three loss and two
 // gradient evaluations for the hazards, the verdicts, the report's n
-// entries), loss evaluations per entry, and heap allocations per check: a
-// constant number (the report, the saved values), the same at every n, so
-// that allocations per loss evaluation are 0 (TestAllocationsDoNotGrow
-// asserts it).
+// entries), loss evaluations per entry, heap allocations per check (the
+// report, the saved values: a constant number) and allocations per loss
+// evaluation (target 0), from the same problem at half its size: the
+// difference of the two checks' allocations over the difference of their
+// evaluations. TestAllocationsDoNotGrow asserts the same.
 //
 // The functions: the extended Rosenbrock function at n = 100, 1000 and
 // 10000, a loss of about 0.5 ns per parameter, where the extra time per
@@ -38,35 +39,48 @@ func BenchmarkFullCheckVsGonum(b *testing.B) {
 		grad func(dst, x []float64)
 		x    []float64
 	}
-	var problems []problem
-	for _, n := range []int{100, 1000, 10000} {
+	rosenbrock := func(n int) problem {
 		f := functions.ExtendedRosenbrock{}
 		x := make([]float64, n)
 		for i := range x {
 			x[i] = 1 + 0.5*math.Sin(float64(i))
 		}
-		problems = append(problems, problem{fmt.Sprintf("rosenbrock/n=%d", n), f.Func, f.Grad, x})
+		return problem{fmt.Sprintf("rosenbrock/n=%d", n), f.Func, f.Grad, x}
 	}
-	sm := newSoftmaxRegression(64, 10, 10)
-	problems = append(problems, problem{"softmax/n=100", sm.loss, sm.grad, sm.start()})
+	softmax := func(classes int) problem {
+		sm := newSoftmaxRegression(64, 10, classes)
+		return problem{fmt.Sprintf("softmax/n=%d", 10*classes), sm.loss, sm.grad, sm.start()}
+	}
+	// Each problem, and one of half its size, for the allocations per
+	// loss evaluation: the difference of the two checks' allocations over
+	// the difference of their evaluations.
+	var problems, halves []problem
+	for _, n := range []int{100, 1000, 10000} {
+		problems, halves = append(problems, rosenbrock(n)), append(halves, rosenbrock(n/2))
+	}
+	problems, halves = append(problems, softmax(10)), append(halves, softmax(5))
 
-	for _, p := range problems {
+	for k, p := range problems {
 		b.Run(p.name, func(b *testing.B) {
 			n := len(p.x)
 			dst := make([]float64, n)
 			settings := &fd.Settings{Formula: fd.Central}
-			check := func() *gradcheck.Report {
-				rep, err := gradcheck.Gradient(p.f, p.grad, p.x, nil)
-				if err != nil || !rep.OK() {
-					b.Fatalf("check failed: %v\n%v", err, rep)
+			checkOf := func(p problem) func() *gradcheck.Report {
+				return func() *gradcheck.Report {
+					rep, err := gradcheck.Gradient(p.f, p.grad, p.x, nil)
+					if err != nil || !rep.OK() {
+						b.Fatalf("check failed: %v\n%v", err, rep)
+					}
+					return rep
 				}
-				return rep
 			}
+			check, half := checkOf(p), checkOf(halves[k])
 			// Counted apart from the timed loop: reading the allocator's
 			// statistics stops the world, which would be charged to
 			// whichever call follows it.
 			allocs := testing.AllocsPerRun(3, func() { check() })
 			evals := float64(check().Evals)
+			perEval := (allocs - testing.AllocsPerRun(3, func() { half() })) / (evals - float64(half().Evals))
 			var ratios, extra []float64
 			odd := false
 			for b.Loop() {
@@ -93,6 +107,7 @@ func BenchmarkFullCheckVsGonum(b *testing.B) {
 			b.ReportMetric(extra[len(extra)/2], "extra-ns/entry")
 			b.ReportMetric(evals/float64(n), "evals/entry")
 			b.ReportMetric(allocs, "allocs/check")
+			b.ReportMetric(perEval, "allocs/eval")
 		})
 	}
 }
