@@ -422,6 +422,22 @@ func TestIllConditioned(t *testing.T) {
 			dst[0] = (1 - t*t) * 2.5 * et(s) * 2 * (1 - ts*ts) / (1 + math.Exp(-r)) * x[0] / r
 		},
 		[]float64{1.09375},
+	}, {
+		"sum cancelling on a coarse grid, smooth by chance at one spacing",
+		"sin(k·(1/(1 + (c·x0)²) + tanh(−2·x1))) with the sum 9e-5 of terms near 1: the loss moves in steps of an ulp of 1, 2e4 ulps of itself, and at the smaller noise spacing those steps happened to fall on a line (along x1) or a parabola (along x0), which said the noise was a kink's and left σ at one ulp of f; the central differences at steps near 5e-5 then repeat one rounding error and extrapolate to 2.5e-6 off with an error bound 1000 times too small",
+		func(x []float64) float64 {
+			u := 1.86328125 * x[0]
+			return math.Sin(1.3443603515625 * (1/(1+u*u) + math.Tanh(-1.999969482421875*x[1])))
+		},
+		func(dst, x []float64) {
+			const k, c, c1 = 1.3443603515625, 1.86328125, -1.999969482421875
+			u := c * x[0]
+			t := math.Tanh(c1 * x[1])
+			d := math.Cos(k*(1/(1+u*u)+t)) * k
+			dst[0] = d * -2 * u / ((1 + u*u) * (1 + u*u)) * c
+			dst[1] = d * (1 - t*t) * c1
+		},
+		[]float64{1.7695128917694092e-08, 2.5},
 	}} {
 		rep, err := gradcheck.Gradient(tc.f, tc.grad, tc.x, nil)
 		if err != nil {
