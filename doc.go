@@ -31,8 +31,8 @@
 // first pass bounds round-off by one rounding of the loss only; an entry
 // it does not accept waits until every entry has had its first pass. Then,
 // and only if there is one, the loss's noise is measured (twelve
-// evaluations) and the waiting entries are judged again with it before
-// any is refined. A full check of a correct, well-conditioned gradient thus
+// evaluations, eighteen where two spacings disagree) and the waiting
+// entries are judged again with it before any is refined. A full check of a correct, well-conditioned gradient thus
 // costs 2n loss evaluations plus three (the unperturbed loss and two for
 // hazards), and which entries wait does not depend on their order, the
 // workers or the shard.
@@ -46,12 +46,17 @@
 // so does noise that follows the size of a loss that changes fast there.
 // The other way round is accepted, the larger σ standing: seven rounding
 // errors of u + t·δ can be nearly linear in t at one spacing and look
-// smooth there. Seven equal values at one spacing say nothing: the loss
+// smooth there. That can happen at the smaller spacing too, so where the
+// larger finds more than 8 times the noise, a third spacing 40 times below
+// the larger (1.6 times above the smaller, not a whole multiple) decides:
+// the larger's σ stands if the third finds at least an eighth of it, as
+// round-off would; a kink's pseudo-noise there would be a fortieth. Seven
+// equal values at one spacing say nothing: the loss
 // did not move there, and its quantum may be far above an ulp of f (a sum
 // that cancels). The first pass uses σ measured along the coordinate with
 // the largest analytic entry. Refinement that ends in a Mismatch or in no
 // verdict from its last row measures σ again along the entry itself (twelve
-// more evaluations), and judges the ladder again if it is larger: round-off
+// or eighteen more evaluations), and judges the ladder again if it is larger: round-off
 // differs between coordinates (the rounding of an intermediate sum that
 // only some parameters move), and the noise that matters is along the
 // entry. σ is absolute: round-off follows the size of the terms a loss is

@@ -43,6 +43,16 @@ const (
 	noisePoints = 7
 	noiseAgree  = 8
 
+	// noiseRecheck: the spacing h/noiseRecheck at which noise is measured
+	// a third time where the two spacings disagree (noiseAlong). It is 40
+	// times below the larger spacing, so that a kink's pseudo-noise,
+	// which shrinks with the spacing, falls below the larger's by five
+	// times noiseAgree; and 1.6 times above the smaller, a ratio that is
+	// not an integer, so that the chance alignment of an intermediate's
+	// rounding with the smaller spacing (δ near a whole number of its
+	// ulps) does not repeat at it.
+	noiseRecheck = 160
+
 	// kinkNoise: a difference of one-sided slopes must exceed kinkNoise
 	// times its round-off bound to count as a kink.
 	kinkNoise = 8
@@ -233,7 +243,8 @@ func (c *checker[T]) noiseAt(fmax float64) float64 {
 // measureNoise estimates σ, the standard deviation of the loss's round-off
 // near the caller's parameters, along the coordinate with the largest
 // analytic entry (one the loss depends on): see noiseAlong. It costs
-// 2·(noisePoints − 1) loss evaluations per check.
+// 2·(noisePoints − 1) loss evaluations per check, and noisePoints − 1 more
+// where the two spacings disagree.
 func (c *checker[T]) measureNoise() error {
 	c.noiseKnown = true
 	bb, bi, big := -1, -1, -1.0
@@ -260,44 +271,31 @@ func (c *checker[T]) measureNoise() error {
 // the sampled range (a ReLU, a tie in max pooling) grows in proportion to
 // it, and so does noise that follows the size of a loss that changes fast
 // there (near a zero of x²). So where the larger spacing finds noise more
-// than noiseAgree times that of the smaller, neither is accepted. The
-// other way round is no kink: it is round-off whose pattern the larger
-// spacing happened to sample as smooth (the rounding errors of u + t·δ
-// for t = −3..3 can be nearly linear in t), and the larger σ, the smaller
-// spacing's, stands. Where one finds none (the larger saw a smooth trend,
-// or the smaller's values were quantized so finely that its differences
-// vanish) the other's stands. Otherwise σ is 0 and the one-rounding floor
-// stands alone.
+// than noiseAgree times that of the smaller, the smaller is asked again at
+// a third spacing, h/noiseRecheck: the rounding errors of an intermediate
+// u + t·δ can be nearly linear, or quadratic, in t at one spacing and look
+// smooth there (a loss rounded in steps of an ulp of a larger term, which
+// its own ulps do not show), and that can happen at either spacing; a
+// kink's pseudo-noise is in proportion to the spacing at every spacing. If
+// the third agrees with the larger to within noiseAgree, the larger
+// stands; otherwise neither is accepted. The other way round (the smaller
+// finds more) is no kink: it is round-off that the larger spacing happened
+// to sample as smooth, and the larger σ, the smaller spacing's, stands.
+// Where one finds none (the larger saw a smooth trend, or the smaller's
+// values were quantized so finely that its differences vanish) the other's
+// stands. Otherwise σ is 0 and the one-rounding floor stands alone.
 func (c *checker[T]) noiseAlong(b, i int) (float64, error) {
 	h := c.s.step * fdiff.Scale(float64(c.saved[b][i]))
 	var sig [2]float64
 	for k, spacing := range [2]float64{h / 4, h / 256} {
-		var f [noisePoints]float64
-		mid := noisePoints / 2
-		for t := range f {
-			if t == mid {
-				f[t] = c.f0
-				continue
-			}
-			fv, err := c.lossAt(b, i, T(float64(c.saved[b][i])+float64(t-mid)*spacing))
-			if err != nil {
-				return 0, err
-			}
-			if !isFinite(fv) {
-				return 0, nil
-			}
-			f[t] = fv
+		s, err := c.noiseAt1(b, i, spacing)
+		if err != nil {
+			return 0, err
 		}
-		// Seven equal values say only that the loss did not move at this
-		// spacing: its quantum may be far above an ulp of f (a sum that
-		// cancels), and the other spacing may see it.
-		if s, ok := fdiff.Noise(f[:]); ok && s > 0 {
-			sig[k] = s
-		} else {
-			sig[k] = math.NaN()
-		}
+		sig[k] = s
 	}
-	switch large, small := sig[0], sig[1]; {
+	large, small := sig[0], sig[1]
+	switch {
 	case math.IsNaN(large) && math.IsNaN(small):
 		return 0, nil
 	case math.IsNaN(large):
@@ -307,7 +305,41 @@ func (c *checker[T]) noiseAlong(b, i int) (float64, error) {
 	case large <= noiseAgree*small:
 		return math.Max(large, small), nil
 	}
-	return 0, nil
+	again, err := c.noiseAt1(b, i, h/noiseRecheck)
+	if err != nil || math.IsNaN(again) || large > noiseAgree*again {
+		return 0, err
+	}
+	return math.Max(large, again), nil
+}
+
+// noiseAt1 is fdiff.Noise of noisePoints loss values along entry i of
+// block b at the given spacing, centred on the caller's parameters; NaN
+// where it finds none: a trend or a kink, values that did not move, or a
+// loss not finite there.
+func (c *checker[T]) noiseAt1(b, i int, spacing float64) (float64, error) {
+	var f [noisePoints]float64
+	mid := noisePoints / 2
+	for t := range f {
+		if t == mid {
+			f[t] = c.f0
+			continue
+		}
+		fv, err := c.lossAt(b, i, T(float64(c.saved[b][i])+float64(t-mid)*spacing))
+		if err != nil {
+			return math.NaN(), err
+		}
+		if !isFinite(fv) {
+			return math.NaN(), nil
+		}
+		f[t] = fv
+	}
+	// Seven equal values say only that the loss did not move at this
+	// spacing: its quantum may be far above an ulp of f (a sum that
+	// cancels), and the other spacing may see it.
+	if s, ok := fdiff.Noise(f[:]); ok && s > 0 {
+		return s, nil
+	}
+	return math.NaN(), nil
 }
 
 // ladder holds the loss on both sides of one entry at steps h0/2^j.

@@ -127,6 +127,117 @@ func (e *expr) terms(x []float64, seed float64) float64 {
 	return max(t, e.args[0].terms(x, seed*d))
 }
 
+// unit is the unit round-off of float64, 2⁻⁵³: a correctly rounded
+// operation is off by at most unit·|result|, and the math library's sin,
+// tanh, exp and log1p by at most twice that.
+const unit = 0x1p-53
+
+// valueErr returns the value of e at x as eval computes it and a first-order
+// bound on its absolute error against the exact value at x: each operation's
+// own rounding, a few units of the result (four, counting the library
+// functions' ulp and the roundings inside a unary op), plus the errors of its
+// arguments carried through it. For a unary op the carried error is
+// |v(u ± δu) − v(u)|, v's change over the argument's error δu, which needs no
+// derivative and holds where v' varies.
+func (e *expr) valueErr(x []float64) (v, err float64) {
+	switch e.op {
+	case "x":
+		return x[e.i], 0
+	case "c":
+		return e.c, 0
+	case "add":
+		a, ea := e.args[0].valueErr(x)
+		b, eb := e.args[1].valueErr(x)
+		v = a + b
+		return v, ea + eb + unit*math.Abs(v)
+	case "mul":
+		a, ea := e.args[0].valueErr(x)
+		b, eb := e.args[1].valueErr(x)
+		v = a * b
+		return v, math.Abs(b)*ea + math.Abs(a)*eb + ea*eb + unit*math.Abs(v)
+	case "scale":
+		a, ea := e.args[0].valueErr(x)
+		v = e.c * a
+		return v, math.Abs(e.c)*ea + unit*math.Abs(v)
+	}
+	u, eu := e.args[0].valueErr(x)
+	v, _ = e.unary(u)
+	vp, _ := e.unary(u + eu)
+	vm, _ := e.unary(u - eu)
+	own := 4 * unit * math.Abs(v)
+	if e.op == "softplus" { // log1p(exp(−|u|)) + max(u, 0): the sum of two rounded terms
+		own = 4 * unit * (math.Abs(v) + 1)
+	}
+	return v, max(math.Abs(vp-v), math.Abs(vm-v)) + own
+}
+
+// derivErr is the derivative d of the unary e at the computed argument u,
+// whose error is at most eu, and a bound on d's error against the exact
+// derivative at the exact argument: d's change over eu and d's own
+// roundings, eight units of the terms d is computed from (no formula in
+// unary takes more than six roundings, the library functions counting
+// two). Those terms are larger than d where d cancels: 1 − tanh²(u) near
+// saturation is a difference of terms near 1.
+func (e *expr) derivErr(u, eu float64) (d, err float64) {
+	v, d := e.unary(u)
+	_, dp := e.unary(u + eu)
+	_, dm := e.unary(u - eu)
+	terms := math.Abs(d)
+	switch e.op {
+	case "tanh":
+		terms += v * v
+	case "exp-tanh":
+		t := math.Tanh(u)
+		terms += 2 * math.Abs(v) * t * t
+	}
+	return d, max(math.Abs(dp-d), math.Abs(dm-d)) + 8*unit*terms
+}
+
+// gradErr returns a first-order bound on the error of each entry of the
+// gradient eval computes at x, against the exact gradient there: reverse
+// accumulation with each seed's error carried alongside it (the seed times
+// a derivative or a factor, both with their own errors, and the rounding
+// of the product), and the summation of the contributions to an entry,
+// whose rounding is at most unit·(k − 1)·Σ|contributions| for k of them.
+// Where the contributions cancel (x − sin x, whose gradient 1 − cos x is
+// far below its terms 1 and cos x) the bound is far above unit·|∂f/∂x|:
+// the gradient eval computes is then not exact, and a checker that
+// compares it with the derivative of the computed loss may see the
+// difference.
+func (e *expr) gradErr(x []float64) []float64 {
+	n := len(x)
+	sum, acc, cnt := make([]float64, n), make([]float64, n), make([]float64, n)
+	var back func(e *expr, s, es float64)
+	back = func(e *expr, s, es float64) {
+		switch e.op {
+		case "x":
+			sum[e.i] += math.Abs(s)
+			acc[e.i] += es
+			cnt[e.i]++
+		case "c":
+		case "add":
+			back(e.args[0], s, es)
+			back(e.args[1], s, es)
+		case "mul":
+			a, ea := e.args[0].valueErr(x)
+			b, eb := e.args[1].valueErr(x)
+			back(e.args[0], s*b, es*math.Abs(b)+math.Abs(s)*eb+es*eb+unit*math.Abs(s*b))
+			back(e.args[1], s*a, es*math.Abs(a)+math.Abs(s)*ea+es*ea+unit*math.Abs(s*a))
+		case "scale":
+			back(e.args[0], s*e.c, es*math.Abs(e.c)+unit*math.Abs(s*e.c))
+		default:
+			u, eu := e.args[0].valueErr(x)
+			d, ed := e.derivErr(u, eu)
+			back(e.args[0], s*d, es*math.Abs(d)+math.Abs(s)*ed+es*ed+unit*math.Abs(s*d))
+		}
+	}
+	back(e, 1, 0)
+	for i := range acc {
+		acc[i] += unit * max(cnt[i]-1, 0) * sum[i]
+	}
+	return acc
+}
+
 // underflows reports whether the evaluation of e at x, or its gradient,
 // meets gradual underflow: a value in the subnormal range, or a product of
 // nonzero factors rounded to zero. A subnormal carries an absolute error
@@ -197,10 +308,16 @@ func constantAlong(f func([]float64) float64, x []float64, i int) bool {
 	return true
 }
 
+// rtol and k are the checker's defaults, Rtol = 16·ε^(2/3) (ε = 2⁻⁵²) and K.
+var (
+	rtol = 16 * math.Pow(0x1p-52, 2.0/3)
+	k    = 4.0
+)
+
 // TestPropertyExactGradientsPass: the exact gradient of a random smooth
 // composition, at a random point, passes with default options: saturated
-// units, sums that cancel to a small part of their terms, and all. Two
-// exceptions, both of what no finite difference can resolve:
+// units, sums that cancel to a small part of their terms, and all. Three
+// exceptions, all of what no finite difference can resolve:
 //
 //   - an entry whose derivative is below what any finite difference can
 //     see, |a|·max(|x|, 1) ≤ √ε·T (a flat inflection, a near-stationary
@@ -212,7 +329,20 @@ func constantAlong(f func([]float64) float64, x []float64, i int) bool {
 //     every step (constantAlong), and a composition that meets gradual
 //     underflow (underflows): the computed loss is not the function the
 //     exact gradient differentiates, and its values do not show how far
-//     it is from it. Such entries and draws are not judged.
+//     it is from it. Such entries and draws are not judged;
+//   - an entry whose gradient, as eval computes it, is not exact in float64
+//     to what the checker resolves: its round-off bound (gradErr), first
+//     order in unit round-off, above Rtol·(|a| + 1e-3·G), the least
+//     disagreement the verdict rules let fail (threshold, with K·err = 0).
+//     That happens where the contributions to the entry cancel (x − sin x:
+//     1 − cos x) or a derivative is computed from values that do. The
+//     computed loss is no better there: its rounding residues come from the
+//     same cancelling terms, and its slope strays from the exact derivative
+//     by about as much, so the checker, which sees only the loss, cannot be
+//     held to the exact value. Such an entry may be Inconclusive, and
+//     Mismatch only where the disagreement is within the bound plus K times
+//     the checker's own error estimate: a Mismatch beyond what the analytic
+//     value's error can explain still fails the test.
 func TestPropertyExactGradientsPass(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(1, 6).Draw(t, "n")
@@ -234,11 +364,30 @@ func TestPropertyExactGradientsPass(t *testing.T) {
 			t.Fatal(err)
 		}
 		fx := max(math.Abs(f(x)), e.terms(x, 1))
+		gerr := e.gradErr(x)
+		g := 0.0 // the gradient's scale, as the checker takes it
 		for _, en := range rep.Blocks[0].Entries {
-			invisible := math.Abs(en.Analytic)*math.Max(math.Abs(x[en.Index]), 1) <= math.Sqrt(0x1p-53)*fx
-			if !en.Verdict.Pass() && !(en.Verdict == gradcheck.Inconclusive && invisible) && !constantAlong(f, x, en.Index) {
-				t.Fatalf("exact gradient not accepted at x[%d] (f = %.17g):\n%s", en.Index, f(x), rep)
+			g = max(g, math.Abs(en.Analytic))
+		}
+		for _, en := range rep.Blocks[0].Entries {
+			if en.Verdict.Pass() || constantAlong(f, x, en.Index) {
+				continue
 			}
+			invisible := math.Abs(en.Analytic)*math.Max(math.Abs(x[en.Index]), 1) <= math.Sqrt(0x1p-53)*fx
+			if en.Verdict == gradcheck.Inconclusive && invisible {
+				continue
+			}
+			// The analytic value's own round-off, where it exceeds
+			// the least disagreement the checker may fail,
+			// Rtol·(|a| + 1e-3·G).
+			inexact := gerr[en.Index] > rtol*(math.Abs(en.Analytic)+1e-3*g)
+			switch {
+			case inexact && en.Verdict == gradcheck.Inconclusive:
+				continue
+			case inexact && en.Verdict == gradcheck.Mismatch && math.Abs(en.Analytic-en.Numeric) <= gerr[en.Index]+k*en.ErrEst:
+				continue
+			}
+			t.Fatalf("exact gradient not accepted at x[%d] (f = %.17g, terms %.3g; analytic round-off bound %.3g, %.3g of Rtol·(|a| + 1e-3·G)):\n%s", en.Index, f(x), e.terms(x, 1), gerr[en.Index], gerr[en.Index]/(rtol*(math.Abs(en.Analytic)+1e-3*g)), rep)
 		}
 		if len(rep.Hazards) > 0 {
 			t.Fatalf("hazards on a pure function:\n%s", rep)
@@ -422,6 +571,22 @@ func TestIllConditioned(t *testing.T) {
 			dst[0] = (1 - t*t) * 2.5 * et(s) * 2 * (1 - ts*ts) / (1 + math.Exp(-r)) * x[0] / r
 		},
 		[]float64{1.09375},
+	}, {
+		"sum cancelling on a coarse grid, smooth by chance at one spacing",
+		"sin(k·(1/(1 + (c·x0)²) + tanh(−2·x1))) with the sum 9e-5 of terms near 1: the loss moves in steps of an ulp of 1, 2e4 ulps of itself, and at the smaller noise spacing those steps happened to fall on a line (along x1) or a parabola (along x0), which said the noise was a kink's and left σ at one ulp of f; the central differences at steps near 5e-5 then repeat one rounding error and extrapolate to 2.5e-6 off with an error bound 1000 times too small",
+		func(x []float64) float64 {
+			u := 1.86328125 * x[0]
+			return math.Sin(1.3443603515625 * (1/(1+u*u) + math.Tanh(-1.999969482421875*x[1])))
+		},
+		func(dst, x []float64) {
+			const k, c, c1 = 1.3443603515625, 1.86328125, -1.999969482421875
+			u := c * x[0]
+			t := math.Tanh(c1 * x[1])
+			d := math.Cos(k*(1/(1+u*u)+t)) * k
+			dst[0] = d * -2 * u / ((1 + u*u) * (1 + u*u)) * c
+			dst[1] = d * (1 - t*t) * c1
+		},
+		[]float64{1.7695128917694092e-08, 2.5},
 	}} {
 		rep, err := gradcheck.Gradient(tc.f, tc.grad, tc.x, nil)
 		if err != nil {
