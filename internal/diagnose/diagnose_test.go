@@ -170,7 +170,7 @@ func TestRoundoffLevel(t *testing.T) {
 	}
 	b := block([]int{40}, x, a, n)
 	b.Eps = 0x1p-24
-	for i := range b.Tol { // float32 thresholds: rtol 2.8e-4 would pass these, so shrink to make them fail
+	for i := range b.Tol { // float32 thresholds: rtol 2.4e-4 would pass these, so shrink to make them fail
 		b.Tol[i] = 1e-6
 		b.Fail[i] = math.Abs(a[i]-n[i]) > b.Tol[i]
 	}
