@@ -28,43 +28,43 @@
 // difference reaches. The round-off allowance min(K·r, ρ₁·m + Rtol·G) is
 // capped with ρ₁ = max(Rtol, 1e-7): in float64 a relative disagreement of
 // 1e-7 or more always goes on to refinement, never passing quietly. The
-// first pass bounds round-off by one rounding of the loss only; an entry
-// it does not accept waits until every entry has had its first pass. Then,
-// and only if there is one, the loss's noise is measured (twelve
-// evaluations, eighteen where two spacings disagree) and the waiting
-// entries are judged again with it before any is refined. A full check of a correct, well-conditioned gradient thus
-// costs 2n loss evaluations plus three (the unperturbed loss and two for
-// hazards), and which entries wait does not depend on their order, the
-// workers or the shard.
+// first pass bounds round-off by one rounding of the loss only; an entry it
+// does not accept waits until every entry has had its first pass. Then, and
+// only if there is one, the loss's noise is measured (twelve evaluations,
+// eighteen where two spacings disagree) and the waiting entries are judged
+// again with it before any is refined. A full check of a correct,
+// well-conditioned gradient thus costs 2n loss evaluations plus three (the
+// unperturbed loss and two for hazards), and which entries wait does not
+// depend on their order, the workers or the shard.
 //
 // Noise. The round-off bound is r = max(ε·|f|, 2σ)/h, where σ is the
 // standard deviation of the loss's round-off (Moré and Wild's ECnoise: the
 // k-th differences of noise have a known variance, those of a smooth
 // function vanish), measured at two spacings 64 times apart. The larger
-// spacing may not find more than 8 times the noise of the smaller: a kink
-// in the sampled range mimics noise, but in proportion to the spacing, and
-// so does noise that follows the size of a loss that changes fast there.
-// The other way round is accepted, the larger σ standing: seven rounding
-// errors of u + t·δ can be nearly linear in t at one spacing and look
-// smooth there. That can happen at the smaller spacing too, so where the
-// larger finds more than 8 times the noise, a third spacing 40 times below
-// the larger (1.6 times above the smaller, not a whole multiple) decides:
-// the larger's σ stands if the third finds at least an eighth of it, as
-// round-off would; a kink's pseudo-noise there would be a fortieth. Seven
-// equal values at one spacing say nothing: the loss
-// did not move there, and its quantum may be far above an ulp of f (a sum
-// that cancels). The first pass uses σ measured along the coordinate with
-// the largest analytic entry. Refinement that ends in a Mismatch or in no
-// verdict from its last row measures σ again along the entry itself (twelve
-// or eighteen more evaluations), and judges the ladder again if it is larger: round-off
-// differs between coordinates (the rounding of an intermediate sum that
-// only some parameters move), and the noise that matters is along the
-// entry. σ is absolute: round-off follows the size of the terms a loss is
-// computed from, which a small loss made by cancellation does not show.
-// A loss whose terms cancel (a small value made of large terms) or a
-// float32 loss summed over many terms carries far more round-off than one
-// rounding of its value; measuring it keeps the first pass from rejecting
-// correct entries and refinement from mistaking noise for curvature.
+// spacing may not find more than 8 times the noise of the smaller: a kink in
+// the sampled range mimics noise, but in proportion to the spacing, and so
+// does noise that follows the size of a loss that changes fast there. The
+// other way round is accepted, the larger σ standing: seven rounding errors
+// of u + t·δ can be nearly linear in t at one spacing and look smooth there.
+// That can happen at the smaller spacing too, so where the larger finds more
+// than 8 times the noise, a third spacing 40 times below the larger (1.6
+// times above the smaller, not a whole multiple) decides: the larger's σ
+// stands if the third finds at least an eighth of it, as round-off would; a
+// kink's pseudo-noise there would be a fortieth. Seven equal values at one
+// spacing say nothing: the loss did not move there, and its quantum may be
+// far above an ulp of f (a sum that cancels). The first pass uses σ measured
+// along the coordinate with the largest analytic entry. Refinement that ends
+// in a Mismatch or in no verdict from its last row measures σ again along
+// the entry itself (twelve or eighteen more evaluations), and judges the
+// ladder again if it is larger: round-off differs between coordinates (the
+// rounding of an intermediate sum that only some parameters move), and the
+// noise that matters is along the entry. σ is absolute: round-off follows
+// the size of the terms a loss is computed from, which a small loss made by
+// cancellation does not show. A loss whose terms cancel (a small value made
+// of large terms) or a float32 loss summed over many terms carries far more
+// round-off than one rounding of its value; measuring it keeps the first
+// pass from rejecting correct entries and refinement from mistaking noise
+// for curvature.
 //
 // Staircases. A loss computed from an intermediate rounded more coarsely
 // than its own value (a tanh within a few ulps of 1, the small term of a
@@ -99,10 +99,11 @@
 //     Mismatch (below), an agreement already as tight as Rtol, or one whose
 //     newest step is already as noisy as its error (smaller steps only add
 //     round-off).
-//   - The ladder may stop early, but an early Mismatch needs the first-pass
-//     estimate, able itself to resolve the disagreement, to disagree with a
-//     alike: coarse steps can extrapolate consistently to a wrong value on
-//     a fast-varying function.
+//   - The ladder may stop early, but an early Mismatch needs a second
+//     witness: the first-pass estimate, able itself to resolve the
+//     disagreement, must disagree with the analytic value a by about as
+//     much (to within a tenth of it), since coarse steps can extrapolate
+//     consistently to a wrong value on a fast-varying function.
 //   - A Mismatch from the last row needs corroboration: the central
 //     differences at the smallest steps that resolve the disagreement
 //     eight times over, extrapolated on their own, must disagree too, and
