@@ -108,7 +108,11 @@
 //   - The ladder may stop early, but an early Mismatch needs the first-pass
 //     estimate, able itself to resolve the disagreement, to disagree with a
 //     alike: coarse steps can extrapolate consistently to a wrong value on
-//     a fast-varying function.
+//     a fast-varying function. Where the loss's noise was not found at all
+//     (σ = 0), both witnesses rest on the one-rounding floor, which a loss
+//     small by cancellation exceeds by far and whose rounding can repeat
+//     from step to step, so an early Mismatch then waits, as one from the
+//     last row does, for the noise along the entry.
 //   - A Mismatch from the last row needs corroboration: the central
 //     differences at the smallest steps that resolve the disagreement
 //     eight times over, extrapolated on their own, must disagree too, and

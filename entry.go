@@ -436,10 +436,18 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	rows = max(minRows+2, min(rows, fdiff.MaxRows))
 	sigma := c.noiseAt(0)
 	low, end, err := c.ladder(b, i, e, h0, rows, first, sigma)
-	if err != nil || low.Verdict == OK || low.Verdict == Kink || low.Verdict == NonFinite || end.early {
+	if err != nil || low.Verdict == OK || low.Verdict == Kink || low.Verdict == NonFinite || (end.early && sigma > 0) {
 		// An agreement stands whatever the noise; an early Mismatch has
 		// two witnesses at steps far apart (judge), which a noise
-		// underestimated along this entry would not make agree.
+		// underestimated along this entry would not make agree. That
+		// needs a measured noise: where none was found (σ = 0), both
+		// witnesses' round-off bounds are the one-rounding floor ε·|f|,
+		// which a loss small by cancellation exceeds by far, and whose
+		// rounding, quantized at the level of its larger terms, can
+		// repeat from step to step (a one-sided slope identical to the
+		// bit at two steps, extrapolated with no spread), so that the
+		// witnesses agree by construction. Such a Mismatch, like one
+		// from the last row, waits for the noise along the entry.
 		return low, err
 	}
 	// A Mismatch, or no verdict, from the last row: the noise that matters

@@ -633,6 +633,22 @@ func TestIllConditioned(t *testing.T) {
 			dst[2] = d * s
 		},
 		[]float64{-1.5087890625, 1, 0.0001220703125},
+	}, {
+		"early Mismatch on a loss whose noise was not found",
+		"tanh(−4.99·x0) + tanh(et(1 + √(1 + x1²))), two terms near ∓1 that cancel to 2e-6: along x1, where the noise is measured, the loss moves by whole numbers of ulps of 1 at every noise spacing, so σ was 0; along x0 the backward slopes at two steps were identical to the bit, a rounding repeated, and their extrapolation and the first-pass difference, both bounded by one ulp of f, agreed on a value 5e-4 off",
+		func(x []float64) float64 {
+			return math.Tanh(1.6623725891113281*(0+(-3*x[0]))) + math.Tanh(et(1+0+math.Sqrt(1+x[1]*x[1])))
+		},
+		func(dst, x []float64) {
+			const k = 1.6623725891113281
+			t0 := math.Tanh(k * (0 + (-3 * x[0])))
+			dst[0] = (1 - t0*t0) * k * -3
+			r := math.Sqrt(1 + x[1]*x[1])
+			u := 1 + 0 + r
+			t1, tu := math.Tanh(et(u)), math.Tanh(u)
+			dst[1] = (1 - t1*t1) * et(u) * 2 * (1 - tu*tu) * x[1] / r
+		},
+		[]float64{2.265380859375, 0.03125},
 	}} {
 		rep, err := gradcheck.Gradient(tc.f, tc.grad, tc.x, nil)
 		if err != nil {
