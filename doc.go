@@ -31,11 +31,12 @@
 // first pass bounds round-off by one rounding of the loss only; an entry it
 // does not accept waits until every entry has had its first pass. Then, and
 // only if there is one, the loss's noise is measured (twelve evaluations,
-// eighteen where two spacings disagree) and the waiting entries are judged
-// again with it before any is refined. A full check of a correct,
-// well-conditioned gradient thus costs 2n loss evaluations plus three (the
-// unperturbed loss and two for hazards), and which entries wait does not
-// depend on their order, the workers or the shard.
+// eighteen where two spacings disagree or neither finds noise) and the
+// waiting entries are judged again with it before any is refined. A full
+// check of a correct, well-conditioned gradient thus costs 2n loss
+// evaluations plus three (the unperturbed loss and two for hazards), and
+// which entries wait does not depend on their order, the workers or the
+// shard.
 //
 // Noise. The round-off bound is r = max(ε·|f|, 2σ)/h, where σ is the
 // standard deviation of the loss's round-off (Moré and Wild's ECnoise: the
@@ -50,21 +51,26 @@
 // than 8 times the noise, a third spacing 40 times below the larger (1.6
 // times above the smaller, not a whole multiple) decides: the larger's σ
 // stands if the third finds at least an eighth of it, as round-off would; a
-// kink's pseudo-noise there would be a fortieth. Seven equal values at one
-// spacing say nothing: the loss did not move there, and its quantum may be
-// far above an ulp of f (a sum that cancels). The first pass uses σ measured
-// along the coordinate with the largest analytic entry. Refinement that ends
-// in a Mismatch or in no verdict from its last row measures σ again along
-// the entry itself (twelve or eighteen more evaluations), and judges the
-// ladder again if it is larger: round-off differs between coordinates (the
-// rounding of an intermediate sum that only some parameters move), and the
-// noise that matters is along the entry. σ is absolute: round-off follows
-// the size of the terms a loss is computed from, which a small loss made by
-// cancellation does not show. A loss whose terms cancel (a small value made
-// of large terms) or a float32 loss summed over many terms carries far more
-// round-off than one rounding of its value; measuring it keeps the first
-// pass from rejecting correct entries and refinement from mistaking noise
-// for curvature.
+// kink's pseudo-noise there would be a fortieth. Where neither of the two
+// finds noise, the third decides alone: a loss that moves by α quanta per
+// step of the larger spacing moves by α/64 per step of the smaller, whole
+// numbers at both whenever α is near a multiple of 64, and its rounding
+// errors then lie on a line at both, so two silences are one witness; the
+// third spacing is no whole multiple of the smaller. Seven equal values at
+// one spacing say nothing: the loss did not move there, and its quantum may
+// be far above an ulp of f (a sum that cancels). The first pass uses σ
+// measured along the coordinate with the largest analytic entry. Refinement
+// that ends in a Mismatch or in no verdict from its last row measures σ
+// again along the entry itself (twelve or eighteen more evaluations), and
+// judges the ladder again if it is larger: round-off differs between
+// coordinates (the rounding of an intermediate sum that only some parameters
+// move), and the noise that matters is along the entry. σ is absolute:
+// round-off follows the size of the terms a loss is computed from, which a
+// small loss made by cancellation does not show. A loss whose terms cancel
+// (a small value made of large terms) or a float32 loss summed over many
+// terms carries far more round-off than one rounding of its value; measuring
+// it keeps the first pass from rejecting correct entries and refinement from
+// mistaking noise for curvature.
 //
 // Staircases. A loss computed from an intermediate rounded more coarsely
 // than its own value (a tanh within a few ulps of 1, the small term of a
@@ -103,11 +109,18 @@
 //     witness: the first-pass estimate, able itself to resolve the
 //     disagreement, must disagree with the analytic value a by about as
 //     much (to within a tenth of it), since coarse steps can extrapolate
-//     consistently to a wrong value on a fast-varying function.
+//     consistently to a wrong value on a fast-varying function. Where the loss's noise was not found at all
+//     (σ = 0), both witnesses rest on the one-rounding floor, which a loss
+//     small by cancellation exceeds by far and whose rounding can repeat
+//     from step to step, so an early Mismatch then waits, as one from the
+//     last row does, for the noise along the entry.
 //   - A Mismatch from the last row needs corroboration: the central
 //     differences at the smallest steps that resolve the disagreement
 //     eight times over, extrapolated on their own, must disagree too, and
-//     those steps must be in the function's Taylor regime. There, halving
+//     those steps must be in the function's Taylor regime, which shows
+//     only in how one correction compares with the next: where just two
+//     rows resolve the disagreement, their one correction says nothing,
+//     and the next smaller row supplies the second. There, halving
 //     the step, the corrections of the central differences shrink to about
 //     a quarter (a sixteenth where f⁽³⁾ vanishes) and F − B to about a half
 //     (an eighth where f⁽²⁾ vanishes); a correction that shrinks by less

@@ -244,7 +244,7 @@ func (c *checker[T]) noiseAt(fmax float64) float64 {
 // near the caller's parameters, along the coordinate with the largest
 // analytic entry (one the loss depends on): see noiseAlong. It costs
 // 2·(noisePoints − 1) loss evaluations per check, and noisePoints − 1 more
-// where the two spacings disagree.
+// where the two spacings disagree or neither finds noise.
 func (c *checker[T]) measureNoise() error {
 	c.noiseKnown = true
 	bb, bi, big := -1, -1, -1.0
@@ -283,7 +283,10 @@ func (c *checker[T]) measureNoise() error {
 // to sample as smooth, and the larger σ, the smaller spacing's, stands.
 // Where one finds none (the larger saw a smooth trend, or the smaller's
 // values were quantized so finely that its differences vanish) the other's
-// stands. Otherwise σ is 0 and the one-rounding floor stands alone.
+// stands. Where neither does, the third spacing is asked: the two are 64
+// times apart, and a rounding aligned with the larger (a whole multiple of
+// 64 quanta per step) is aligned with the smaller too. Where it finds none
+// either, σ is 0 and the one-rounding floor stands alone.
 func (c *checker[T]) noiseAlong(b, i int) (float64, error) {
 	h := c.s.step * fdiff.Scale(float64(c.saved[b][i]))
 	var sig [2]float64
@@ -297,7 +300,18 @@ func (c *checker[T]) noiseAlong(b, i int) (float64, error) {
 	large, small := sig[0], sig[1]
 	switch {
 	case math.IsNaN(large) && math.IsNaN(small):
-		return 0, nil
+		// Neither found noise, but the two are one witness where an
+		// intermediate's rounding aligned with them: a change of α
+		// quanta per step of the larger spacing is α/64 per step of
+		// the smaller, a whole number of quanta at both whenever α is
+		// near a multiple of 64, and the rounding errors then lie on a
+		// line at both. The third spacing, 1.6 times the smaller, is
+		// not a whole multiple of it: what it finds stands.
+		again, err := c.noiseAt1(b, i, h/noiseRecheck)
+		if err != nil || math.IsNaN(again) {
+			return 0, err
+		}
+		return again, nil
 	case math.IsNaN(large):
 		return small, nil // the larger spacing saw a trend or a kink
 	case math.IsNaN(small):
@@ -422,10 +436,18 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	rows = max(minRows+2, min(rows, fdiff.MaxRows))
 	sigma := c.noiseAt(0)
 	low, end, err := c.ladder(b, i, e, h0, rows, first, sigma)
-	if err != nil || low.Verdict == OK || low.Verdict == Kink || low.Verdict == NonFinite || end.early {
+	if err != nil || low.Verdict == OK || low.Verdict == Kink || low.Verdict == NonFinite || (end.early && sigma > 0) {
 		// An agreement stands whatever the noise; an early Mismatch has
 		// two witnesses at steps far apart (judge), which a noise
-		// underestimated along this entry would not make agree.
+		// underestimated along this entry would not make agree. That
+		// needs a measured noise: where none was found (σ = 0), both
+		// witnesses' round-off bounds are the one-rounding floor ε·|f|,
+		// which a loss small by cancellation exceeds by far, and whose
+		// rounding, quantized at the level of its larger terms, can
+		// repeat from step to step (a one-sided slope identical to the
+		// bit at two steps, extrapolated with no spread), so that the
+		// witnesses agree by construction. Such a Mismatch, like one
+		// from the last row, waits for the noise along the entry.
 		return low, err
 	}
 	// A Mismatch, or no verdict, from the last row: the noise that matters
@@ -676,8 +698,10 @@ func (w witness) confirms(k, n, d float64) bool {
 // their own, disagree with a beyond their own threshold. A wrong gradient
 // shows at small steps; an estimate extrapolated from large steps that see
 // a plateau of a saturated function, or a distant feature of it, does not.
-// Where no step resolves d, corroborated asks only that rows s..last be in
-// the Taylor regime: see the end.
+// Those steps must be in the Taylor regime, which takes two corrections,
+// three rows, to show: where only two rows resolve d, the next smaller row
+// is judged with them. Where no step resolves d, corroborated asks only
+// that rows s..last be in the Taylor regime: see the end.
 func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 	for j := last; j >= s; j-- {
 		if corroborateMargin*c.s.k*l.noise[j] >= d {
@@ -687,7 +711,13 @@ func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 		if j == lo {
 			return false
 		}
-		if !c.inTaylorRegime(l, lo, j) {
+		// The regime shows in how one correction compares with the
+		// next: two rows give one correction, which any function, in
+		// the regime or not, has. Where only two rows resolve d, the
+		// next smaller row supplies the second correction (judged
+		// against its own round-off, as always); where there is none,
+		// nothing vouches for the two.
+		if hi := min(last, lo+2); hi-lo < 2 || !c.inTaylorRegime(l, lo, max(j, hi)) {
 			return false
 		}
 		// The central differences, which inTaylorRegime vouches for, and

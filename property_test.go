@@ -587,6 +587,68 @@ func TestIllConditioned(t *testing.T) {
 			dst[1] = d * (1 - t*t) * c1
 		},
 		[]float64{1.7695128917694092e-08, 2.5},
+	}, {
+		"sum cancelling to 1e-6, rounding aligned with both noise spacings",
+		"tanh(k·(1 − 1.5·x0)) + tanh(et(1 + √(1 + x1²))), two terms near ∓1 that cancel to 1e-6: along x1 the loss moves by 3456 ulps of 1 per step of the larger noise spacing and 54 per step of the smaller, whole numbers at both, so its rounding errors lay on a line at both and neither found noise; σ was left at one ulp of f, 1e-10 of the loss's real round-off, and the central differences at the smallest steps, identical over five rows, extrapolated with an error bound of 5e-19 to a value 3e-15 off",
+		func(x []float64) float64 {
+			return math.Tanh(1.9843740155920386*(1+(-1.5*x[0]))) + math.Tanh(et(1+0+math.Sqrt(1+x[1]*x[1])))
+		},
+		func(dst, x []float64) {
+			const k = 1.9843740155920386
+			t0 := math.Tanh(k * (1 + (-1.5 * x[0])))
+			dst[0] = (1 - t0*t0) * k * -1.5
+			r := math.Sqrt(1 + x[1]*x[1])
+			u := 1 + 0 + r
+			t1, tu := math.Tanh(et(u)), math.Tanh(u)
+			dst[1] = (1 - t1*t1) * et(u) * 2 * (1 - tu*tu) * x[1] / r
+		},
+		[]float64{3, 1.875},
+	}, {
+		"x + c·x with 1 + c = 6e-6, rounding aligned with both noise spacings",
+		"x0·(1 + tanh(−6.36)) computed as x0 + t·x0: the product t·x0 is rounded to an ulp of 1, 2e-11 of the loss, and its rounding errors lay on a line at both noise spacings, so σ was left at one ulp of f and a Mismatch at 2.5e-7 relative had an error bound of 1e-16",
+		func(x []float64) float64 {
+			t := math.Tanh(1.3130512237548828 * (2.5693359375 * -1.8858401775360107))
+			return x[0] + t*x[0]
+		},
+		func(dst, x []float64) {
+			dst[0] = 1 + math.Tanh(1.3130512237548828*(2.5693359375*-1.8858401775360107))
+		},
+		[]float64{1},
+	}, {
+		"two largest steps outside the Taylor regime",
+		"1/(1 + u²) with u = x2·sin(et(et(x0))), derivative along x0 −8.6e-10 on a loss rounded in steps of an ulp of 1: only the two largest steps resolve the extrapolation's disagreement of 1.4e-4 eight times over, and two rows give one correction, which says nothing of the regime; the next row's correction is seven times theirs",
+		func(x []float64) float64 {
+			u := x[2] * math.Sin(et(et(x[0])))
+			return 1 / (1 + u*u)
+		},
+		func(dst, x []float64) {
+			e0 := et(x[0])
+			e1 := et(e0)
+			s := math.Sin(e1)
+			u := x[2] * s
+			d := -2 * u / ((1 + u*u) * (1 + u*u))
+			t0, t1 := math.Tanh(x[0]), math.Tanh(e0)
+			dst[0] = d * x[2] * math.Cos(e1) * e1 * 2 * (1 - t1*t1) * e0 * 2 * (1 - t0*t0)
+			dst[1] = 0
+			dst[2] = d * s
+		},
+		[]float64{-1.5087890625, 1, 0.0001220703125},
+	}, {
+		"early Mismatch on a loss whose noise was not found",
+		"tanh(−4.99·x0) + tanh(et(1 + √(1 + x1²))), two terms near ∓1 that cancel to 2e-6: along x1, where the noise is measured, the loss moves by whole numbers of ulps of 1 at every noise spacing, so σ was 0; along x0 the backward slopes at two steps were identical to the bit, a rounding repeated, and their extrapolation and the first-pass difference, both bounded by one ulp of f, agreed on a value 5e-4 off",
+		func(x []float64) float64 {
+			return math.Tanh(1.6623725891113281*(0+(-3*x[0]))) + math.Tanh(et(1+0+math.Sqrt(1+x[1]*x[1])))
+		},
+		func(dst, x []float64) {
+			const k = 1.6623725891113281
+			t0 := math.Tanh(k * (0 + (-3 * x[0])))
+			dst[0] = (1 - t0*t0) * k * -3
+			r := math.Sqrt(1 + x[1]*x[1])
+			u := 1 + 0 + r
+			t1, tu := math.Tanh(et(u)), math.Tanh(u)
+			dst[1] = (1 - t1*t1) * et(u) * 2 * (1 - tu*tu) * x[1] / r
+		},
+		[]float64{2.265380859375, 0.03125},
 	}} {
 		rep, err := gradcheck.Gradient(tc.f, tc.grad, tc.x, nil)
 		if err != nil {
