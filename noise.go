@@ -1,0 +1,153 @@
+package gradcheck
+
+import (
+	"math"
+
+	"github.com/gradcheck/gradcheck/internal/fdiff"
+)
+
+// roundoff bounds the round-off error of a central difference with step h
+// of loss values up to fmax in size: max(κ·ε·fmax, 2σ)/h, where σ is the
+// loss's noise measured by measureNoise. The first term is a hard floor, one
+// rounding; the second, about three standard deviations of (e₊ − e₋)/2h for
+// independent errors e± of deviation σ, covers losses whose round-off is
+// relative to large terms that cancel, or accumulates over long sums (a
+// float32 model).
+func (c *checker[T]) roundoff(fmax, h float64) float64 {
+	return c.roundoffWith(fmax, h, c.noiseAt(fmax))
+}
+
+// roundoffWith is roundoff with the noise σ given: a refined entry's
+// ladder uses the noise measured along the entry itself (refine).
+func (c *checker[T]) roundoffWith(fmax, h, sigma float64) float64 {
+	fmax = max(fmax, math.Abs(c.f0))
+	return max(roundoffFactor*c.s.prec.Eps*fmax, 2*sigma) / h
+}
+
+// noiseAt is the standard deviation of the loss's noise at values up to
+// fmax in size: the measured noise σ, or the noise stated in Options.Noise,
+// which counts as a measured one. σ is absolute: round-off follows the size
+// of the terms a loss is computed from, which a small loss made by
+// cancellation does not show (a residual of 1e-9 made of terms near 3
+// carries an ulp of 3). Noise that does follow the size of the loss where
+// that size changes fast, as near a zero of x², changes with the spacing it
+// is measured at and is rejected there (measureNoise).
+func (c *checker[T]) noiseAt(fmax float64) float64 {
+	return max(c.sigma, c.s.noise)
+}
+
+// measureNoise estimates σ, the standard deviation of the loss's round-off
+// near the caller's parameters, along the coordinate with the largest
+// analytic entry (one the loss depends on): see noiseAlong. It costs
+// 2·(noisePoints − 1) loss evaluations per check, and noisePoints − 1 more
+// where the two spacings disagree or neither finds noise.
+func (c *checker[T]) measureNoise() error {
+	c.noiseKnown = true
+	bb, bi, big := -1, -1, -1.0
+	for b := range c.analytic {
+		for i, g := range c.analytic[b] {
+			if math.Abs(g) > big {
+				bb, bi, big = b, i, math.Abs(g)
+			}
+		}
+	}
+	if bb < 0 || big == 0 {
+		return nil
+	}
+	sigma, err := c.noiseAlong(bb, bi)
+	c.sigma = sigma
+	return err
+}
+
+// noiseAlong estimates the standard deviation of the loss's round-off
+// (fdiff.Noise) along entry i of block b, from noisePoints values at
+// spacing h/4 and again at h/256, h its first-pass step.
+//
+// Round-off does not depend on the spacing; the pseudo-noise of a kink in
+// the sampled range (a ReLU, a tie in max pooling) grows in proportion to
+// it, and so does noise that follows the size of a loss that changes fast
+// there (near a zero of x²). So where the larger spacing finds noise more
+// than noiseAgree times that of the smaller, the smaller is asked again at
+// a third spacing, h/noiseRecheck: the rounding errors of an intermediate
+// u + t·δ can be nearly linear, or quadratic, in t at one spacing and look
+// smooth there (a loss rounded in steps of an ulp of a larger term, which
+// its own ulps do not show), and that can happen at either spacing; a
+// kink's pseudo-noise is in proportion to the spacing at every spacing. If
+// the third agrees with the larger to within noiseAgree, the larger
+// stands; otherwise neither is accepted. The other way round (the smaller
+// finds more) is no kink: it is round-off that the larger spacing happened
+// to sample as smooth, and the larger σ, the smaller spacing's, stands.
+// Where one finds none (the larger saw a smooth trend, or the smaller's
+// values were quantized so finely that its differences vanish) the other's
+// stands. Where neither does, the third spacing is asked: the two are 64
+// times apart, and a rounding aligned with the larger (a whole multiple of
+// 64 quanta per step) is aligned with the smaller too. Where it finds none
+// either, σ is 0 and the one-rounding floor stands alone.
+func (c *checker[T]) noiseAlong(b, i int) (float64, error) {
+	h := c.s.step * fdiff.Scale(float64(c.saved[b][i]))
+	var sig [2]float64
+	for k, spacing := range [2]float64{h / 4, h / 256} {
+		s, err := c.noiseAt1(b, i, spacing)
+		if err != nil {
+			return 0, err
+		}
+		sig[k] = s
+	}
+	large, small := sig[0], sig[1]
+	switch {
+	case math.IsNaN(large) && math.IsNaN(small):
+		// Neither found noise, but the two are one witness where an
+		// intermediate's rounding aligned with them: a change of α
+		// quanta per step of the larger spacing is α/64 per step of
+		// the smaller, a whole number of quanta at both whenever α is
+		// near a multiple of 64, and the rounding errors then lie on a
+		// line at both. The third spacing, 1.6 times the smaller, is
+		// not a whole multiple of it: what it finds stands.
+		again, err := c.noiseAt1(b, i, h/noiseRecheck)
+		if err != nil || math.IsNaN(again) {
+			return 0, err
+		}
+		return again, nil
+	case math.IsNaN(large):
+		return small, nil // the larger spacing saw a trend or a kink
+	case math.IsNaN(small):
+		return large, nil // the smaller spacing saw no change, or its values were too finely quantized
+	case large <= noiseAgree*small:
+		return math.Max(large, small), nil
+	}
+	again, err := c.noiseAt1(b, i, h/noiseRecheck)
+	if err != nil || math.IsNaN(again) || large > noiseAgree*again {
+		return 0, err
+	}
+	return math.Max(large, again), nil
+}
+
+// noiseAt1 is fdiff.Noise of noisePoints loss values along entry i of
+// block b at the given spacing, centred on the caller's parameters; NaN
+// where it finds none: a trend or a kink, values that did not move, or a
+// loss not finite there.
+func (c *checker[T]) noiseAt1(b, i int, spacing float64) (float64, error) {
+	var f [noisePoints]float64
+	mid := noisePoints / 2
+	for t := range f {
+		if t == mid {
+			f[t] = c.f0
+			continue
+		}
+		fv, err := c.lossAt(b, i, T(float64(c.saved[b][i])+float64(t-mid)*spacing))
+		if err != nil {
+			return math.NaN(), err
+		}
+		if !isFinite(fv) {
+			return math.NaN(), nil
+		}
+		f[t] = fv
+	}
+	// Seven equal values say only that the loss did not move at this
+	// spacing: its quantum may be far above an ulp of f (a sum that
+	// cancels), and the other spacing may see it.
+	if s, ok := fdiff.Noise(f[:]); ok && s > 0 {
+		return s, nil
+	}
+	return math.NaN(), nil
+}

@@ -1,0 +1,555 @@
+package gradcheck
+
+import (
+	"math"
+
+	"github.com/gradcheck/gradcheck/internal/fdiff"
+)
+
+// ladder holds the loss on both sides of one entry at steps h0/2^j.
+type ladder struct {
+	rows    int
+	scale   float64                // the entry's scale, max(|x|, 1)
+	moved   bool                   // some loss value differed from f0, bit for bit
+	h       [fdiff.MaxRows]float64 // nominal step
+	central [fdiff.MaxRows]float64
+	fwd     [fdiff.MaxRows]float64 // forward slope F
+	bwd     [fdiff.MaxRows]float64 // backward slope B
+	noise   [fdiff.MaxRows]float64 // round-off bound of the central difference; twice it bounds F, B and F − B
+	okp     [fdiff.MaxRows]bool    // loss finite at x + h
+	okm     [fdiff.MaxRows]bool    // loss finite at x − h
+
+	// The loss's quantum along the entry (see quantize): the change
+	// |f(x ± h) − f(x)| at the step just above a run of steps, down to
+	// the newest, that left the loss at f(x) to the bit; and what the
+	// round-off bounds are made of.
+	quantum float64
+	sigma   float64                // the noise measured along the entry
+	fmax    [fdiff.MaxRows]float64 // the larger finite |f(x ± h)|
+	hmin    [fdiff.MaxRows]float64 // the smaller step actually taken
+	dp, dm  [fdiff.MaxRows]float64 // f(x + h) − f(x) and f(x − h) − f(x)
+}
+
+// quantize updates the loss's quantum with row j and the round-off bounds
+// of every row so far.
+//
+// A loss rounded to its own size changes smoothly with the step: halving
+// a step that moved it by Δ moves it by about Δ/2, and it stays at f(x)
+// to the bit only once Δ/2 is below an ulp of f. A loss that moved by Δ
+// at step h but not at all at h/2, h/4, …, with Δ many ulps of f, is a
+// staircase: it is computed from an intermediate quantity rounded at a
+// coarser level than its own value (a saturated tanh near 1, the small
+// term of a sum that cancels, a product in the subnormal range), and takes
+// only values Δ apart near x. Such a loss is known to within Δ/2 of any
+// smooth function through it, however small its own round-off, and the
+// round-off bound of every row is raised to that: a row whose step is too
+// small to leave a step of the staircase reads a zero slope, which is no
+// evidence against a nonzero derivative. (A smooth loss gets Δ of an ulp
+// or two here, about its one-rounding floor.)
+//
+// The loss must stay at f(x) at two steps in a row, down to the newest: a
+// smooth, nonconstant function comes back to its value at x at most once
+// on each side near x (f(x − h) = f(x) when a minimum lies at x − h/2),
+// a staircase at every step below its first stair.
+func (c *checker[T]) quantize(l *ladder, j int) {
+	q := 0.0
+	for _, d := range [2]*[fdiff.MaxRows]float64{&l.dp, &l.dm} {
+		k := j // the start of the run of zeros that ends at row j
+		for k >= 0 && d[k] == 0 {
+			k--
+		}
+		if k >= 0 && j-k >= 2 && isFinite(d[k]) {
+			q = math.Max(q, math.Abs(d[k]))
+		}
+	}
+	l.quantum = q
+	for k := range j + 1 {
+		l.noise[k] = c.roundoffWith(l.fmax[k], l.hmin[k], math.Max(l.sigma, q/4))
+	}
+}
+
+// refine judges an entry that the first pass did not accept, on a ladder of
+// steps from ladderTop·scale down to about the first-pass step. An entry
+// still inconclusive there is usually noise-limited (a loss whose
+// round-off swamps its change over small steps); it gets a second ladder
+// starting ladderClimb times higher, since extrapolation removes the
+// truncation error of large steps while their round-off is smaller.
+//
+// first is the first-pass estimate: an early Mismatch needs it as a second
+// witness (see judge).
+func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
+	e.Refined = true
+	scale := fdiff.Scale(float64(c.saved[b][i]))
+	h1 := c.s.step * scale
+	h0 := math.Max(ladderTop, 2*c.s.step) * scale
+	rows := int(math.Ceil(math.Log2(h0/h1))) + 1
+	rows = max(minRows+2, min(rows, fdiff.MaxRows))
+	sigma := c.noiseAt(0)
+	low, end, err := c.ladder(b, i, e, h0, rows, first, sigma)
+	if err != nil || low.Verdict == OK || low.Verdict == Kink || low.Verdict == NonFinite || (end.early && sigma > 0) {
+		// An agreement stands whatever the noise; an early Mismatch has
+		// two witnesses at steps far apart (judge), which a noise
+		// underestimated along this entry would not make agree. That
+		// needs a measured noise: where none was found (σ = 0), both
+		// witnesses' round-off bounds are the one-rounding floor ε·|f|,
+		// which a loss small by cancellation exceeds by far, and whose
+		// rounding, quantized at the level of its larger terms, can
+		// repeat from step to step (a one-sided slope identical to the
+		// bit at two steps, extrapolated with no spread), so that the
+		// witnesses agree by construction. Such a Mismatch, like one
+		// from the last row, waits for the noise along the entry.
+		return low, err
+	}
+	// A Mismatch, or no verdict, from the last row: the noise that matters
+	// is the loss's noise along this entry. measureNoise looked along
+	// another coordinate, and round-off can differ from one coordinate to
+	// the next (the rounding of an intermediate sum that only some
+	// parameters move). Where it is larger, the ladder is judged again.
+	sigmaI, err := c.noiseAlong(b, i)
+	if err != nil {
+		return low, err
+	}
+	if sigmaI > sigma {
+		sigma = sigmaI
+		low, end, err = c.ladder(b, i, e, h0, rows, first, sigma)
+		if err != nil || low.Verdict != Inconclusive {
+			return low, err
+		}
+	} else if low.Verdict != Inconclusive {
+		return low, nil
+	}
+	high, endHigh, err := c.ladder(b, i, e, ladderClimb*h0, rows, first, sigma)
+	if err != nil || high.Verdict != Inconclusive {
+		return high, err
+	}
+	if high.ErrEst < low.ErrEst {
+		low = high
+	}
+	if c.s.noise > 0 {
+		// A stated noise (Options.Noise) pushes the Taylor remainder's
+		// window to steps so large that higher-order terms (a saturating
+		// tanh) mimic order 1, a false Mismatch: stay Inconclusive.
+		return low, nil
+	}
+	// No step resolved the derivative: ask the Taylor remainder, which
+	// needs no step (taylor.go). A staircase's values stray from a smooth
+	// function by up to half its step (quantize): the remainder's
+	// round-off is at least that.
+	return c.taylorOpinion(b, i, low, math.Max(sigma, max(end.quantum, endHigh.quantum)/4))
+}
+
+// ladderEnd says how a ladder ended: the loss's quantum it found (see
+// quantize), and whether its verdict came before its last row.
+type ladderEnd struct {
+	quantum float64
+	early   bool
+}
+
+// ladder evaluates the loss on both sides of entry i of block b at steps
+// h0/2^j, j < rows, judging after each row from minRows on.
+func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witness, sigma float64) (Entry, ladderEnd, error) {
+	l := ladder{scale: fdiff.Scale(float64(c.saved[b][i])), sigma: sigma}
+	e.Step = h0
+	for j := range rows {
+		h := h0 / float64(uint(1)<<j)
+		fp, hp, err := c.lossStep(b, i, h)
+		if err != nil {
+			return e, ladderEnd{}, err
+		}
+		fm, hm, err := c.lossStep(b, i, -h)
+		if err != nil {
+			return e, ladderEnd{}, err
+		}
+		l.h[j] = h
+		l.moved = l.moved || math.Float64bits(fp) != math.Float64bits(c.f0) || math.Float64bits(fm) != math.Float64bits(c.f0)
+		l.okp[j], l.okm[j] = isFinite(fp), isFinite(fm)
+		l.fwd[j] = fdiff.Forward(c.f0, fp, hp)
+		l.bwd[j] = fdiff.Backward(fm, c.f0, hm)
+		l.central[j] = fdiff.Central(fm, c.f0, fp, hm, hp)
+		fmax := 0.0
+		for _, f := range [2]float64{fp, fm} {
+			if isFinite(f) {
+				fmax = math.Max(fmax, math.Abs(f))
+			}
+		}
+		l.fmax[j], l.hmin[j] = fmax, math.Min(hp, hm)
+		l.dp[j], l.dm[j] = fp-c.f0, fm-c.f0
+		c.quantize(&l, j)
+		l.rows = j + 1
+		if l.rows >= minRows {
+			if v, done := c.judge(&l, &e, first, false); done {
+				e.Verdict = v
+				return e, ladderEnd{quantum: l.quantum, early: true}, nil
+			}
+		}
+	}
+	if !l.moved {
+		// The loss did not change at any step, from the largest down: the
+		// derivative along this coordinate is below one unit in the last
+		// place of f over the largest step, and that is all that can be
+		// known of it. Analytic zero (a parameter the loss ignores) agrees.
+		e.Numeric, e.ErrEst, e.Step = 0, c.s.prec.Eps*math.Abs(c.f0)/l.h[0], l.h[0]
+		if math.Abs(e.Analytic) <= c.threshold(math.Abs(e.Analytic), e.ErrEst) {
+			e.Verdict = OK
+		} else {
+			e.Verdict = Mismatch
+		}
+		return e, ladderEnd{quantum: l.quantum}, nil
+	}
+	e.Verdict, _ = c.judge(&l, &e, first, true)
+	return e, ladderEnd{quantum: l.quantum}, nil
+}
+
+// judge gives a verdict from the ladder so far. Before the last row
+// (final false) it gives one only when more rows could not change it. An
+// early Mismatch needs two witnesses: the extrapolation from the large
+// steps so far, and the first-pass difference at the smallest step, must
+// disagree with the analytic value alike. Coarse steps on a fast-varying
+// function can extrapolate consistently to a wrong value, with a small
+// error estimate; the small step does not share their error.
+func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verdict, bool) {
+	last := l.rows - 1
+	start := last + 1 // the rows start..last have a finite loss on both sides
+	for start > 0 && l.okp[start-1] && l.okm[start-1] {
+		start--
+	}
+	if last-start+1 < 2 {
+		if !final {
+			return 0, false
+		}
+		return c.judgeOneSided(l, e), true
+	}
+
+	kink := c.isKink(l, last)
+	if kink && !final {
+		return 0, false
+	}
+	if kink {
+		return c.judgeKink(l, e, start), true
+	}
+	// Extrapolate over the rows since the curvature sequence last looked
+	// smooth, so that steps that straddled a nearby kink are left out.
+	s := last
+	for s > start && !c.isKink(l, s) {
+		s--
+	}
+	if c.isKink(l, s) {
+		s++
+	}
+	if last-s+1 < 2 {
+		s = last - 1
+	}
+	n, err := l.estimate(s, last)
+	e.Numeric, e.ErrEst, e.Step = n, err, l.h[s]
+	a := e.Analytic
+	m := math.Max(math.Abs(a), math.Abs(n))
+	curv := 0.0 // f'' at the largest smooth step, above round-off
+	if dd := math.Abs(l.fwd[s] - l.bwd[s]); dd > kinkNoise*2*l.noise[s] {
+		curv = dd / l.h[s]
+	}
+	thr := c.threshold(m, err) + c.inputFloor(curv, l.scale)
+	d := math.Abs(a - n)
+	// The slopes the function has near the point, measured on the
+	// ladder: how far the central differences over the smooth steps stray
+	// from the estimate (h²·f'''/6 and beyond), and |f''|·scale with
+	// f'' ≈ (F − B)/h at the largest smooth step, each where it stands
+	// clear of round-off. Near a stationary or flat inflection point the
+	// derivative is tiny, but the function is not flat.
+	slope := 0.0
+	for j := s; j <= last; j++ {
+		if dc := math.Abs(l.central[j] - n); dc > kinkNoise*l.noise[j] {
+			slope = max(slope, dc)
+		}
+	}
+	if dd := math.Abs(l.fwd[s] - l.bwd[s]); dd > kinkNoise*2*l.noise[s] {
+		slope = max(slope, dd/l.h[s]*l.scale)
+	}
+	resolved := c.resolvedAt(err, m, slope)
+	switch {
+	case math.IsInf(err, 1) || math.IsNaN(n):
+		if final {
+			return Inconclusive, true
+		}
+	case d > thr:
+		switch {
+		case !final && d > decisive*thr && first.within(l.quantum/2/(c.s.step*l.scale)).confirms(c.s.k, n, d):
+			return Mismatch, true
+		case final && c.corroborated(l, s, last, a, d):
+			return Mismatch, true
+		case final:
+			// Only steps too large to be in the function's Taylor
+			// regime show the disagreement, as on the plateau of a
+			// saturated function seen from far. That is not a wrong
+			// gradient.
+			return Inconclusive, true
+		}
+	case final:
+		if resolved {
+			return OK, true
+		}
+		return Inconclusive, true
+	case c.s.k*err <= c.s.rtol*m:
+		// Rtol already bounds the threshold: more rows cannot tighten it.
+		return OK, true
+	case resolved && 2*l.noise[last] >= err:
+		// The newest, smallest step's round-off is already half the best
+		// error: smaller steps only add round-off, so more rows cannot
+		// tighten it either (a loss summed over many terms).
+		return OK, true
+	}
+	return 0, false
+}
+
+// estimate extrapolates the derivative from rows s..last of a ladder with
+// no kink, and returns the estimate with the smallest error bound among
+// three: the central differences in powers of h², and the forward and the
+// backward slopes in powers of h. The central one usually wins; the
+// one-sided ones win where the second derivative jumps (a seam between two
+// smooth pieces, as in a piecewise-defined loss), since there the central
+// difference converges only like h while each one-sided slope sees one
+// smooth piece.
+func (l *ladder) estimate(s, last int) (n, err float64) {
+	n, err, _ = fdiff.Extrapolate(l.central[s:last+1], l.noise[s:last+1], 2, 2)
+	var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
+	for j := s; j <= last; j++ {
+		noise1[j] = 2 * l.noise[j]
+	}
+	for _, seq := range [][fdiff.MaxRows]float64{l.fwd, l.bwd} {
+		if m, e, _ := fdiff.Extrapolate(seq[s:last+1], noise1[s:last+1], 2, 1); e < err {
+			n, err = m, e
+		}
+	}
+	return n, err
+}
+
+// A witness is the first-pass central difference and its round-off bound.
+type witness struct{ n, err float64 }
+
+// within returns the witness with its round-off bound raised to at least
+// err: the first-pass difference of a loss found to be a staircase (see
+// quantize) is known only to the staircase's step.
+func (w witness) within(err float64) witness {
+	w.err = math.Max(w.err, err)
+	return w
+}
+
+// confirms reports whether the witness, able to resolve a disagreement d
+// (K·err < d), agrees with the estimate n to within witnessAgree·d. A loss
+// that did not move over the first-pass step (n = 0 from quantization)
+// resolves nothing and confirms nothing.
+func (w witness) confirms(k, n, d float64) bool {
+	return !math.IsNaN(w.n) && k*w.err < d && math.Abs(n-w.n) <= witnessAgree*d
+}
+
+// corroborated reports whether a disagreement d between the analytic value
+// a and the estimate n shows at small steps alone: the smallest steps of
+// rows s..last whose round-off resolves d with a margin
+// (corroborateMargin·K·noise < d), up to three of them, extrapolated on
+// their own, disagree with a beyond their own threshold. A wrong gradient
+// shows at small steps; an estimate extrapolated from large steps that see
+// a plateau of a saturated function, or a distant feature of it, does not.
+// Those steps must be in the Taylor regime, which takes two corrections,
+// three rows, to show: where only two rows resolve d, the next smaller row
+// is judged with them. Where no step resolves d, corroborated asks only
+// that rows s..last be in the Taylor regime: see the end.
+func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
+	for j := last; j >= s; j-- {
+		if corroborateMargin*c.s.k*l.noise[j] >= d {
+			continue
+		}
+		lo := max(s, j-2)
+		if j == lo {
+			return false
+		}
+		// The regime shows in how one correction compares with the
+		// next: two rows give one correction, which any function, in
+		// the regime or not, has. Where only two rows resolve d, the
+		// next smaller row supplies the second correction (judged
+		// against its own round-off, as always); where there is none,
+		// nothing vouches for the two.
+		if hi := min(last, lo+2); hi-lo < 2 || !c.inTaylorRegime(l, lo, max(j, hi)) {
+			return false
+		}
+		// The central differences, which inTaylorRegime vouches for, and
+		// a one-sided slope only where it converges on its own over three
+		// steps or more: it sees one side, which on a saturated unit is
+		// a plateau (F = Δ/h, growing as h shrinks) while the central
+		// difference converges. (One-sided slopes win at a seam, where
+		// the second derivative jumps.) Its convergence must show: some
+		// correction must stand clear of round-off. The round-off of a
+		// one-sided slope grows like 1/h, as the slope Δ/h of a plateau
+		// seen from a point Δ below it does, so a plateau whose Δ is a
+		// few ulps of f passes for round-off at every step, and the
+		// slopes of its side, which carry no trace of the derivative,
+		// would extrapolate to about zero with a small error bound.
+		ns, es, _ := fdiff.Extrapolate(l.central[lo:j+1], l.noise[lo:j+1], 2, 2)
+		var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
+		for r := lo; r <= j; r++ {
+			noise1[r] = 2 * l.noise[r]
+		}
+		for _, seq := range [2]*[fdiff.MaxRows]float64{&l.fwd, &l.bwd} {
+			if j-lo < 2 || !c.converges(seq[:], noise1[:], lo, j, taylorRegime) || !c.clearOfRoundoff(seq[:], noise1[:], lo, j) {
+				continue
+			}
+			if m, e, _ := fdiff.Extrapolate(seq[lo:j+1], noise1[lo:j+1], 2, 1); e < es {
+				ns, es = m, e
+			}
+		}
+		return math.Abs(ns-a) > c.threshold(math.Max(math.Abs(a), math.Abs(ns)), es)
+	}
+	// No step resolves d: the loss is noisy at every step, or d is so
+	// small that no step's round-off clears it by the margin, and the
+	// verdict rests on the extrapolation's error bound, which carries the
+	// round-off of every row. That bound holds only in the Taylor regime:
+	// a saturated unit seen from far, whose disagreement is a few ulps
+	// over the step, is not noisy at every step, but its largest steps,
+	// the plateau's, are outside the regime.
+	return c.inTaylorRegime(l, s, last)
+}
+
+// converges reports whether the corrections of seq over rows lo..j, whose
+// round-off bounds are noise, shrink to ratio or less at each step, or are
+// down to round-off.
+func (c *checker[T]) converges(seq, noise []float64, lo, j int, ratio float64) bool {
+	for r := lo + 2; r <= j; r++ {
+		step, prev := math.Abs(seq[r]-seq[r-1]), math.Abs(seq[r-1]-seq[r-2])
+		if step > ratio*prev && step > 2*c.s.k*noise[r] {
+			return false
+		}
+	}
+	return true
+}
+
+// clearOfRoundoff reports whether some correction of seq over rows lo..j,
+// whose round-off bounds are noise, stands clear of round-off, as converges
+// counts it.
+func (c *checker[T]) clearOfRoundoff(seq, noise []float64, lo, j int) bool {
+	for r := lo + 1; r <= j; r++ {
+		if math.Abs(seq[r]-seq[r-1]) > 2*c.s.k*noise[r] {
+			return true
+		}
+	}
+	return false
+}
+
+// inTaylorRegime reports whether rows lo..j of a ladder are in the
+// function's Taylor regime, where extrapolation is sound: there the
+// central differences converge, c(h) = f' + h²·f⁽³⁾/6 + h⁴·f⁽⁵⁾/120 + …,
+// and the difference of the one-sided slopes is F(h) − B(h) = h·f⁽²⁾ +
+// h³·f⁽⁴⁾/12 + …. Halving h, the corrections c(h) − c(2h) shrink to about a
+// quarter (a sixteenth where f⁽³⁾ vanishes at x), and F − B to about a half
+// (an eighth where f⁽²⁾ vanishes). A correction that does not shrink to
+// taylorRegime of the one before is outside the regime, and so is one that
+// collapses by more than those ratios allow, with the step ratio again as a
+// margin (collapseCentral, collapseCurvature): terms of still higher order
+// dominate, and the steps are beyond the reach of the expansion, as on a
+// saturated unit seen from far, whose one side is a plateau and whose
+// other falls off exponentially. The one-sided slopes themselves, F(h) =
+// f' + h·f⁽²⁾/2 + h²·f⁽³⁾/6 + … and B alike, must converge too
+// (oneSidedRegime): the central difference is their mean, and where one
+// side's corrections grow (a plateau, F ≈ Δ/h) while the other's fall off
+// exponentially, their sum can shrink by a quarter per halving by chance
+// and extrapolate, with a small spread, to a wrong value. Only corrections
+// that stand clear of round-off count: a sequence that has converged to
+// round-off is in the regime.
+func (c *checker[T]) inTaylorRegime(l *ladder, lo, j int) bool {
+	if !c.converges(l.central[:], l.noise[:], lo, j, taylorRegime) {
+		return false
+	}
+	var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
+	for r := lo; r <= j; r++ {
+		noise1[r] = 2 * l.noise[r]
+	}
+	if !c.converges(l.fwd[:], noise1[:], lo, j, oneSidedRegime) || !c.converges(l.bwd[:], noise1[:], lo, j, oneSidedRegime) {
+		return false
+	}
+	for r := lo + 2; r <= j; r++ {
+		step, prev := math.Abs(l.central[r]-l.central[r-1]), math.Abs(l.central[r-1]-l.central[r-2])
+		if collapseCentral*prev > step+2*c.s.k*l.noise[r] {
+			return false
+		}
+	}
+	for r := lo + 1; r <= j; r++ {
+		dd, prev := math.Abs(l.fwd[r]-l.bwd[r]), math.Abs(l.fwd[r-1]-l.bwd[r-1])
+		if collapseCurvature*prev > dd+kinkNoise*2*l.noise[r] {
+			return false
+		}
+	}
+	return true
+}
+
+// isKink reports whether the difference of one-sided slopes at row j
+// stands above round-off and failed to shrink from row j−1.
+func (c *checker[T]) isKink(l *ladder, j int) bool {
+	if j < 1 || !(l.okp[j] && l.okm[j] && l.okp[j-1] && l.okm[j-1]) {
+		return false
+	}
+	d, dprev := math.Abs(l.fwd[j]-l.bwd[j]), math.Abs(l.fwd[j-1]-l.bwd[j-1])
+	return d > kinkNoise*2*l.noise[j] && d >= kinkRatio*dprev
+}
+
+// judgeKink checks the analytic value as a subgradient: it must lie between
+// the one-sided slopes, extrapolated to a zero step.
+func (c *checker[T]) judgeKink(l *ladder, e *Entry, start int) Verdict {
+	last := l.rows - 1
+	var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
+	for j := start; j <= last; j++ {
+		noise1[j] = 2 * l.noise[j]
+	}
+	left, errL, _ := fdiff.Extrapolate(l.bwd[start:last+1], noise1[start:last+1], 2, 1)
+	right, errR, _ := fdiff.Extrapolate(l.fwd[start:last+1], noise1[start:last+1], 2, 1)
+	e.Left, e.Right = left, right
+	lo, hi := math.Min(left, right), math.Max(left, right)
+	a := e.Analytic
+	e.Numeric = math.Min(math.Max(a, lo), hi)
+	e.ErrEst = math.Max(errL, errR)
+	e.Step = l.h[start]
+	tol := c.threshold(math.Max(math.Abs(a), math.Max(math.Abs(lo), math.Abs(hi))), e.ErrEst)
+	if a >= lo-tol && a <= hi+tol {
+		return Kink
+	}
+	return Mismatch
+}
+
+// judgeOneSided judges from one-sided differences when the loss is not
+// finite on both sides of the entry at the small steps.
+func (c *checker[T]) judgeOneSided(l *ladder, e *Entry) Verdict {
+	last := l.rows - 1
+	run := func(ok *[fdiff.MaxRows]bool) int {
+		s := last + 1
+		for s > 0 && ok[s-1] {
+			s--
+		}
+		return s
+	}
+	sp, sm := run(&l.okp), run(&l.okm)
+	var seq []float64
+	var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
+	for j := range l.rows {
+		noise1[j] = 2 * l.noise[j]
+	}
+	var nz []float64
+	switch {
+	case last-sp+1 >= 2 && last-sp >= last-sm:
+		seq, nz, e.Side, e.Step = l.fwd[sp:last+1], noise1[sp:last+1], 1, l.h[sp]
+	case last-sm+1 >= 2:
+		seq, nz, e.Side, e.Step = l.bwd[sm:last+1], noise1[sm:last+1], -1, l.h[sm]
+	default:
+		e.Numeric, e.ErrEst = math.NaN(), math.Inf(1)
+		return NonFinite
+	}
+	n, err, _ := fdiff.Extrapolate(seq, nz, 2, 1)
+	e.Numeric, e.ErrEst = n, err
+	a := e.Analytic
+	m := math.Max(math.Abs(a), math.Abs(n))
+	d := math.Abs(a - n)
+	switch {
+	case math.IsInf(err, 1) || math.IsNaN(n):
+		return Inconclusive
+	case d > c.threshold(m, err):
+		return Mismatch
+	case c.resolved(err, m):
+		return OK
+	}
+	return Inconclusive
+}
