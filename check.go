@@ -135,7 +135,7 @@ type checker[T Float] struct {
 	analytic   [][]float64 // the gradient of the first Gradient call
 	f0         float64     // the loss at the saved parameters
 	gscale     float64     // max |analytic| over the checked entries
-	sigma      float64     // measured noise of the loss (entry.go, measureNoise)
+	sigma      float64     // measured noise of the loss (noise.go, measureNoise)
 	noiseKnown bool        // measureNoise has run
 	pending    []Entry     // entries the first pass left pending, for settlePending
 	flat       float64     // ε^(2/3)·|f0|, the smallest gradient scale (entry.go, resolved)
@@ -353,7 +353,7 @@ func (c *checker[T]) runStages() (*Report, error) {
 	}
 	if c.s.directions > 0 {
 		// Directions move every parameter at once: measure the noise
-		// first (entry.go, measureNoise).
+		// first (noise.go, measureNoise).
 		before := c.evals
 		if err := c.measureNoise(); err != nil {
 			return rep, err

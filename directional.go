@@ -476,7 +476,7 @@ func (dc *dirCheck[T]) pair(d, lo, hi, count int, t float64) (delta, round float
 	c := dc.c
 	fmax := math.Max(math.Abs(c.f0), math.Max(math.Abs(fp), math.Abs(fm)))
 	// The round-off of m summed perturbed entries, or the loss's measured
-	// (or stated) noise as entry.go's roundoff counts it, whichever is
+	// (or stated) noise as noise.go's roundoff counts it, whichever is
 	// larger.
 	round = math.Max(c.s.prec.Eps*fmax*math.Sqrt(float64(max(count, 1))), 2*c.noiseAt(fmax)) / t
 	return n - a, round, isFinite(fp) && isFinite(fm), nil

@@ -497,7 +497,7 @@ func lsq(x, y []float64) (slope, icept float64) {
 // function is outside its Taylor regime, and there it does not.
 //
 // sigma is the loss's noise along the entry, raised to a quarter of the
-// step of a staircase the ladders found (entry.go, quantize).
+// step of a staircase the ladders found (refine.go, quantize).
 func (c *checker[T]) taylorOpinion(b, i int, e Entry, sigma float64) (Entry, error) {
 	scale := fdiff.Scale(float64(c.saved[b][i]))
 	a := e.Analytic
@@ -513,7 +513,7 @@ func (c *checker[T]) taylorOpinion(b, i int, e Entry, sigma float64) (Entry, err
 			r = math.Abs(f - c.f0 - lin)
 			delta = append(delta, (f-c.f0-lin)/(side*step))
 			arg := math.Abs(a) * math.Abs(float64(c.saved[b][i])+side*step)
-			// The noise of the loss along the entry (entry.go, refine)
+			// The noise of the loss along the entry (refine.go, refine)
 			// bounds f − f0 too: round-off relative to terms that cancel,
 			// or to a saturated function's quantized steps, is larger than
 			// ε·|f|; and so does a stated one (Options.Noise).
