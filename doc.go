@@ -109,7 +109,11 @@
 //     witness: the first-pass estimate, able itself to resolve the
 //     disagreement, must disagree with the analytic value a by about as
 //     much (to within a tenth of it), since coarse steps can extrapolate
-//     consistently to a wrong value on a fast-varying function. Where the loss's noise was not found at all
+//     consistently to a wrong value on a fast-varying function. A first
+//     pass over which the loss did not move at all is no witness: its zero
+//     says only that the derivative is below what the step sees, and the
+//     loss's own values, as small as its rounding, may hide how coarsely
+//     it is quantized (−1 + √(1 + u²) with u² absorbed into 1). Where the loss's noise was not found at all
 //     (σ = 0), both witnesses rest on the one-rounding floor, which a loss
 //     small by cancellation exceeds by far and whose rounding can repeat
 //     from step to step, so an early Mismatch then waits, as one from the

@@ -162,7 +162,14 @@ func (c *checker[T]) firstPass(b, i int, e Entry, fp, fm float64) (Entry, error)
 		e.Numeric, e.ErrEst, e.Verdict = n, round, OK
 		return e, nil
 	}
-	if isFinite(fp) && isFinite(fm) {
+	// The first-pass estimate is a witness for refinement only where the
+	// loss moved over the step: a loss that stayed at f(x) to the bit on
+	// both sides gives n = 0 with a round-off bound of one ulp of values
+	// that may themselves be 0, and says only that the derivative is below
+	// what the step can see (a loss quantized far above its own ulps, as
+	// −1 + √(1 + u²) with u² absorbed into 1, stays put there).
+	moved := math.Float64bits(fp) != math.Float64bits(c.f0) || math.Float64bits(fm) != math.Float64bits(c.f0)
+	if isFinite(fp) && isFinite(fm) && moved {
 		first = witness{n: n, err: round}
 	}
 	if !c.noiseKnown {

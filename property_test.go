@@ -649,6 +649,15 @@ func TestIllConditioned(t *testing.T) {
 			dst[1] = (1 - t1*t1) * et(u) * 2 * (1 - tu*tu) * x[1] / r
 		},
 		[]float64{2.265380859375, 0.03125},
+	}, {
+		"first pass on a plateau as a witness",
+		"−1 + √(1 + x0⁴) at x0 = 8.4e-6: x0⁴ is absorbed into 1, so the loss is 0 to the bit at x and at every step below 1e-4, and −1 + √(…) is rounded to ulps of 1 far above its own; the first pass read n = 0 with a round-off bound of 0, and that zero served as the second witness of an early Mismatch against the extrapolation of the large steps, 0 too",
+		func(x []float64) float64 { return -1 + math.Sqrt(1+(x[0]*(x[0]*1))*(x[0]*(x[0]*1))) },
+		func(dst, x []float64) {
+			u := x[0] * x[0]
+			dst[0] = u / math.Sqrt(1+u*u) * 2 * x[0]
+		},
+		[]float64{8.374452590942383e-06},
 	}} {
 		rep, err := gradcheck.Gradient(tc.f, tc.grad, tc.x, nil)
 		if err != nil {
