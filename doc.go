@@ -83,8 +83,15 @@
 // below the first stair is no evidence against a nonzero derivative.
 //
 // Refinement. An entry that does not pass is never failed on one estimate.
-// It is evaluated on a ladder of steps h_j = 0.1·scale/2^j down to about the
-// first-pass step, and
+// It is evaluated on a ladder of steps h_j = 0.1·scale/2^j down to the
+// smaller of the first-pass step and √ε·scale (sixteen rows at most). The
+// first-pass step suits a loss that varies on the scale of its parameter;
+// one that varies faster (sin(x³) at x = 3 turns a radian in 0.04) needs
+// smaller steps, which in float32, where the first-pass step is
+// 3.9e-3·scale, the ladder would not otherwise reach: a check of such a
+// loss saw only steps outside its Taylor regime and took their disagreement
+// for a kink. Down to √ε·scale a central difference's round-off stays below
+// √ε·|f|/scale. In float64 the sixteen rows end first. On the ladder,
 //
 //   - Ridders' extrapolation of the central differences (in powers of h²)
 //     and of the one-sided slopes (in powers of h) gives estimates whose

@@ -69,7 +69,8 @@ func (c *checker[T]) quantize(l *ladder, j int) {
 }
 
 // refine judges an entry that the first pass did not accept, on a ladder of
-// steps from ladderTop·scale down to about the first-pass step. An entry
+// steps from ladderTop·scale down to the first-pass step or √ε·scale,
+// whichever is smaller. An entry
 // still inconclusive there is usually noise-limited (a loss whose
 // round-off swamps its change over small steps); it gets a second ladder
 // starting ladderClimb times higher, since extrapolation removes the
@@ -80,7 +81,10 @@ func (c *checker[T]) quantize(l *ladder, j int) {
 func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	e.Refined = true
 	scale := fdiff.Scale(float64(c.saved[b][i]))
-	h1 := c.s.step * scale
+	// The ladder's bottom: the first-pass step, or √ε·scale where that is
+	// smaller (float32), for losses that vary faster than their parameter's
+	// scale (doc.go, Refinement).
+	h1 := min(c.s.step, math.Sqrt(c.s.prec.Eps)) * scale
 	h0 := math.Max(ladderTop, 2*c.s.step) * scale
 	rows := int(math.Ceil(math.Log2(h0/h1))) + 1
 	rows = max(minRows+2, min(rows, fdiff.MaxRows))
