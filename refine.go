@@ -70,11 +70,11 @@ func (c *checker[T]) quantize(l *ladder, j int) {
 
 // refine judges an entry that the first pass did not accept, on a ladder of
 // steps from ladderTop·scale down to the first-pass step or √ε·scale,
-// whichever is smaller. An entry
-// still inconclusive there is usually noise-limited (a loss whose
-// round-off swamps its change over small steps); it gets a second ladder
-// starting ladderClimb times higher, since extrapolation removes the
-// truncation error of large steps while their round-off is smaller.
+// whichever is smaller. An entry still inconclusive there is usually
+// noise-limited (a loss whose round-off swamps its change over small
+// steps); it gets a second ladder starting ladderClimb times higher, since
+// extrapolation removes the truncation error of large steps while their
+// round-off is smaller.
 //
 // first is the first-pass estimate: an early Mismatch needs it as a second
 // witness (see judge).
