@@ -112,19 +112,19 @@
 //     Mismatch (below), an agreement already as tight as Rtol, or one whose
 //     newest step is already as noisy as its error (smaller steps only add
 //     round-off).
-//   - The ladder may stop early, but an early Mismatch needs a second
-//     witness: the first-pass estimate, able itself to resolve the
-//     disagreement, must disagree with the analytic value a by about as
-//     much (to within a tenth of it), since coarse steps can extrapolate
-//     consistently to a wrong value on a fast-varying function. A first
-//     pass over which the loss did not move at all is no witness: its zero
-//     says only that the derivative is below what the step sees, and the
-//     loss's own values, as small as its rounding, may hide how coarsely
-//     it is quantized (−1 + √(1 + u²) with u² absorbed into 1). Where the loss's noise was not found at all
-//     (σ = 0), both witnesses rest on the one-rounding floor, which a loss
-//     small by cancellation exceeds by far and whose rounding can repeat
-//     from step to step, so an early Mismatch then waits, as one from the
-//     last row does, for the noise along the entry.
+//   - The ladder may stop early, but an early Mismatch needs a second witness:
+//     the first-pass estimate, able itself to resolve the disagreement, must
+//     disagree with the analytic value a by about as much (to within a tenth
+//     of it), since coarse steps can extrapolate consistently to a wrong value
+//     on a fast-varying function. A first pass over which the loss did not
+//     move at all is no witness: its zero says only that the derivative is
+//     below what the step sees, and the loss's own values, as small as its
+//     rounding, may hide how coarsely it is quantized (−1 + √(1 + u²) with u²
+//     absorbed into 1). And an early Mismatch needs the loss's noise known,
+//     measured or stated: with σ = 0 both witnesses rest on the one-rounding
+//     floor, which a loss small by cancellation exceeds by far and whose
+//     rounding can repeat from step to step, and the ladder goes on to its
+//     last row.
 //   - A Mismatch from the last row needs corroboration: the central
 //     differences at the smallest steps that resolve the disagreement
 //     eight times over, extrapolated on their own, must disagree too, and
@@ -153,8 +153,13 @@
 //     and a plateau a few ulps from f(x) would pass for converged. Where
 //     no step resolves the disagreement eight times over, the verdict
 //     rests on the extrapolation's error bound, and all the rows it comes
-//     from must be in the Taylor regime: a disagreement of a few ulps
-//     over the step is out of every step's reach on a plateau too.
+//     from must be in the Taylor regime: a disagreement of a few ulps over the
+//     step is out of every step's reach on a plateau too. With σ = 0 the
+//     round-off of the corroborating rows is at least one rounding of the
+//     largest loss value the ladder saw, over the step: a loss small by
+//     cancellation near x (1/(1 + u²) − 1 with u² = 1e-14) carries the
+//     rounding of its terms, which its values near x do not show but its
+//     values at the largest steps, made of the same terms, bound from below.
 //   - A loss that never moves along the coordinate, at any step, gives a
 //     numeric zero bounded by one ulp of f over the largest step.
 //

@@ -90,18 +90,17 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	rows = max(minRows+2, min(rows, fdiff.MaxRows))
 	sigma := c.noiseAt(0)
 	low, end, err := c.ladder(b, i, e, h0, rows, first, sigma)
-	if err != nil || low.Verdict == OK || low.Verdict == Kink || low.Verdict == NonFinite || (end.early && sigma > 0) {
+	if err != nil || low.Verdict == OK || low.Verdict == Kink || low.Verdict == NonFinite || end.early {
 		// An agreement stands whatever the noise; an early Mismatch has
 		// two witnesses at steps far apart (judge), which a noise
-		// underestimated along this entry would not make agree. That
-		// needs a measured noise: where none was found (σ = 0), both
-		// witnesses' round-off bounds are the one-rounding floor ε·|f|,
-		// which a loss small by cancellation exceeds by far, and whose
-		// rounding, quantized at the level of its larger terms, can
-		// repeat from step to step (a one-sided slope identical to the
-		// bit at two steps, extrapolated with no spread), so that the
-		// witnesses agree by construction. Such a Mismatch, like one
-		// from the last row, waits for the noise along the entry.
+		// underestimated along this entry would not make agree. judge
+		// makes one only where the noise is known (σ > 0): where none
+		// was found, both witnesses' round-off bounds are the
+		// one-rounding floor ε·|f|, which a loss small by cancellation
+		// exceeds by far, and whose rounding, quantized at the level of
+		// its larger terms, can repeat from step to step (a one-sided
+		// slope identical to the bit at two steps, extrapolated with no
+		// spread), so that the witnesses agree by construction.
 		return low, err
 	}
 	// A Mismatch, or no verdict, from the last row: the noise that matters
@@ -276,7 +275,12 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 		}
 	case d > thr:
 		switch {
-		case !final && d > decisive*thr && first.within(l.quantum/2/(c.s.step*l.scale)).confirms(c.s.k, n, d):
+		case !final && l.sigma > 0 && d > decisive*thr && first.within(l.quantum/2/(c.s.step*l.scale)).confirms(c.s.k, n, d):
+			// Early, on two witnesses, only where the loss's noise is
+			// known: with σ = 0 both rest on one rounding of values that
+			// a loss small by cancellation keeps far below its real
+			// rounding, and the ladder goes on to the last row, where
+			// corroborated sizes that rounding (corroborationNoise).
 			return Mismatch, true
 		case final && c.corroborated(l, s, last, a, d):
 			return Mismatch, true
@@ -357,8 +361,9 @@ func (w witness) confirms(k, n, d float64) bool {
 // is judged with them. Where no step resolves d, corroborated asks only
 // that rows s..last be in the Taylor regime: see the end.
 func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
+	noise := c.corroborationNoise(l)
 	for j := last; j >= s; j-- {
-		if corroborateMargin*c.s.k*l.noise[j] >= d {
+		if corroborateMargin*c.s.k*noise[j] >= d {
 			continue
 		}
 		lo := max(s, j-2)
@@ -386,10 +391,10 @@ func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 		// few ulps of f passes for round-off at every step, and the
 		// slopes of its side, which carry no trace of the derivative,
 		// would extrapolate to about zero with a small error bound.
-		ns, es, _ := fdiff.Extrapolate(l.central[lo:j+1], l.noise[lo:j+1], 2, 2)
+		ns, es, _ := fdiff.Extrapolate(l.central[lo:j+1], noise[lo:j+1], 2, 2)
 		var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
 		for r := lo; r <= j; r++ {
-			noise1[r] = 2 * l.noise[r]
+			noise1[r] = 2 * noise[r]
 		}
 		for _, seq := range [2]*[fdiff.MaxRows]float64{&l.fwd, &l.bwd} {
 			if j-lo < 2 || !c.converges(seq[:], noise1[:], lo, j, taylorRegime) || !c.clearOfRoundoff(seq[:], noise1[:], lo, j) {
@@ -409,6 +414,32 @@ func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 	// over the step, is not noisy at every step, but its largest steps,
 	// the plateau's, are outside the regime.
 	return c.inTaylorRegime(l, s, last)
+}
+
+// corroborationNoise is the round-off bound of each row for corroborated:
+// the ladder's own, or, where no noise was found along the entry or stated
+// (σ = 0), at least one rounding of the largest loss value the ladder saw,
+// over the row's step. With σ = 0 the ladder's bounds rest on one rounding
+// of the loss values near x; a loss small by cancellation (1/(1 + u²) − 1
+// with u² = 1e-14) carries the rounding of its terms instead, which its
+// values near x do not show and which can repeat from step to step, so
+// that the extrapolation's spread misses it too. The values at the
+// ladder's largest steps are made of the same terms, no smaller than they
+// are there, and size that rounding from below. It serves only to withhold
+// a Mismatch: an agreement needs no corroboration.
+func (c *checker[T]) corroborationNoise(l *ladder) [fdiff.MaxRows]float64 {
+	noise := l.noise
+	if l.sigma > 0 || c.s.noise > 0 {
+		return noise
+	}
+	big := 0.0
+	for r := range l.rows {
+		big = max(big, l.fmax[r])
+	}
+	for r := range l.rows {
+		noise[r] = max(noise[r], c.roundoffWith(big, l.hmin[r], 0))
+	}
+	return noise
 }
 
 // converges reports whether the corrections of seq over rows lo..j, whose
