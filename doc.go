@@ -104,10 +104,13 @@
 //     value must lie between the one-sided slopes, as a subgradient must:
 //     verdict Kink, which passes, or Mismatch.
 //   - Otherwise the entry is OK when |a − n| ≤ Atol + Rtol·(m + 1e-3·G) +
-//     K·err + K·ε·|f⁽²⁾|·scale and Mismatch when it is not. The last term is
-//     the uncertainty of any gradient at a point known only to ε·scale; it
-//     matters only where the gradient is near zero, as at a zero-residual
-//     minimum, where the residuals' rounding biases both sides alike.
+//     K·err + K·ε·|f⁽²⁾|·scale + N and Mismatch when it is not. The term
+//     K·ε·|f⁽²⁾|·scale is the uncertainty of any gradient at a point known
+//     only to ε·scale; it matters only where the gradient is near zero, as
+//     at a zero-residual minimum, where the residuals' rounding biases both
+//     sides alike. N is the smallest normal number of the precision: below
+//     it numbers lose their relative precision bit by bit, and differences
+//     of a loss that underflows near x say nothing.
 //   - Refinement stops early once its verdict cannot change: a decisive
 //     Mismatch (below), an agreement already as tight as Rtol, or one whose
 //     newest step is already as noisy as its error (smaller steps only add

@@ -220,15 +220,19 @@ func (c *checker[T]) firstPassRel() float64 { return max(c.s.rtol, 1e-7) }
 // threshold is the largest disagreement |a − n| that passes, for an entry
 // of size m = max(|a|, |n|) whose estimate has error err:
 //
-//	Atol + Rtol·(m + resolveGlobal·G) + K·err
+//	Atol + Rtol·(m + resolveGlobal·G) + K·err + N
 //
 // where G is the largest analytic entry checked. The G term stands for the
 // analytic gradient's own round-off: an entry that is small because large
 // terms cancelled in the backward pass carries the round-off of those
 // terms, not of itself (in the extreme, an entry in the subnormal range
-// has only a few significant bits).
+// has only a few significant bits). N is the smallest normal number of the
+// parameters' precision: below it numbers lose their relative precision
+// bit by bit, and a disagreement there, between differences of subnormal
+// loss values, is no evidence of anything (a loss that underflows near x
+// gave a numeric derivative of −5.5e-319 against an exact 0).
 func (c *checker[T]) threshold(m, err float64) float64 {
-	return c.s.atol + c.s.rtol*(m+resolveGlobal*c.gscale) + c.s.k*err
+	return c.s.atol + c.s.rtol*(m+resolveGlobal*c.gscale) + c.s.k*err + c.s.prec.MinNormal
 }
 
 // inputFloor is K·ε·|f⁽²⁾|·scale, for an entry of the given scale along

@@ -682,6 +682,17 @@ func TestIllConditioned(t *testing.T) {
 		func(dst, x []float64) { u := x[0] * x[0]; dst[0] = -2 * u * 2 * x[0] / ((1 + u*u) * (1 + u*u)) },
 		[]float64{3.4224987030029297e-4},
 		1,
+	}, {
+		"loss underflowing near x",
+		"x0·(((x1·sin 1)·x1)·x1) at x0 = 5e-293, x1 = 0: the exact derivative along x1 is 0, and the loss at x1 ± h, 4e-296·(h/0.1)³, is subnormal at the small steps, where its differences lose their precision bit by bit; they extrapolated to −5.5e-319, a Mismatch against 0",
+		func(x []float64) float64 { return x[0] * (((x[1] * math.Sin(1)) * x[1]) * x[1]) },
+		func(dst, x []float64) {
+			s := math.Sin(1)
+			dst[0] = ((x[1] * s) * x[1]) * x[1]
+			dst[1] = x[0] * 3 * s * x[1] * x[1]
+		},
+		[]float64{5.050138210471066e-293, 0},
+		0,
 	}} {
 		rep, err := gradcheck.Gradient(tc.f, tc.grad, tc.x, nil)
 		if err != nil {

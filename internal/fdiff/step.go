@@ -11,13 +11,14 @@ const (
 
 // Precision describes the arithmetic a parameter is stored and perturbed in.
 type Precision struct {
-	Name string  // "float64" or "float32"
-	Eps  float64 // unit round-off
+	Name      string  // "float64" or "float32"
+	Eps       float64 // unit round-off
+	MinNormal float64 // the smallest positive normal number
 }
 
 var (
-	Float64 = Precision{Name: "float64", Eps: Eps64}
-	Float32 = Precision{Name: "float32", Eps: Eps32}
+	Float64 = Precision{Name: "float64", Eps: Eps64, MinNormal: 0x1p-1022}
+	Float32 = Precision{Name: "float32", Eps: Eps32, MinNormal: 0x1p-126}
 )
 
 // CentralStep is the default relative step c of a central difference,
