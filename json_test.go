@@ -3,9 +3,7 @@ package gradcheck_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -16,20 +14,8 @@ import (
 
 	"github.com/gradcheck/gradcheck"
 	"github.com/gradcheck/gradcheck/internal/demo"
+	"github.com/gradcheck/gradcheck/internal/golden"
 )
-
-// The -update flag rewrites the golden files under testdata/. It is
-// registered here unless another test file of the package already did.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files under testdata/")
-	}
-}
-
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // sameReport compares reports with floats compared bit for bit (so NaN
 // equals NaN and −0 differs from +0) and nil equal to empty slices, which
@@ -264,26 +250,6 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	for file, got := range map[string][]byte{"edge.json": js.Bytes(), "edge.txt": txt.Bytes()} {
-		golden(t, filepath.Join("testdata", "golden", file), got)
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if updating() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run `go test -update` to create it)", err)
-	}
-	if d := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(string(got), "\n")); d != "" {
-		t.Errorf("%s: rendering differs from the golden file (-golden +got); if intended, rerun with -update:\n%s", path, d)
+		golden.Check(t, filepath.Join("testdata", "golden", file), got)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,20 +14,8 @@ import (
 
 	"github.com/gradcheck/gradcheck"
 	"github.com/gradcheck/gradcheck/internal/demo"
+	"github.com/gradcheck/gradcheck/internal/golden"
 )
-
-// The -update flag rewrites the golden files under testdata/, unless
-// another test file of the package registered it first.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files under testdata/")
-	}
-}
-
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 func runArgs(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
@@ -170,31 +157,11 @@ func TestSweepGolden(t *testing.T) {
 		if code != 0 || stderr != "" {
 			t.Fatalf("gradcheck %s: exit %d, stderr %q", strings.Join(c.args, " "), code, stderr)
 		}
-		golden(t, filepath.Join("testdata", c.file), stdout)
+		golden.Check(t, filepath.Join("testdata", c.file), []byte(stdout))
 	}
 	b, err := os.ReadFile(svg)
 	if err != nil || !bytes.Contains(b, []byte("<svg")) || !bytes.Contains(b, []byte("W1[0,3]")) {
 		t.Errorf("sweep -svg: %v; file does not hold an SVG naming W1[0,3]", err)
-	}
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if updating() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run `go test -update` to create it)", err)
-	}
-	if d := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")); d != "" {
-		t.Errorf("%s: output differs from the golden file (-golden +got); if intended, rerun with -update:\n%s", path, d)
 	}
 }
 
