@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/gonum/optimize/functions"
 
 	"github.com/gradcheck/gradcheck"
+	"github.com/gradcheck/gradcheck/internal/demo"
 )
 
 // BenchmarkFullCheckVsGonum times a full check of a gradient against
@@ -143,23 +144,14 @@ func (s *softmaxRegression) start() []float64 {
 
 // probs fills s.p with the class probabilities of sample i.
 func (s *softmaxRegression) probs(w []float64, i int) {
-	zmax := math.Inf(-1)
 	for k := range s.c {
 		z := 0.0
 		for j := range s.d {
 			z += s.x[i*s.d+j] * w[j*s.c+k]
 		}
 		s.p[k] = z
-		zmax = math.Max(zmax, z)
 	}
-	sum := 0.0
-	for k := range s.c {
-		s.p[k] = math.Exp(s.p[k] - zmax)
-		sum += s.p[k]
-	}
-	for k := range s.c {
-		s.p[k] /= sum
-	}
+	demo.Softmax(s.p)
 }
 
 func (s *softmaxRegression) loss(w []float64) float64 {

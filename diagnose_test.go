@@ -103,23 +103,14 @@ func dxSoftmax(seed uint64, classes, in, batch int) *dxLayer {
 	l := &dxLayer{name: "softmax without the cross term", shape: []int{classes, in}, w: dxRand(r, classes*in, 0.5), dw: make([]float64, classes*in)}
 	p := make([]float64, classes)
 	forward := func(s int) {
-		zmax := math.Inf(-1)
 		for k := range classes {
 			z := 0.0
 			for i := range in {
 				z += l.w[k*in+i] * x[s*in+i]
 			}
 			p[k] = z
-			zmax = math.Max(zmax, z)
 		}
-		sum := 0.0
-		for k := range p {
-			p[k] = math.Exp(p[k] - zmax)
-			sum += p[k]
-		}
-		for k := range p {
-			p[k] /= sum
-		}
+		demo.Softmax(p)
 	}
 	l.loss = func() float64 {
 		f := 0.0

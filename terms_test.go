@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gradcheck/gradcheck"
+	"github.com/gradcheck/gradcheck/internal/demo"
 )
 
 // tmNet is a two-layer perceptron with a softmax cross-entropy data loss,
@@ -60,23 +61,14 @@ func (t *tmNet) data(grad bool) float64 {
 	p := make([]float64, t.c)
 	dh := make([]float64, t.h)
 	for s := range t.n {
-		zmax := math.Inf(-1)
 		for k := range t.c {
 			z := 0.0
 			for j := range t.h {
 				z += t.hid[s*t.h+j] * t.w2[j*t.c+k]
 			}
 			p[k] = z
-			zmax = math.Max(zmax, z)
 		}
-		sum := 0.0
-		for k := range p {
-			p[k] = math.Exp(p[k] - zmax)
-			sum += p[k]
-		}
-		for k := range p {
-			p[k] /= sum
-		}
+		demo.Softmax(p)
 		f -= math.Log(p[t.y[s]])
 		if !grad {
 			continue

@@ -68,7 +68,6 @@ func (n *Net) forward() float64 {
 			n.pre[s*H+j] = z
 			n.hid[s*H+j] = math.Tanh(z)
 		}
-		zmax := math.Inf(-1)
 		logits := n.prob[s*C : (s+1)*C]
 		for k := range C {
 			z := n.B2[k]
@@ -76,16 +75,8 @@ func (n *Net) forward() float64 {
 				z += n.hid[s*H+j] * n.W2[j*C+k]
 			}
 			logits[k] = z
-			zmax = math.Max(zmax, z)
 		}
-		sum := 0.0
-		for k := range C {
-			logits[k] = math.Exp(logits[k] - zmax)
-			sum += logits[k]
-		}
-		for k := range C {
-			logits[k] /= sum
-		}
+		Softmax(logits)
 		loss -= math.Log(logits[n.Y[s]])
 	}
 	loss /= N
@@ -154,5 +145,22 @@ func (n *Net) Model() *gradcheck.Model[float64] {
 		},
 		Loss:     n.Loss,
 		Gradient: n.Gradient,
+	}
+}
+
+// Softmax replaces z by softmax(z), computed stably: the largest entry is
+// subtracted before exponentiating.
+func Softmax(z []float64) {
+	zmax := math.Inf(-1)
+	for _, v := range z {
+		zmax = math.Max(zmax, v)
+	}
+	sum := 0.0
+	for k := range z {
+		z[k] = math.Exp(z[k] - zmax)
+		sum += z[k]
+	}
+	for k := range z {
+		z[k] /= sum
 	}
 }
