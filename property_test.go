@@ -458,6 +458,17 @@ func TestFlatFunction(t *testing.T) {
 // called a right gradient wrong, found by TestPropertyExactGradientsPass.
 // Each must pass, or be Inconclusive where its derivative is below what a
 // finite difference can see (as in that test).
+// nearOne is tanh(et(1 + √(1 + x²))), within 1e-6 of 1, and its
+// derivative: the term near 1 that two cases of TestIllConditioned cancel
+// against a tanh near −1.
+func nearOne(x float64) (v, d float64) {
+	et := func(u float64) float64 { return math.Exp(2 * math.Tanh(u)) }
+	r := math.Sqrt(1 + x*x)
+	u := 1 + 0 + r
+	t1, tu := math.Tanh(et(u)), math.Tanh(u)
+	return t1, (1 - t1*t1) * et(u) * 2 * (1 - tu*tu) * x / r
+}
+
 func TestIllConditioned(t *testing.T) {
 	et := func(u float64) float64 { return math.Exp(2 * math.Tanh(u)) }
 	c := 1.5625 * 1.9951171875
@@ -603,16 +614,14 @@ func TestIllConditioned(t *testing.T) {
 		"sum cancelling to 1e-6, rounding aligned with both noise spacings",
 		"tanh(k·(1 − 1.5·x0)) + tanh(et(1 + √(1 + x1²))), two terms near ∓1 that cancel to 1e-6: along x1 the loss moves by 3456 ulps of 1 per step of the larger noise spacing and 54 per step of the smaller, whole numbers at both, so its rounding errors lay on a line at both and neither found noise; σ was left at one ulp of f, 1e-10 of the loss's real round-off, and the central differences at the smallest steps, identical over five rows, extrapolated with an error bound of 5e-19 to a value 3e-15 off",
 		func(x []float64) float64 {
-			return math.Tanh(1.9843740155920386*(1+(-1.5*x[0]))) + math.Tanh(et(1+0+math.Sqrt(1+x[1]*x[1])))
+			v, _ := nearOne(x[1])
+			return math.Tanh(1.9843740155920386*(1+(-1.5*x[0]))) + v
 		},
 		func(dst, x []float64) {
 			const k = 1.9843740155920386
 			t0 := math.Tanh(k * (1 + (-1.5 * x[0])))
 			dst[0] = (1 - t0*t0) * k * -1.5
-			r := math.Sqrt(1 + x[1]*x[1])
-			u := 1 + 0 + r
-			t1, tu := math.Tanh(et(u)), math.Tanh(u)
-			dst[1] = (1 - t1*t1) * et(u) * 2 * (1 - tu*tu) * x[1] / r
+			_, dst[1] = nearOne(x[1])
 		},
 		[]float64{3, 1.875},
 		0,
@@ -652,16 +661,14 @@ func TestIllConditioned(t *testing.T) {
 		"early Mismatch on a loss whose noise was not found",
 		"tanh(−4.99·x0) + tanh(et(1 + √(1 + x1²))), two terms near ∓1 that cancel to 2e-6: along x1, where the noise is measured, the loss moves by whole numbers of ulps of 1 at every noise spacing, so σ was 0; along x0 the backward slopes at two steps were identical to the bit, a rounding repeated, and their extrapolation and the first-pass difference, both bounded by one ulp of f, agreed on a value 5e-4 off",
 		func(x []float64) float64 {
-			return math.Tanh(1.6623725891113281*(0+(-3*x[0]))) + math.Tanh(et(1+0+math.Sqrt(1+x[1]*x[1])))
+			v, _ := nearOne(x[1])
+			return math.Tanh(1.6623725891113281*(0+(-3*x[0]))) + v
 		},
 		func(dst, x []float64) {
 			const k = 1.6623725891113281
 			t0 := math.Tanh(k * (0 + (-3 * x[0])))
 			dst[0] = (1 - t0*t0) * k * -3
-			r := math.Sqrt(1 + x[1]*x[1])
-			u := 1 + 0 + r
-			t1, tu := math.Tanh(et(u)), math.Tanh(u)
-			dst[1] = (1 - t1*t1) * et(u) * 2 * (1 - tu*tu) * x[1] / r
+			_, dst[1] = nearOne(x[1])
 		},
 		[]float64{2.265380859375, 0.03125},
 		0,
