@@ -250,7 +250,8 @@ func (c *checker[T]) lossAt(b, i int, v T) (float64, error) {
 // lossPair returns the loss with entry i of block b set to vp, then to vm,
 // restoring the saved value after each, also after a panic: lossAt twice,
 // under one deferred recover, for the first pass, which makes it for every
-// entry.
+// entry. The two evaluations are written out: as a loop over [2]T they
+// made a check of 100 entries of a 55 ns loss 6% slower.
 func (c *checker[T]) lossPair(b, i int, vp, vm T) (fp, fm float64, err error) {
 	vals, x0 := c.m.Blocks[b].Value, c.saved[b][i]
 	v := vp

@@ -360,6 +360,24 @@ func TestPanicIsReportedAndRestores(t *testing.T) {
 	if !bitsEqual(x, want) {
 		t.Errorf("x = %v after a panic, want %v", x, want)
 	}
+	// The perturbed value is the one the loss panicked at: x + h, the
+	// first of the pair, or x − h, the second.
+	if pe.Perturbed <= 2.5 {
+		t.Errorf("panic at x[2] + h reported with x[2] set to %v", pe.Perturbed)
+	}
+	below := func(x []float64) float64 {
+		if x[2] < 2.5 {
+			panic("boom")
+		}
+		return sumSin(x)
+	}
+	_, err = gradcheck.Gradient(below, sumSinGrad, x, nil)
+	if !errors.As(err, &pe) || pe.Entry != "x[2]" || pe.Perturbed >= 2.5 {
+		t.Errorf("panic at x[2] − h: error %v, want x[2] named with a value below 2.5", err)
+	}
+	if !bitsEqual(x, want) {
+		t.Errorf("x = %v after a panic at x − h, want %v", x, want)
+	}
 	_, err = gradcheck.Gradient(sumSin, func(dst, x []float64) { panic("grad boom") }, x, nil)
 	if !errors.As(err, &pe) || pe.Func != "Gradient" {
 		t.Errorf("panicking gradient: error %v, want a *PanicError from Gradient", err)
