@@ -478,7 +478,7 @@ func (dc *dirCheck[T]) pair(d, lo, hi, count int, t float64) (delta, round float
 	// The round-off of m summed perturbed entries, or the loss's measured
 	// (or stated) noise as noise.go's roundoff counts it, whichever is
 	// larger.
-	round = math.Max(c.s.prec.Eps*fmax*math.Sqrt(float64(max(count, 1))), 2*c.noiseAt(fmax)) / t
+	round = math.Max(c.s.prec.Eps*fmax*math.Sqrt(float64(max(count, 1))), 2*c.noise()) / t
 	return n - a, round, isFinite(fp) && isFinite(fm), nil
 }
 

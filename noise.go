@@ -14,7 +14,7 @@ import (
 // relative to large terms that cancel, or accumulates over long sums (a
 // float32 model).
 func (c *checker[T]) roundoff(fmax, h float64) float64 {
-	return c.roundoffWith(fmax, h, c.noiseAt(fmax))
+	return c.roundoffWith(fmax, h, c.noise())
 }
 
 // roundoffWith is roundoff with the noise σ given: a refined entry's
@@ -24,15 +24,15 @@ func (c *checker[T]) roundoffWith(fmax, h, sigma float64) float64 {
 	return max(roundoffFactor*c.s.prec.Eps*fmax, 2*sigma) / h
 }
 
-// noiseAt is the standard deviation of the loss's noise at values up to
-// fmax in size: the measured noise σ, or the noise stated in Options.Noise,
-// which counts as a measured one. σ is absolute: round-off follows the size
+// noise is the standard deviation of the loss's noise: the measured
+// noise σ, or the noise stated in Options.Noise, which counts as a measured
+// one. σ is absolute: round-off follows the size
 // of the terms a loss is computed from, which a small loss made by
 // cancellation does not show (a residual of 1e-9 made of terms near 3
 // carries an ulp of 3). Noise that does follow the size of the loss where
 // that size changes fast, as near a zero of x², changes with the spacing it
 // is measured at and is rejected there (measureNoise).
-func (c *checker[T]) noiseAt(fmax float64) float64 {
+func (c *checker[T]) noise() float64 {
 	return max(c.sigma, c.s.noise)
 }
 

@@ -88,7 +88,7 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	h0 := math.Max(ladderTop, 2*c.s.step) * scale
 	rows := int(math.Ceil(math.Log2(h0/h1))) + 1
 	rows = max(minRows+2, min(rows, fdiff.MaxRows))
-	sigma := c.noiseAt(0)
+	sigma := c.noise()
 	low, end, err := c.ladder(b, i, e, h0, rows, first, sigma)
 	if err != nil || low.Verdict == OK || low.Verdict == Kink || low.Verdict == NonFinite || end.early {
 		// An agreement stands whatever the noise; an early Mismatch has

@@ -135,12 +135,15 @@ func sameCheck(a, b *Report) error {
 // concatenation. n = 0 means the whole plan; a nil plan means every
 // entry of blocks of the given sizes.
 func shardJobs(plan [][]int, sizes []int, i, n int) []job {
-	total := 0
-	for b, size := range sizes {
+	size := func(b int) int {
 		if plan != nil {
-			size = len(plan[b])
+			return len(plan[b])
 		}
-		total += size
+		return sizes[b]
+	}
+	total := 0
+	for b := range sizes {
+		total += size(b)
 	}
 	lo, hi := 0, total
 	if n > 0 {
@@ -148,19 +151,16 @@ func shardJobs(plan [][]int, sizes []int, i, n int) []job {
 	}
 	jobs := make([]job, 0, hi-lo)
 	k := 0
-	for b, size := range sizes {
-		if plan != nil {
-			size = len(plan[b])
-		}
+	for b := range sizes {
 		// The part of this block's k-range [k, k+size) in [lo, hi).
-		for t := max(lo-k, 0); t < min(hi-k, size); t++ {
+		for t := max(lo-k, 0); t < min(hi-k, size(b)); t++ {
 			x := t
 			if plan != nil {
 				x = plan[b][t]
 			}
 			jobs = append(jobs, job{b: int32(b), i: int32(x), p: -1})
 		}
-		k += size
+		k += size(b)
 	}
 	return jobs
 }
