@@ -108,16 +108,21 @@ const (
 // refinement if that does not pass. While the loss's noise is not yet
 // measured (see settlePending), an entry the first pass does not accept is
 // returned pending, its two loss values kept, rather than refined.
-func (c *checker[T]) entry(b, i int) (Entry, error) {
-	var e Entry
-	err := c.entryInto(b, i, &e)
+func (c *checker[T]) entry(b, i int) (e Entry, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = c.recovered(r)
+		}
+	}()
+	err = c.entryInto(b, i, &e)
 	return e, err
 }
 
 // entryInto is entry writing its verdict into *e: the first pass of a full
 // check runs it once per entry, and an Entry is too large to copy through
 // several returns on a path that costs a few nanoseconds besides the two
-// loss evaluations.
+// loss evaluations. It must run under a recover that calls c.recovered
+// (see lossPair).
 func (c *checker[T]) entryInto(b, i int, e *Entry) error {
 	scale := fdiff.Scale(float64(c.saved[b][i]))
 	h := c.s.step * scale

@@ -24,6 +24,23 @@ func (c *checker[T]) do(jb job, e *Entry) (err error) {
 	return c.entryInto(int(jb.b), int(jb.i), e)
 }
 
+// serial judges jobs in order on this goroutine, under one recover for
+// all of them (see lossPair), and returns how many it completed.
+func (c *checker[T]) serial(jobs []job, results []Entry) (k int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = c.recovered(r)
+		}
+	}()
+	for k = range jobs {
+		if err = c.do(jobs[k], &results[k]); err != nil {
+			return k, err
+		}
+		c.prog.tick(k+1, c.evals)
+	}
+	return len(jobs), nil
+}
+
 // runEntries judges the entries of jobs, serially or on several workers,
 // and returns the verdicts in job order with a function telling which jobs
 // completed. On an error it returns the error of the first failing job in
@@ -35,11 +52,8 @@ func (c *checker[T]) runEntries(jobs []job, stage string) ([]Entry, func(int) bo
 	c.prog.begin(stage, len(jobs))
 	workers := c.workerCount(len(jobs))
 	if workers <= 1 {
-		for k, jb := range jobs {
-			if err := c.do(jb, &results[k]); err != nil {
-				return results, func(j int) bool { return j < k }, err
-			}
-			c.prog.tick(k+1, c.evals)
+		if k, err := c.serial(jobs, results); err != nil {
+			return results, func(j int) bool { return j < k }, err
 		}
 		c.prog.send(len(jobs), c.evals)
 		return results, func(int) bool { return true }, nil
@@ -72,13 +86,17 @@ func (c *checker[T]) runEntries(jobs []job, stage string) ([]Entry, func(int) bo
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			k := -1
+			k, before := -1, 0
 			defer func() {
-				// entry recovers panics of the caller's code; this is for
-				// a bug of the checker's own, which must not kill the
-				// program from a goroutine the caller cannot recover in.
+				// A panic of the caller's Loss in the first pass (see
+				// lossPair), or a bug of the checker's own, which must
+				// not kill the program from a goroutine the caller
+				// cannot recover in.
 				if r := recover(); r != nil {
-					fail(max(k, 0), fmt.Errorf("gradcheck: internal error at job %d: %v", k, r))
+					if k >= 0 {
+						jobEvals[k] = int32(w.evals - before)
+					}
+					fail(max(k, 0), w.recovered(r))
 				}
 			}()
 			for !stop.Load() {
@@ -86,7 +104,7 @@ func (c *checker[T]) runEntries(jobs []job, stage string) ([]Entry, func(int) bo
 				if k >= len(jobs) {
 					return
 				}
-				before := w.evals
+				before = w.evals
 				err := w.do(jobs[k], &results[k])
 				jobEvals[k] = int32(w.evals - before)
 				if err != nil {
