@@ -384,20 +384,28 @@ func (c *checker[T]) runStages() (*Report, error) {
 
 	// The gradient's scale is over every entry checked, in every shard, so
 	// that shards judge alike (shard.go).
+	// The entries are finite here, so a plain comparison is max, and a
+	// local one: the field would be written back on every entry.
 	plan := c.plan()
 	sizes := make([]int, len(m.Blocks))
+	gscale := 0.0
 	for b, blk := range m.Blocks {
 		sizes[b] = len(blk.Value)
 		if plan == nil {
 			for _, g := range c.analytic[b] {
-				c.gscale = max(c.gscale, math.Abs(g))
+				if g := math.Abs(g); g > gscale {
+					gscale = g
+				}
 			}
 			continue
 		}
 		for _, i := range plan[b] {
-			c.gscale = max(c.gscale, math.Abs(c.analytic[b][i]))
+			if g := math.Abs(c.analytic[b][i]); g > gscale {
+				gscale = g
+			}
 		}
 	}
+	c.gscale = gscale
 	jobs := shardJobs(plan, sizes, c.s.shard, c.s.shards)
 	results, complete, err := c.runEntries(jobs, StageEntries)
 	if err == nil {
@@ -424,7 +432,7 @@ func (c *checker[T]) settlePending(rep *Report, jobs []job, results []Entry) (fu
 		}
 	}
 	if count == 0 {
-		return complete, nil
+		return nil, nil // every job complete, which fillBlocks need not ask
 	}
 	at := make([]int, 0, count) // the positions in jobs of the pending entries
 	for k := range results {
@@ -456,7 +464,8 @@ func (c *checker[T]) settlePending(rep *Report, jobs []job, results []Entry) (fu
 }
 
 // fillBlocks puts the entries of the complete jobs into their blocks, in
-// job order (block, then index), and computes each block's RelErr.
+// job order (block, then index), and computes each block's RelErr. A nil
+// complete means every job is.
 func fillBlocks(rep *Report, jobs []job, results []Entry, complete func(k int) bool) {
 	k := 0
 	for b := range rep.Blocks {
@@ -465,10 +474,13 @@ func fillBlocks(rep *Report, jobs []job, results []Entry, complete func(k int) b
 		for k < len(jobs) && int(jobs[k].b) == b {
 			k++
 		}
-		n := 0
-		for j := lo; j < k; j++ {
-			if complete(j) {
-				n++
+		n := k - lo
+		if complete != nil {
+			n = 0
+			for j := lo; j < k; j++ {
+				if complete(j) {
+					n++
+				}
 			}
 		}
 		if n == k-lo {
@@ -493,7 +505,7 @@ func blockRelErr(es []Entry) float64 {
 	// they overflow, or may have lost terms to underflow, a second, scaled
 	// computation. Entries without a finite estimate (NonFinite) take no
 	// part.
-	var d, na, nn, big float64
+	var d, na, nn float64
 	for i := range es {
 		a, n := es[i].Analytic, es[i].Numeric
 		if n-n != 0 { // NaN or ±Inf
@@ -502,9 +514,12 @@ func blockRelErr(es []Entry) float64 {
 		d += (a - n) * (a - n)
 		na += a * a
 		nn += n * n
-		big = max(big, math.Abs(a), math.Abs(n))
 	}
-	if math.IsInf(d+na+nn, 0) || (big < 0x1p-450 && big > 0) {
+	// The sums of squares lose terms to underflow only where they are
+	// below 2⁻⁸⁰⁰, or 0 (a term that is not, an entry above 2⁻⁴⁰⁰, makes
+	// whatever subnormal squares lose less than 2⁻²²⁰ of the sum); a
+	// block of zeros takes the scaled path too.
+	if s := na + nn; math.IsInf(d+s, 0) || s < 0x1p-800 {
 		return blockRelErrScaled(es)
 	}
 	if d == 0 {

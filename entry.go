@@ -199,12 +199,15 @@ func (c *checker[T]) firstPassVerdict(a, fp, fm, hp, hm, scale float64) (n, roun
 		return math.NaN(), math.Inf(1), false
 	}
 	n = fdiff.Central(fm, c.f0, fp, hm, hp)
-	hmin := min(hp, hm)
-	round = c.roundoff(max(math.Abs(fp), math.Abs(fm)), hmin)
+	// round is roundoff(max(|fp|, |fm|), min(hp, hm)), from the loss's
+	// round-off r, which the second difference is compared with directly
+	// rather than through round·h, a second division in the chain.
+	r := c.lossRoundoff(max(math.Abs(fp), math.Abs(fm)), c.noise())
+	round = r / min(hp, hm)
 	// f⁽²⁾ from the second difference, where it stands above round-off
 	// (see inputFloor).
 	curv := 0.0
-	if s2 := math.Abs(fp + fm - 2*c.f0); s2 > kinkNoise*2*round*hmin {
+	if s2 := math.Abs(fp + fm - 2*c.f0); s2 > kinkNoise*2*r {
 		curv = s2 / (hp * hm)
 	}
 	m := max(math.Abs(a), math.Abs(n))

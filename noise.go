@@ -20,8 +20,14 @@ func (c *checker[T]) roundoff(fmax, h float64) float64 {
 // roundoffWith is roundoff with the noise σ given: a refined entry's
 // ladder uses the noise measured along the entry itself (refine).
 func (c *checker[T]) roundoffWith(fmax, h, sigma float64) float64 {
+	return c.lossRoundoff(fmax, sigma) / h
+}
+
+// lossRoundoff is roundoffWith times h: the bound on the round-off of the
+// difference of two loss values up to fmax in size.
+func (c *checker[T]) lossRoundoff(fmax, sigma float64) float64 {
 	fmax = max(fmax, math.Abs(c.f0))
-	return max(roundoffFactor*c.s.prec.Eps*fmax, 2*sigma) / h
+	return max(roundoffFactor*c.s.prec.Eps*fmax, 2*sigma)
 }
 
 // noise is the standard deviation of the loss's noise: the measured
