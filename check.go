@@ -424,7 +424,6 @@ func (c *checker[T]) runStages() (*Report, error) {
 // measured noise, so which entries are pending does not depend on the
 // order of the entries, the workers or the shard.
 func (c *checker[T]) settlePending(rep *Report, jobs []job, results []Entry) (func(int) bool, error) {
-	complete := func(k int) bool { return results[k].Verdict != pending }
 	count := 0
 	for k := range results {
 		if results[k].Verdict == pending {
@@ -434,6 +433,7 @@ func (c *checker[T]) settlePending(rep *Report, jobs []job, results []Entry) (fu
 	if count == 0 {
 		return nil, nil // every job complete, which fillBlocks need not ask
 	}
+	complete := func(k int) bool { return results[k].Verdict != pending }
 	at := make([]int, 0, count) // the positions in jobs of the pending entries
 	for k := range results {
 		if results[k].Verdict == pending {

@@ -24,6 +24,9 @@ func (c *checker[T]) do(jb job, e *Entry) (err error) {
 	return c.entryInto(int(jb.b), int(jb.i), e)
 }
 
+// allComplete is runEntries' answer when every job completed.
+func allComplete(int) bool { return true }
+
 // serial judges jobs in order on this goroutine, under one recover for
 // all of them (see lossPair), and returns how many it completed.
 func (c *checker[T]) serial(jobs []job, results []Entry) (k int, err error) {
@@ -56,7 +59,7 @@ func (c *checker[T]) runEntries(jobs []job, stage string) ([]Entry, func(int) bo
 			return results, func(j int) bool { return j < k }, err
 		}
 		c.prog.send(len(jobs), c.evals)
-		return results, func(int) bool { return true }, nil
+		return results, allComplete, nil
 	}
 
 	ws, err := c.workers(workers)
@@ -129,7 +132,7 @@ func (c *checker[T]) runEntries(jobs []job, stage string) ([]Entry, func(int) bo
 		return results, func(j int) bool { return j < n }, failErr
 	}
 	c.prog.send(len(jobs), c.evals)
-	return results, func(int) bool { return true }, nil
+	return results, allComplete, nil
 }
 
 // waitWithProgress waits for wg, calling Progress from this goroutine
