@@ -134,11 +134,13 @@ func (c *checker[T]) entryInto(b, i int, e *Entry) error {
 		*e = Entry{Index: i, Analytic: a, Step: h, Left: math.NaN(), Right: math.NaN()}
 		return err
 	}
-	// The verdict is written once, whole, on each path: writing a base
-	// Entry through e first and completing it after the verdict made a
-	// check of 100 entries of a 55 ns loss 6% slower.
+	// An accepted entry is written field by field: a composite literal is
+	// built on the stack and copied in 16-byte moves, whose loads wait on
+	// the 8-byte stores that built it (store forwarding fails), which
+	// cost more than the verdict.
 	if n, round, ok := c.firstPassVerdict(a, fp, fm, hp, hm, scale); ok {
-		*e = Entry{Index: i, Verdict: OK, Analytic: a, Numeric: n, ErrEst: round, Step: h, Left: math.NaN(), Right: math.NaN()}
+		e.Index, e.Verdict, e.Analytic, e.Numeric, e.ErrEst, e.Step = i, OK, a, n, round, h
+		e.Left, e.Right, e.Refined, e.Side, e.TaylorOrder = math.NaN(), math.NaN(), false, 0, 0
 		return nil
 	}
 	r, err := c.firstPass(b, i, Entry{Index: i, Analytic: a, Step: h, Left: math.NaN(), Right: math.NaN()}, fp, fm)
