@@ -153,14 +153,20 @@ func shardJobs(plan [][]int, sizes []int, i, n int) []job {
 	k := 0
 	for b := range sizes {
 		// The part of this block's k-range [k, k+size) in [lo, hi).
-		for t := max(lo-k, 0); t < min(hi-k, size(b)); t++ {
-			x := t
-			if plan != nil {
-				x = plan[b][t]
+		sz := size(b)
+		t0, t1 := max(lo-k, 0), min(hi-k, sz)
+		switch {
+		case t0 >= t1:
+		case plan != nil:
+			for _, x := range plan[b][t0:t1] {
+				jobs = append(jobs, job{b: int32(b), i: int32(x), p: -1})
 			}
-			jobs = append(jobs, job{b: int32(b), i: int32(x), p: -1})
+		default:
+			for x := t0; x < t1; x++ {
+				jobs = append(jobs, job{b: int32(b), i: int32(x), p: -1})
+			}
 		}
-		k += size(b)
+		k += sz
 	}
 	return jobs
 }
