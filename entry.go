@@ -124,11 +124,18 @@ func (c *checker[T]) entry(b, i int) (e Entry, err error) {
 // loss evaluations. It must run under a recover that calls c.recovered
 // (see lossPair).
 func (c *checker[T]) entryInto(b, i int, e *Entry) error {
-	scale := fdiff.Scale(float64(c.saved[b][i]))
+	x0 := c.saved[b][i]
+	x := float64(x0)
+	scale := fdiff.Scale(x)
 	h := c.s.step * scale
 	a := c.analytic[b][i]
-	vp, hp := c.perturbed(b, i, h)
-	vm, hm := c.perturbed(b, i, -h)
+	// perturbed, written out where the step survives rounding to T.
+	vp, vm := T(x+h), T(x-h)
+	if vp == x0 || vm == x0 {
+		vp, _ = c.perturbed(b, i, h)
+		vm, _ = c.perturbed(b, i, -h)
+	}
+	hp, hm := math.Abs(float64(vp)-x), math.Abs(float64(vm)-x)
 	fp, fm, err := c.lossPair(b, i, vp, vm)
 	if err != nil {
 		*e = Entry{Index: i, Analytic: a, Step: h, Left: math.NaN(), Right: math.NaN()}
