@@ -32,8 +32,14 @@ func GradientContext(ctx context.Context, f func(x []float64) float64, grad func
 		return nil, errors.New("gradcheck: x is empty")
 	}
 	g := make([]float64, len(x))
-	m := &Model[float64]{
-		Blocks:   []Block[float64]{{Name: "x", Value: x, Grad: g}},
+	// The model and its one block in one allocation.
+	mb := &struct {
+		m Model[float64]
+		b [1]Block[float64]
+	}{b: [1]Block[float64]{{Name: "x", Value: x, Grad: g}}}
+	m := &mb.m
+	*m = Model[float64]{
+		Blocks:   mb.b[:],
 		Loss:     func() float64 { return f(x) },
 		Gradient: func() { grad(g, x) },
 	}
@@ -76,7 +82,13 @@ func CheckContext[T Float](ctx context.Context, m *Model[T], opts *Options) (*Re
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	c := &checker[T]{m: m, s: s, ctx: ctx, done: ctx.Done(), prog: newProgress(s)}
+	// The checker and its progress in one allocation.
+	both := &struct {
+		c checker[T]
+		p progress
+	}{p: newProgress(s)}
+	c := &both.c
+	*c = checker[T]{m: m, s: s, ctx: ctx, done: ctx.Done(), prog: &both.p}
 	c.saveAll()
 	defer c.restoreAll()
 	return c.run()
@@ -372,7 +384,7 @@ func (c *checker[T]) runStages() (*Report, error) {
 			}
 		}
 	}
-	c.flat = math.Pow(c.s.prec.Eps, 2.0/3) * math.Abs(c.f0) // entry.go, resolved
+	c.flat = c.s.prec.TwoThirds * math.Abs(c.f0) // entry.go, resolved
 	rep.Blocks = make([]BlockReport, len(m.Blocks))
 	for b, blk := range m.Blocks {
 		br := &rep.Blocks[b]

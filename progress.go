@@ -49,8 +49,8 @@ type progress struct {
 	err      error // a panic in fn, returned when the check ends
 }
 
-func newProgress(s settings) *progress {
-	p := &progress{fn: s.progress, interval: s.interval}
+func newProgress(s settings) progress {
+	p := progress{fn: s.progress, interval: s.interval}
 	if p.fn != nil {
 		p.start = time.Now()
 	}
