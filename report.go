@@ -45,8 +45,6 @@ func (v Verdict) Pass() bool { return v == OK || v == Kink }
 type Entry struct {
 	// Index is the entry's flat, row-major index in its block.
 	Index int
-	// Verdict is the outcome.
-	Verdict Verdict
 	// Analytic is the caller's gradient entry.
 	Analytic float64
 	// Numeric is the finite-difference estimate. At a kink the numeric
@@ -63,16 +61,24 @@ type Entry struct {
 	// Left and Right are the one-sided slopes (backward and forward)
 	// when refinement measured them; NaN otherwise.
 	Left, Right float64
-	// Refined reports whether the first pass was not enough.
-	Refined bool
-	// Side is 0 for a central estimate, +1 or −1 for a one-sided estimate
-	// forced by a non-finite loss on the other side.
-	Side int8
 	// TaylorOrder is the order fitted by the Taylor-remainder second
 	// opinion (see TaylorFit), which runs only on entries that refinement
 	// left Inconclusive: near 2 it made the entry OK, near 1 a Mismatch.
 	// It is 0 when the second opinion did not run or fitted no order.
 	TaylorOrder float64
+
+	// The small fields come last, together, so that an Entry takes 72
+	// bytes rather than 80: a report holds one for every entry checked,
+	// and on a cheap loss the garbage collector's share of a check
+	// follows the bytes it allocates.
+
+	// Verdict is the outcome.
+	Verdict Verdict
+	// Refined reports whether the first pass was not enough.
+	Refined bool
+	// Side is 0 for a central estimate, +1 or −1 for a one-sided estimate
+	// forced by a non-finite loss on the other side.
+	Side int8
 }
 
 // AbsErr is |Analytic − Numeric|.
