@@ -115,7 +115,7 @@ func TestPropertyExactGradientsPass32(t *testing.T) {
 			if en.Verdict == gradcheck.Inconclusive && invisible {
 				continue
 			}
-			t.Fatalf("exact gradient not accepted in float32 at x[%d] (f = %.9g, terms %.3g):\n%s", en.Index, m.Loss(), e.terms(x64, 1), rep)
+			t.Fatalf("exact gradient of %v at x = %v not accepted in float32 at x[%d] (f = %.9g, terms %.3g):\n%s", e, x, en.Index, m.Loss(), e.terms(x64, 1), rep)
 		}
 		if len(rep.Hazards) > 0 {
 			t.Fatalf("hazards on a pure function:\n%s", rep)
