@@ -57,8 +57,9 @@
 // numbers at both whenever α is near a multiple of 64, and its rounding
 // errors then lie on a line at both, so two silences are one witness; the
 // third spacing is no whole multiple of the smaller. Seven equal values at
-// one spacing say nothing: the loss did not move there, and its quantum may
-// be far above an ulp of f (a sum that cancels). The first pass uses σ
+// one spacing say nothing of σ: the loss did not move there, and its quantum
+// may be far above an ulp of f (a sum that cancels); they bound that
+// quantum from below (Staircases). The first pass uses σ
 // measured along the coordinate with the largest analytic entry. Refinement
 // that ends in a Mismatch or in no verdict from its last row measures σ
 // again along the entry itself (twelve or eighteen more evaluations), and
@@ -80,7 +81,17 @@
 // to the smallest so far, at which the loss stayed at f(x) to the bit (a
 // smooth loss returns to f(x) at most once on each side), and raises the
 // round-off bound of every step to Δ/2 over the step: a zero slope read
-// below the first stair is no evidence against a nonzero derivative.
+// below the first stair is no evidence against a nonzero derivative. A
+// staircase that moves by whole stairs at every step of the ladder shows
+// no such run, but may show itself where the noise is measured along the
+// entry: seven values that did not move at all over a window w of the
+// noise spacings say that the loss's quantum is at least |f'|·w, |f'| from
+// the first-pass difference less its own round-off of Δ/2h, so Δ ≥
+// |n|·w/(1 + w/2h). That bound is below an ulp of f for a loss rounded to
+// its own size and raises nothing there; where it is above (tanh(u) − 1
+// with tanh(u) within 1e-10 of 1 lies on the grid of an ulp of 1, and its
+// rounding repeats from step to step where the count of stairs halves
+// exactly with the step), the ladders are judged again with it.
 //
 // Refinement. An entry that does not pass is never failed on one estimate.
 // It is evaluated on a ladder of steps h_j = 0.1·scale/2^j down to the

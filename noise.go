@@ -60,7 +60,7 @@ func (c *checker[T]) measureNoise() error {
 	if bb < 0 || big == 0 {
 		return nil
 	}
-	sigma, err := c.noiseAlong(bb, bi)
+	sigma, _, err := c.noiseAlong(bb, bi)
 	c.sigma = sigma
 	return err
 }
@@ -89,13 +89,16 @@ func (c *checker[T]) measureNoise() error {
 // times apart, and a rounding aligned with the larger (a whole multiple of
 // 64 quanta per step) is aligned with the smaller too. Where it finds none
 // either, σ is 0 and the one-rounding floor stands alone.
-func (c *checker[T]) noiseAlong(b, i int) (float64, error) {
+func (c *checker[T]) noiseAlong(b, i int) (sigma, flat float64, err error) {
 	h := c.s.step * fdiff.Scale(float64(c.saved[b][i]))
 	var sig [2]float64
 	for k, spacing := range [2]float64{h / 4, h / 256} {
-		s, err := c.noiseAt1(b, i, spacing)
+		s, still, err := c.noiseAt1(b, i, spacing)
 		if err != nil {
-			return 0, err
+			return 0, flat, err
+		}
+		if still {
+			flat = max(flat, spacing)
 		}
 		sig[k] = s
 	}
@@ -109,30 +112,37 @@ func (c *checker[T]) noiseAlong(b, i int) (float64, error) {
 		// near a multiple of 64, and the rounding errors then lie on a
 		// line at both. The third spacing, 1.6 times the smaller, is
 		// not a whole multiple of it: what it finds stands.
-		again, err := c.noiseAt1(b, i, h/noiseRecheck)
-		if err != nil || math.IsNaN(again) {
-			return 0, err
+		again, still, err := c.noiseAt1(b, i, h/noiseRecheck)
+		if still {
+			flat = max(flat, h/noiseRecheck)
 		}
-		return again, nil
+		if err != nil || math.IsNaN(again) {
+			return 0, flat, err
+		}
+		return again, flat, nil
 	case math.IsNaN(large):
-		return small, nil // the larger spacing saw a trend or a kink
+		return small, flat, nil // the larger spacing saw a trend or a kink
 	case math.IsNaN(small):
-		return large, nil // the smaller spacing saw no change, or its values were too finely quantized
+		return large, flat, nil // the smaller spacing saw no change, or its values were too finely quantized
 	case large <= noiseAgree*small:
-		return math.Max(large, small), nil
+		return math.Max(large, small), flat, nil
 	}
-	again, err := c.noiseAt1(b, i, h/noiseRecheck)
+	again, still, err := c.noiseAt1(b, i, h/noiseRecheck)
+	if still {
+		flat = max(flat, h/noiseRecheck)
+	}
 	if err != nil || math.IsNaN(again) || large > noiseAgree*again {
-		return 0, err
+		return 0, flat, err
 	}
-	return math.Max(large, again), nil
+	return math.Max(large, again), flat, nil
 }
 
 // noiseAt1 is fdiff.Noise of noisePoints loss values along entry i of
 // block b at the given spacing, centred on the caller's parameters; NaN
 // where it finds none: a trend or a kink, values that did not move, or a
-// loss not finite there.
-func (c *checker[T]) noiseAt1(b, i int, spacing float64) (float64, error) {
+// loss not finite there. still reports that the values did not move: all
+// were f(x) to the bit.
+func (c *checker[T]) noiseAt1(b, i int, spacing float64) (sigma float64, still bool, err error) {
 	var f [noisePoints]float64
 	mid := noisePoints / 2
 	for t := range f {
@@ -142,18 +152,20 @@ func (c *checker[T]) noiseAt1(b, i int, spacing float64) (float64, error) {
 		}
 		fv, err := c.lossAt(b, i, T(float64(c.saved[b][i])+float64(t-mid)*spacing))
 		if err != nil {
-			return math.NaN(), err
+			return math.NaN(), false, err
 		}
 		if !isFinite(fv) {
-			return math.NaN(), nil
+			return math.NaN(), false, nil
 		}
 		f[t] = fv
 	}
 	// Seven equal values say only that the loss did not move at this
 	// spacing: its quantum may be far above an ulp of f (a sum that
-	// cancels), and the other spacing may see it.
-	if s, ok := fdiff.Noise(f[:]); ok && s > 0 {
-		return s, nil
+	// cancels), and the other spacing may see it. They bound that
+	// quantum from below (stillQuantum).
+	s, ok := fdiff.Noise(f[:])
+	if ok && s > 0 {
+		return s, false, nil
 	}
-	return math.NaN(), nil
+	return math.NaN(), ok && s == 0, nil
 }

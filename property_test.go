@@ -52,6 +52,25 @@ func genExpr(t *rapid.T, n, depth int) *expr {
 	return &expr{op: op, args: []*expr{genExpr(t, n, depth-1)}}
 }
 
+// String writes e as a formula in the variables x0, x1, …, with every
+// constant to the bit (%v), so that a failing composition can be typed in
+// again.
+func (e *expr) String() string {
+	switch e.op {
+	case "x":
+		return fmt.Sprintf("x%d", e.i)
+	case "c":
+		return fmt.Sprintf("%v", e.c)
+	case "add":
+		return fmt.Sprintf("(%v + %v)", e.args[0], e.args[1])
+	case "mul":
+		return fmt.Sprintf("(%v · %v)", e.args[0], e.args[1])
+	case "scale":
+		return fmt.Sprintf("%v·%v", e.c, e.args[0])
+	}
+	return fmt.Sprintf("%s(%v)", e.op, e.args[0])
+}
+
 // eval returns the value; if grad is not nil it adds seed·∂e/∂x into grad.
 func (e *expr) eval(x, grad []float64, seed float64) float64 {
 	switch e.op {
@@ -387,7 +406,7 @@ func TestPropertyExactGradientsPass(t *testing.T) {
 			case inexact && en.Verdict == gradcheck.Mismatch && math.Abs(en.Analytic-en.Numeric) <= gerr[en.Index]+k*en.ErrEst:
 				continue
 			}
-			t.Fatalf("exact gradient not accepted at x[%d] (f = %.17g, terms %.3g; analytic round-off bound %.3g, %.3g of Rtol·(|a| + 1e-3·G)):\n%s", en.Index, f(x), e.terms(x, 1), gerr[en.Index], gerr[en.Index]/(rtol*(math.Abs(en.Analytic)+1e-3*g)), rep)
+			t.Fatalf("exact gradient of %v at x = %v not accepted at x[%d] (f = %.17g, terms %.3g; analytic round-off bound %.3g, %.3g of Rtol·(|a| + 1e-3·G)):\n%s", e, x, en.Index, f(x), e.terms(x, 1), gerr[en.Index], gerr[en.Index]/(rtol*(math.Abs(en.Analytic)+1e-3*g)), rep)
 		}
 		if len(rep.Hazards) > 0 {
 			t.Fatalf("hazards on a pure function:\n%s", rep)
@@ -429,7 +448,7 @@ func TestPropertyWrongGradientsFail(t *testing.T) {
 		}
 		fails := rep.Blocks[0].Failures()
 		if len(fails) != 1 || fails[0].Index != bad {
-			t.Fatalf("x[%d] off by 1e-4: failures %v\n%s", bad, fails, rep)
+			t.Fatalf("gradient of %v at x = %v with x[%d] off by 1e-4: failures %v\n%s", e, x, bad, fails, rep)
 		}
 	})
 }
@@ -688,6 +707,28 @@ func TestIllConditioned(t *testing.T) {
 		func(x []float64) float64 { u := x[0] * x[0]; return 1/(1+u*u) - 1 },
 		func(dst, x []float64) { u := x[0] * x[0]; dst[0] = -2 * u * 2 * x[0] / ((1 + u*u) * (1 + u*u)) },
 		[]float64{3.4224987030029297e-4},
+		1,
+	}, {
+		"saturated tanh minus 1, rounding repeated from step to step",
+		"tanh(3·(1.999755859375 + x0)) − 1 = −4.3e-11 lies on the grid of an ulp of 1, 2.6e-6 of itself, and moves by whole quanta at every step, so no step leaves it at f(x) and no noise spacing found its rounding (at the smaller two the loss did not move at all, at the larger it moved by 5.85 quanta a step, its rounding errors nearly on a line); with σ = 0 the rows' round-off bounds were one rounding of 4e-11, and the central differences at two steps, whose counts of quanta halved exactly, repeated one rounding error and extrapolated with an error bound of 6e-24 to a value 2.3e-5 off",
+		func(x []float64) float64 { return 1*math.Tanh(3*(1.999755859375+x[0])) + -1 },
+		func(dst, x []float64) { v := math.Tanh(3 * (1.999755859375 + x[0])); dst[0] = (1 - v*v) * 3 },
+		[]float64{2.09375},
+		1,
+	}, {
+		"sum cancelling to 2e-6, no noise found along the entry",
+		"tanh(−4.98·x0) + tanh(et(1 + √(1 + x1²))), two terms near ∓1 that cancel to 2e-6: along x0 the loss did not move at the two smaller noise spacings and moved by whole quanta of an ulp of 1 at every ladder step; with σ = 0 the one-sided slopes at the smallest step differed by one quantum over the step, where those at the step before agreed to the bit, against a round-off bound of one rounding of 2e-6; that read as a kink whose interval missed the analytic value by 0.1%",
+		func(x []float64) float64 {
+			v, _ := nearOne(x[1])
+			return math.Tanh(1.6615715026855469*(0+-3*x[0])) + v
+		},
+		func(dst, x []float64) {
+			const k = 1.6615715026855469
+			t0 := math.Tanh(k * (0 + -3*x[0]))
+			dst[0] = (1 - t0*t0) * k * -3
+			_, dst[1] = nearOne(x[1])
+		},
+		[]float64{2.5691986083984375, 0.03125},
 		1,
 	}, {
 		"loss underflowing near x",

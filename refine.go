@@ -24,6 +24,7 @@ type ladder struct {
 	// the newest, that left the loss at f(x) to the bit; and what the
 	// round-off bounds are made of.
 	quantum float64
+	still   float64                // the least quantum the loss's values at x showed (stillQuantum)
 	sigma   float64                // the noise measured along the entry
 	fmax    [fdiff.MaxRows]float64 // the larger finite |f(x ± h)|
 	hmin    [fdiff.MaxRows]float64 // the smaller step actually taken
@@ -62,6 +63,7 @@ func (c *checker[T]) quantize(l *ladder, j int) {
 			q = math.Max(q, math.Abs(d[k]))
 		}
 	}
+	q = max(q, l.still)
 	l.quantum = q
 	for k := range j + 1 {
 		l.noise[k] = c.roundoffWith(l.fmax[k], l.hmin[k], math.Max(l.sigma, q/4))
@@ -89,7 +91,7 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	rows := int(math.Ceil(math.Log2(h0/h1))) + 1
 	rows = max(minRows+2, min(rows, fdiff.MaxRows))
 	sigma := c.noise()
-	low, end, err := c.ladder(b, i, e, h0, rows, first, sigma)
+	low, end, err := c.ladder(b, i, e, h0, rows, first, sigma, 0)
 	if err != nil || low.Verdict == OK || low.Verdict == Kink || low.Verdict == NonFinite || end.early {
 		// An agreement stands whatever the noise; an early Mismatch has
 		// two witnesses at steps far apart (judge), which a noise
@@ -108,20 +110,21 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	// another coordinate, and round-off can differ from one coordinate to
 	// the next (the rounding of an intermediate sum that only some
 	// parameters move). Where it is larger, the ladder is judged again.
-	sigmaI, err := c.noiseAlong(b, i)
+	sigmaI, flat, err := c.noiseAlong(b, i)
 	if err != nil {
 		return low, err
 	}
-	if sigmaI > sigma {
-		sigma = sigmaI
-		low, end, err = c.ladder(b, i, e, h0, rows, first, sigma)
+	still := c.stillQuantum(first, flat, c.s.step*scale)
+	if sigmaI > sigma || still > 2*roundoffFactor*c.s.prec.Eps*math.Abs(c.f0) {
+		sigma = math.Max(sigma, sigmaI)
+		low, end, err = c.ladder(b, i, e, h0, rows, first, sigma, still)
 		if err != nil || low.Verdict != Inconclusive {
 			return low, err
 		}
 	} else if low.Verdict != Inconclusive {
 		return low, nil
 	}
-	high, endHigh, err := c.ladder(b, i, e, ladderClimb*h0, rows, first, sigma)
+	high, endHigh, err := c.ladder(b, i, e, ladderClimb*h0, rows, first, sigma, still)
 	if err != nil || high.Verdict != Inconclusive {
 		return high, err
 	}
@@ -148,10 +151,37 @@ type ladderEnd struct {
 	early   bool
 }
 
+// stillQuantum is the least quantum of a loss whose values did not move
+// at all over noisePoints points at spacing flat around x (0: at no
+// spacing), given the first-pass witness w at step h.
+//
+// A loss rounded to a grid of quantum Q stays at f(x) to the bit only while
+// the smooth function g it rounds stays within one cell of the grid, so
+// over the window w = (noisePoints − 1)·flat, Q ≥ |g'|·w. The first-pass
+// central difference n bounds |g'| from below up to its own round-off,
+// which on such a grid is Q/(2h): Q ≥ (|n| − Q/(2h))·w, that is
+// Q ≥ |n|·w/(1 + w/(2h)). For a loss rounded to its own size the grid is
+// an ulp of f, so Q ≤ 2ε·|f| and the bound raises nothing above the
+// one-rounding floor; it bites only where the loss lies on the grid of
+// larger terms that cancel (tanh(u) − 1 with tanh(u) within 1e-10 of 1 is
+// rounded to an ulp of 1), which its values near x do not show and which
+// can move it by whole quanta at every step of the ladder, so that no
+// step leaves it at f(x) (quantize) and its rounding repeats from step to
+// step. A first pass over which the loss did not move gives no bound.
+func (c *checker[T]) stillQuantum(w witness, flat, h float64) float64 {
+	if flat == 0 || math.IsNaN(w.n) {
+		return 0
+	}
+	win := (noisePoints - 1) * flat
+	return math.Abs(w.n) * win / (1 + win/(2*h))
+}
+
 // ladder evaluates the loss on both sides of entry i of block b at steps
-// h0/2^j, j < rows, judging after each row from minRows on.
-func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witness, sigma float64) (Entry, ladderEnd, error) {
-	l := ladder{scale: fdiff.Scale(float64(c.saved[b][i])), sigma: sigma}
+// h0/2^j, j < rows, judging after each row from minRows on. still is the
+// least quantum of the loss that its values near x showed (stillQuantum),
+// 0 where none is known.
+func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witness, sigma, still float64) (Entry, ladderEnd, error) {
+	l := ladder{scale: fdiff.Scale(float64(c.saved[b][i])), sigma: sigma, still: still}
 	e.Step = h0
 	for j := range rows {
 		h := h0 / float64(uint(1)<<j)
