@@ -149,6 +149,7 @@ type checker[T Float] struct {
 	gscale     float64     // max |analytic| over the checked entries
 	sigma      float64     // measured noise of the loss (noise.go, measureNoise)
 	noiseKnown bool        // measureNoise has run
+	noiseEntry noiseEntry  // where it measured σ
 	pending    []Entry     // entries the first pass left pending, for settlePending
 	flat       float64     // ε^(2/3)·|f0|, the smallest gradient scale (entry.go, resolved)
 

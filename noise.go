@@ -60,9 +60,21 @@ func (c *checker[T]) measureNoise() error {
 	if bb < 0 || big == 0 {
 		return nil
 	}
-	sigma, _, err := c.noiseAlong(bb, bi)
+	sigma, flat, err := c.noiseAlong(bb, bi)
 	c.sigma = sigma
+	if err == nil {
+		c.noiseEntry = noiseEntry{b: bb, i: bi, flat: flat, ok: true}
+	}
 	return err
+}
+
+// noiseEntry is the entry measureNoise measured the noise along, and what
+// noiseAlong found there: refining that entry asks for the same
+// measurement, which a deterministic loss repeats value for value.
+type noiseEntry struct {
+	b, i int
+	flat float64
+	ok   bool
 }
 
 // noiseAlong estimates the standard deviation of the loss's round-off

@@ -110,9 +110,11 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	// another coordinate, and round-off can differ from one coordinate to
 	// the next (the rounding of an intermediate sum that only some
 	// parameters move). Where it is larger, the ladder is judged again.
-	sigmaI, flat, err := c.noiseAlong(b, i)
-	if err != nil {
-		return low, err
+	sigmaI, flat := c.sigma, c.noiseEntry.flat
+	if ne := c.noiseEntry; !ne.ok || ne.b != b || ne.i != i {
+		if sigmaI, flat, err = c.noiseAlong(b, i); err != nil {
+			return low, err
+		}
 	}
 	still := c.stillQuantum(first, flat, c.s.step*scale)
 	if sigmaI > sigma || still > 2*roundoffFactor*c.s.prec.Eps*math.Abs(c.f0) {
