@@ -271,9 +271,9 @@ func (c *checker[T]) lossAt(b, i int, v T) (float64, error) {
 // restoring the saved value after each: the first pass, which makes it for
 // every entry. It recovers nothing itself, so that it costs no deferred
 // call per entry: its callers run it under one recover for many entries
-// (guarded), and it leaves in c.live, c.curB, c.curI and c.curV what was
-// being evaluated, for that recover to name the entry and put back its
-// saved value.
+// (serial, entry, and runEntries' workers), and it leaves in c.live,
+// c.curB, c.curI and c.curV what was being evaluated, for that recover to
+// name the entry and put back its saved value (recovered).
 func (c *checker[T]) lossPair(b, i int, vp, vm T) (fp, fm float64, err error) {
 	vals, x0 := c.m.Blocks[b].Value, c.saved[b][i]
 	// beforeLoss, which is not inlined, only where it has more to do than
@@ -403,9 +403,9 @@ func (c *checker[T]) runStages() (*Report, error) {
 	}
 
 	// The gradient's scale is over every entry checked, in every shard, so
-	// that shards judge alike (shard.go).
-	// The entries are finite here, so a plain comparison is max, and a
-	// local one: the field would be written back on every entry.
+	// that shards judge alike (shard.go). The entries are finite here, so a
+	// plain comparison serves as max, on a local: the field would be
+	// written back on every entry.
 	plan := c.plan()
 	sizes := make([]int, len(m.Blocks))
 	gscale := 0.0
