@@ -175,7 +175,15 @@
 //     rounding of its terms, which its values near x do not show but its
 //     values at the largest steps, made of the same terms, bound from below.
 //   - A loss that never moves along the coordinate, at any step, gives a
-//     numeric zero bounded by one ulp of f over the largest step.
+//     numeric zero bounded by one ulp of f over the largest step. That
+//     step is the climbed ladder's (see Resolution): a loss that did not
+//     move at any step of the first ladder says only that its derivative
+//     is below what those steps see, since its values, as small as their
+//     rounding, may hide how coarsely it is quantized (tanh(u) − 1 with
+//     tanh(u) 13 ulps of 1 below 1 lies on the grid of an ulp of 1, and
+//     in float32 stays there to the bit from 0.1·scale down, while its
+//     own ulp over 0.1 is a thousandth of its derivative). Such an entry
+//     goes on to the climbed ladder, which judges it as any other.
 //
 // Resolution. An OK needs the estimate to resolve the derivative: K·err
 // within 10% of m, or within 1e-3 of the gradient's scale

@@ -209,6 +209,43 @@ func TestIllConditioned32(t *testing.T) {
 		},
 		[]float32{1, 1, 3, 3},
 		0.5,
+	}, {
+		"saturated tanh minus 1, no step of the first ladder moves it",
+		"tanh(et(et(et(x0)))) − 1 at x0 = 0.5, seed 11 of the float32 property test: the tanh is 13 ulps of 1 below 1, so the loss, −7.7e-7, lies on the grid of an ulp of 1 and stays there to the bit at every step from 0.1 down; the ladder took that for a loss that does not depend on x0 and bounded its zero by an ulp of f over 0.1, 4.6e-13, against a derivative of 7.3e-11",
+		func(x []float32) float32 {
+			et := func(u float32) float32 { return float32(math.Exp(2 * math.Tanh(float64(u)))) }
+			return float32(math.Tanh(float64(et(et(et(x[0])))))) + -1
+		},
+		func(x []float32) []float64 {
+			et := func(u float64) float64 { return math.Exp(2 * math.Tanh(u)) }
+			d := 1.0
+			u := float64(x[0])
+			for range 3 {
+				t := math.Tanh(u)
+				d *= et(u) * 2 * (1 - t*t)
+				u = et(u)
+			}
+			t := math.Tanh(u)
+			return []float64{d * (1 - t*t)}
+		},
+		[]float32{0.5},
+		1,
+	}, {
+		"sum cancelling to 0.012, no step of the first ladder moves it",
+		"√(1 + et(k·(x0 − 1.9375))²) + sin(−1.5) at x0 = −1.875, seed 15 of the float32 property test: et's tanh is saturated at −1, the two terms near ±1 cancel to 0.0116, and the loss, on the grid of an ulp of 1, did not move at any step from 0.19 down; its zero was bounded by an ulp of f over 0.19, 3.7e-9, against a derivative of 1.3e-7",
+		func(x []float32) float32 {
+			sp := float32(math.Log1p(math.Exp(-1.75)) + 1.75)
+			e := float32(math.Exp(2 * math.Tanh(float64(sp*(-1.9375+x[0])))))
+			return float32(math.Sqrt(1+float64(e)*float64(e))) + float32(math.Sin(-1.5))
+		},
+		func(x []float32) []float64 {
+			k := math.Log1p(math.Exp(-1.75)) + 1.75
+			t := math.Tanh(k * (-1.9375 + float64(x[0])))
+			e := math.Exp(2 * t)
+			return []float64{e / math.Sqrt(1+e*e) * e * 2 * (1 - t*t) * k}
+		},
+		[]float32{-1.875},
+		1,
 	}} {
 		x := append([]float32(nil), tc.x...)
 		g := make([]float32, len(x))

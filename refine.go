@@ -92,6 +92,17 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	rows = max(minRows+2, min(rows, fdiff.MaxRows))
 	sigma := c.noise()
 	low, end, err := c.ladder(b, i, e, h0, rows, first, sigma, 0)
+	if err == nil && !end.moved {
+		// The loss did not move at any step of this ladder: its zero
+		// says only that the derivative is below what these steps see,
+		// and the loss's own values, as small as their rounding, may
+		// hide how coarsely it is quantized (tanh(u) − 1 with tanh(u)
+		// near 1 lies on the grid of an ulp of 1), so it bounds nothing.
+		// The climbed ladder decides, whose largest step is the largest
+		// the checker takes.
+		low.Verdict, low.ErrEst = Inconclusive, math.Inf(1)
+		return c.climb(b, i, e, low, end, h0, rows, first, sigma, 0)
+	}
 	if err != nil || low.Verdict == OK || low.Verdict == Kink || low.Verdict == NonFinite || end.early {
 		// An agreement stands whatever the noise; an early Mismatch has
 		// two witnesses at steps far apart (judge), which a noise
@@ -126,6 +137,13 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	} else if low.Verdict != Inconclusive {
 		return low, nil
 	}
+	return c.climb(b, i, e, low, end, h0, rows, first, sigma, still)
+}
+
+// climb judges an entry that the ladder from h0 (verdict low) left without
+// a verdict, on a ladder ladderClimb times higher, and failing that by the
+// Taylor remainder.
+func (c *checker[T]) climb(b, i int, e, low Entry, end ladderEnd, h0 float64, rows int, first witness, sigma, still float64) (Entry, error) {
 	high, endHigh, err := c.ladder(b, i, e, ladderClimb*h0, rows, first, sigma, still)
 	if err != nil || high.Verdict != Inconclusive {
 		return high, err
@@ -151,6 +169,7 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 type ladderEnd struct {
 	quantum float64
 	early   bool
+	moved   bool
 }
 
 // stillQuantum is the least quantum of a loss whose values did not move
@@ -214,7 +233,7 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 		if l.rows >= minRows {
 			if v, done := c.judge(&l, &e, first, false); done {
 				e.Verdict = v
-				return e, ladderEnd{quantum: l.quantum, early: true}, nil
+				return e, ladderEnd{quantum: l.quantum, early: true, moved: true}, nil
 			}
 		}
 	}
@@ -232,7 +251,7 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 		return e, ladderEnd{quantum: l.quantum}, nil
 	}
 	e.Verdict, _ = c.judge(&l, &e, first, true)
-	return e, ladderEnd{quantum: l.quantum}, nil
+	return e, ladderEnd{quantum: l.quantum, moved: true}, nil
 }
 
 // judge gives a verdict from the ladder so far. Before the last row
