@@ -161,7 +161,16 @@
 //     value with a small spread. A one-sided correction shrinks to a half
 //     where the central one shrinks to a quarter, so for the same share
 //     of higher-order terms as the 0.6 above allows, it need only shrink
-//     at all. And a one-sided slope corroborates only where it converges
+//     at all, wherever it stands above its own round-off bound (that of
+//     the two rows it spans), not eight times above it as for the central
+//     differences: a plateau Δ below f(x) gives slopes Δ/h whose
+//     corrections, Δ/2h per halving, stay within eight times their bound
+//     2ε|f|/h while Δ is below 32 ulps of f (a tanh 25 ulps below 1 passed),
+//     and Δ/2h is also the bias they put into the central differences,
+//     which extrapolation carries through. A growing correction within the
+//     bound, 3ε|f|/h, biases them by less than the K = 4 times ε|f|/h of
+//     round-off the threshold allows. The test only withholds a Mismatch,
+//     so its margin leans that way. And a one-sided slope corroborates only where it converges
 //     on its own over three steps or more, with some correction clear of
 //     round-off: its round-off grows like 1/h, as a plateau's Δ/h does,
 //     and a plateau a few ulps from f(x) would pass for converged. Where

@@ -741,6 +741,23 @@ func TestIllConditioned(t *testing.T) {
 		},
 		[]float64{5.050138210471066e-293, 0},
 		0,
+	}, {
+		"saturated tanh, plateau within the one-sided slopes' round-off allowance",
+		"tanh(et(√(1 + x1²))·softplus(x0)) at x1 = 0.836 is 25 ulps below 1, derivative along x1 3.1e-14: on the climbed ladder (steps from 0.8) the + side is the plateau at 1, its forward slopes Δ/h grow as the step halves but by less than eight times their round-off bound, which counted as converged; the central differences at steps 0.8 to 0.2 shrank by a quarter and extrapolated to 7.2e-15 with an error bound of 2.7e-15",
+		func(x []float64) float64 {
+			return math.Tanh(et(math.Sqrt(1+x[1]*x[1])) * (math.Log1p(math.Exp(-math.Abs(x[0]))) + math.Max(x[0], 0)))
+		},
+		func(dst, x []float64) {
+			r := math.Sqrt(1 + x[1]*x[1])
+			e := et(r)
+			s := math.Log1p(math.Exp(-math.Abs(x[0]))) + math.Max(x[0], 0)
+			v := math.Tanh(e * s)
+			tr := math.Tanh(r)
+			dst[0] = (1 - v*v) * e / (1 + math.Exp(-x[0]))
+			dst[1] = (1 - v*v) * s * e * 2 * (1 - tr*tr) * x[1] / r
+		},
+		[]float64{3, 0.8359375},
+		0,
 	}} {
 		rep, err := gradcheck.Gradient(tc.f, tc.grad, tc.x, nil)
 		if err != nil {
