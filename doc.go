@@ -65,7 +65,16 @@
 // again along the entry itself (twelve or eighteen more evaluations), and
 // judges the ladder again if it is larger: round-off differs between
 // coordinates (the rounding of an intermediate sum that only some parameters
-// move), and the noise that matters is along the entry. σ is absolute:
+// move), and the noise that matters is along the entry. Where it is smaller
+// and the ladder gave no verdict, the ladder is judged again with it, and
+// only an agreement counts: the σ measured along another coordinate may be
+// noise that follows the size of a loss that changes fast there (x0³·x1²
+// near x1 = 0, whose values at the noise spacings along x1 are 1e38 times
+// f(x), and so is their rounding), which withholds every verdict along x0,
+// where the loss's round-off is that of values near f(x). A smaller σ
+// tightens the threshold an agreement must meet; a Mismatch still needs the
+// larger, since a σ found smaller along the entry may be a rounding aligned
+// with its spacings. σ is absolute:
 // round-off follows the size of the terms a loss is computed from, which a
 // small loss made by cancellation does not show. A loss whose terms cancel
 // (a small value made of large terms) or a float32 loss summed over many

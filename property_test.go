@@ -758,6 +758,22 @@ func TestIllConditioned(t *testing.T) {
 		},
 		[]float64{3, 0.8359375},
 		0,
+	}, {
+		"noise measured where the loss changes fast",
+		"c·x0³·x1² at x0 = 3.7e-9, x1 = 6.5e-27: the noise is measured along x1, the larger analytic entry, where the loss at the noise spacings is up to 1e38 times f(x), and their rounding, 1.3e-56, is far above the loss's round-off along x0; with it no step along x0 resolved the derivative, 1.3e-69, and the entry was Inconclusive although along x0 the loss is a clean cubic",
+		func(x []float64) float64 {
+			a := et(math.Tanh(-1)) + (math.Log1p(math.Exp(-0.125)) + 0)
+			s := math.Sin((math.Log1p(math.Exp(-1)) + 1) + math.Sin(1.021484375))
+			return (a * (x[0] * ((x[0] * x[0]) * (x[1] * x[1])))) * s
+		},
+		func(dst, x []float64) {
+			a := et(math.Tanh(-1)) + (math.Log1p(math.Exp(-0.125)) + 0)
+			s := math.Sin((math.Log1p(math.Exp(-1)) + 1) + math.Sin(1.021484375))
+			dst[0] = a * s * 3 * x[0] * x[0] * x[1] * x[1]
+			dst[1] = a * s * x[0] * x[0] * x[0] * 2 * x[1]
+		},
+		[]float64{3.725290298461914e-09, 6.462348535570529e-27},
+		0,
 	}} {
 		rep, err := gradcheck.Gradient(tc.f, tc.grad, tc.x, nil)
 		if err != nil {

@@ -136,6 +136,18 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 		}
 	} else if low.Verdict != Inconclusive {
 		return low, nil
+	} else if own := math.Max(sigmaI, c.s.noise); own < sigma {
+		// The noise along this entry is smaller than the noise measured
+		// along another coordinate, which may follow the size of a loss
+		// that changes fast there (x0³·x1² near x1 = 0: its values at
+		// the noise spacings along x1 are far above f(x), and so is
+		// their rounding). An agreement judged with the entry's own
+		// noise stands; a Mismatch still needs the larger σ, since the
+		// entry's may be a rounding aligned with its spacings.
+		ownLow, _, err := c.ladder(b, i, e, h0, rows, first, own, still)
+		if err != nil || ownLow.Verdict == OK {
+			return ownLow, err
+		}
 	}
 	return c.climb(b, i, e, low, end, h0, rows, first, sigma, still)
 }
