@@ -351,7 +351,11 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 			// Only steps too large to be in the function's Taylor
 			// regime show the disagreement, as on the plateau of a
 			// saturated function seen from far. That is not a wrong
-			// gradient.
+			// gradient, and the estimate is not to be trusted either:
+			// its stated error is raised to cover the disagreement
+			// (K·ErrEst ≥ |a − n|), so that the report does not show
+			// a small error bound on a value the verdict rejects.
+			e.ErrEst = math.Max(err, d/c.s.k)
 			return Inconclusive, true
 		}
 	case final:

@@ -53,7 +53,10 @@ type Entry struct {
 	Numeric float64
 	// ErrEst estimates the error of Numeric. After the first pass it is
 	// the round-off estimate of the central difference; after refinement
-	// it is Ridders' extrapolation error.
+	// it is Ridders' extrapolation error. An Inconclusive entry whose
+	// disagreement only steps outside the function's Taylor regime showed
+	// has ErrEst of at least |Analytic − Numeric|/K: its estimate is not
+	// trusted to be better than that.
 	ErrEst float64
 	// Step is the step h the verdict rests on: the first-pass step, or the
 	// largest step of the refinement ladder.
