@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -381,6 +382,58 @@ func TestPanicIsReportedAndRestores(t *testing.T) {
 	_, err = gradcheck.Gradient(sumSin, func(dst, x []float64) { panic("grad boom") }, x, nil)
 	if !errors.As(err, &pe) || pe.Func != "Gradient" {
 		t.Errorf("panicking gradient: error %v, want a *PanicError from Gradient", err)
+	}
+}
+
+// TestReseedPanicInFirstPass: a panic in Model.Reseed before a first-pass
+// evaluation is reported as Reseed's, naming the entry being checked, and
+// the parameters are restored; serially and on several workers.
+func TestReseedPanicInFirstPass(t *testing.T) {
+	for _, workers := range []int{1, 3} {
+		x := []float64{0.5, -1.5, 2.5, 3.5, 4.5, 5.5}
+		want := slices.Clone(x)
+		g := make([]float64, len(x))
+		var calls atomic.Int64
+		m := &gradcheck.Model[float64]{
+			Blocks:   []gradcheck.Block[float64]{{Name: "x", Value: x, Grad: g}},
+			Loss:     func() float64 { return sumSin(x) },
+			Gradient: func() { sumSinGrad(g, x) },
+			// The hazard checks call Reseed five times (three losses,
+			// two gradients); the eleventh call is in the first pass,
+			// before x[2] − h, the second evaluation of the third entry
+			// of a serial check.
+			Reseed: func() {
+				if calls.Add(1) == 11 {
+					panic("reseed boom")
+				}
+			},
+		}
+		if workers > 1 {
+			m.Clone = func() *gradcheck.Model[float64] {
+				xc := slices.Clone(x)
+				gc := make([]float64, len(x))
+				return &gradcheck.Model[float64]{
+					Blocks:   []gradcheck.Block[float64]{{Name: "x", Value: xc, Grad: gc}},
+					Loss:     func() float64 { return sumSin(xc) },
+					Gradient: func() { sumSinGrad(gc, xc) },
+					Reseed:   m.Reseed,
+				}
+			}
+		}
+		_, err := gradcheck.Check(m, &gradcheck.Options{Workers: workers})
+		var pe *gradcheck.PanicError
+		if !errors.As(err, &pe) {
+			t.Fatalf("%d workers: error %v, want a *PanicError", workers, err)
+		}
+		if pe.Func != "Reseed" || pe.Value != "reseed boom" || !strings.HasPrefix(pe.Entry, "x[") {
+			t.Errorf("%d workers: panic error %+v does not name Reseed, an entry and the panic value", workers, pe)
+		}
+		if workers == 1 && (pe.Entry != "x[2]" || pe.Perturbed >= 2.5) {
+			t.Errorf("serial check: the panic is named at %s set to %v, want x[2] below 2.5", pe.Entry, pe.Perturbed)
+		}
+		if !bitsEqual(x, want) {
+			t.Errorf("%d workers: x = %v after a panic in Reseed, want %v", workers, x, want)
+		}
 	}
 }
 
