@@ -774,6 +774,17 @@ func TestIllConditioned(t *testing.T) {
 		},
 		[]float64{3.725290298461914e-09, 6.462348535570529e-27},
 		0,
+	}, {
+		"extrapolation outside its column's regime",
+		"1/(1 + u²) with u = 0.0234375·tanh(x0)/4 ≈ 0.0056, a smooth loss: the once-extrapolated central differences from steps 0.2, 0.1 and 0.05 err by 1.0e-13 and 1.2e-13 (their h⁴ and h⁶ terms nearly cancel), so their correction is 1.5e-14 and the twice-extrapolated value, 1.2e-13 off, had Ridders' error bound 1.6e-14; the next correction of that column, 1.1e-13, grows 7 times, which no step in the regime does",
+		func(x []float64) float64 { u := 0.25 * (math.Tanh(x[0]) * (0.125 * 0.1875)); return 1 / (1 + u*u) },
+		func(dst, x []float64) {
+			t := math.Tanh(x[0])
+			u := 0.25 * (t * (0.125 * 0.1875))
+			dst[0] = -2 * u / ((1 + u*u) * (1 + u*u)) * 0.25 * 0.125 * 0.1875 * (1 - t*t)
+		},
+		[]float64{1.9740314483642578},
+		0,
 	}} {
 		rep, err := gradcheck.Gradient(tc.f, tc.grad, tc.x, nil)
 		if err != nil {
