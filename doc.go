@@ -41,7 +41,9 @@
 // Noise. The round-off bound is r = max(ε·|f|, 2σ)/h, where σ is the
 // standard deviation of the loss's round-off (Moré and Wild's ECnoise: the
 // k-th differences of noise have a known variance, those of a smooth
-// function vanish), measured at two spacings 64 times apart. The larger
+// function vanish; seven values give orders up to six, the last from one
+// difference, so noise beneath a steep trend shows at the fourth), measured
+// at two spacings 64 times apart. The larger
 // spacing may not find more than 8 times the noise of the smaller: a kink in
 // the sampled range mimics noise, but in proportion to the spacing, and so
 // does noise that follows the size of a loss that changes fast there. The

@@ -49,6 +49,18 @@ func TestNoise(t *testing.T) {
 	if s, ok := Noise(q); !ok || s <= 0 || s > 0x1p-52 {
 		t.Errorf("quantized noise: got %g, %v; want a σ of at most an ulp of 1", s, ok)
 	}
+	// Noise that shows only from the fourth differences on: the float32
+	// loss sin(V), V = 17.7·(x − 2) − … near −76.3, at seven points
+	// 2.3e-3 apart (the float32 property test's seed 23). V turns 0.04
+	// radians per point, so the smooth part's k-th differences are about
+	// 0.8·0.04^k: 5e-5 at k = 3, 2e-6 at k = 4, below the noise from
+	// there on. The noise is V's rounding: half an ulp of 76, 3.8e-6,
+	// uniform, a deviation of 7.6e-6/√12 = 2.2e-6 in V and
+	// |cos V|·2.2e-6 = 1.3e-6 in the loss.
+	v := []float64{-0.870141208, -0.849761963, -0.828026414, -0.804969072, -0.780622125, -0.755033672, -0.728245258}
+	if s, ok := Noise(v); !ok || s < 1.3e-6/4 || s > 4*1.3e-6 {
+		t.Errorf("noise beneath a trend: got %g, %v; want about 1.3e-6", s, ok)
+	}
 	// Equal values: noise below an ulp.
 	if s, ok := Noise([]float64{1, 1, 1, 1, 1, 1, 1}); !ok || s != 0 {
 		t.Errorf("constant values: got %g, %v; want 0, true", s, ok)
