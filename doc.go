@@ -76,7 +76,20 @@
 // where the loss's round-off is that of values near f(x). A smaller σ
 // tightens the threshold an agreement must meet; a Mismatch still needs the
 // larger, since a σ found smaller along the entry may be a rounding aligned
-// with its spacings. σ is absolute:
+// with its spacings. The ladder itself bounds σ from below too: in the
+// Taylor regime its corrections shrink as the step halves, and one that
+// grows instead, far above its round-off bound (2K times), is mostly
+// round-off. With loss values known to within δ, a central difference at
+// step h is off by δ/h at most, and a correction d_r of two rows by its
+// truncation, at most 0.6 of the truncation of d_{r−1}, plus 1.5·δ/h_r, so
+// δ ≥ (|d_r| − 0.6·|d_{r−1}|)·h_r/1.95 and σ ≥ δ/2. That holds only in
+// the regime, and only rows below a correction that shrank to between
+// 1/32 and 0.6 of the one before, clear of round-off, count: above, beyond
+// the reach of the expansion, a smooth function's corrections can grow
+// too. It is taken with the σ measured along the entry: the noise spacings
+// can miss a rounding that the ladder shows (tanh(u) + 1 with tanh(u) near
+// −1 lies on the grid of an ulp of 1, coarser than the loss's own ulps,
+// and seven values near x may not leave a stair). σ is absolute:
 // round-off follows the size of the terms a loss is computed from, which a
 // small loss made by cancellation does not show. A loss whose terms cancel
 // (a small value made of large terms) or a float32 loss summed over many

@@ -281,6 +281,20 @@ func TestIllConditioned32(t *testing.T) {
 		},
 		[]float32{-2.3103228},
 		45.3,
+	}, {
+		"saturated tanh plus 1, no noise found, corrections growing",
+		"sin(tanh(x0 + x1) + 1)·sin(x1) at x = (−2.25, −3), seed 12 of the float32 property test: tanh(−5.25) + 1 = 5.5e-5 lies on the grid of an ulp of 1 (6e-8), so the loss, −7.8e-6, is rounded in steps of 0.141·6e-8 = 8.5e-9, which no noise spacing along x1 showed (σ = 0); the round-off bounds, 2e-10 to 8e-10 at the small steps, were far below the corrections of the central differences, which grew from 2.5e-7 to 1.8e-6 as the step halved from 0.019 to 0.0023, and the three smallest steps, where the count of stairs halved with the step, agreed to 3e-9 and extrapolated to −6.888e-5 against −7.006e-5",
+		func(x []float32) float32 {
+			q := float32(math.Tanh(float64(x[0]+x[1]))) + 1
+			return float32(math.Sin(float64(q))) * float32(math.Sin(float64(x[1])))
+		},
+		func(x []float32) []float64 {
+			th := math.Tanh(float64(x[0]) + float64(x[1]))
+			d := math.Cos(th+1) * (1 - th*th) * math.Sin(float64(x[1]))
+			return []float64{d, d + math.Sin(th+1)*math.Cos(float64(x[1]))}
+		},
+		[]float32{-2.25, -3},
+		0.141,
 	}} {
 		x := append([]float32(nil), tc.x...)
 		g := make([]float32, len(x))

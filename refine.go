@@ -128,6 +128,7 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 		}
 	}
 	still := c.stillQuantum(first, flat, c.s.step*scale)
+	sigmaI = math.Max(sigmaI, end.grown)
 	if sigmaI > sigma || still > 2*roundoffFactor*c.s.prec.Eps*math.Abs(c.f0) {
 		sigma = math.Max(sigma, sigmaI)
 		low, end, err = c.ladder(b, i, e, h0, rows, first, sigma, still)
@@ -182,6 +183,7 @@ type ladderEnd struct {
 	quantum float64
 	early   bool
 	moved   bool
+	grown   float64 // the least noise the growing corrections show (grownNoise)
 }
 
 // stillQuantum is the least quantum of a loss whose values did not move
@@ -263,7 +265,50 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 		return e, ladderEnd{quantum: l.quantum}, nil
 	}
 	e.Verdict, _ = c.judge(&l, &e, first, true)
-	return e, ladderEnd{quantum: l.quantum, moved: true}, nil
+	return e, ladderEnd{quantum: l.quantum, moved: true, grown: c.grownNoise(&l)}, nil
+}
+
+// grownNoise is the least noise σ of the loss that the ladder's growing
+// corrections show, 0 where none grows far above its round-off bound.
+//
+// With loss values known to within δ, a central difference at step h is
+// off by at most δ/h, and a correction d_r = c_r − c_{r−1} of rows r and
+// r−1 (h_{r−1} = 2h_r) by its truncation t_r plus at most 1.5·δ/h_r. In the
+// Taylor regime |t_r| ≤ taylorRegime·|t_{r−1}|, and |t_{r−1}| ≤ |d_{r−1}| +
+// 0.75·δ/h_r, so |d_r| ≤ taylorRegime·|d_{r−1}| + (1.5 + 0.75·taylorRegime)·δ/h_r:
+// δ ≥ (|d_r| − taylorRegime·|d_{r−1}|)·h_r/(1.5 + 0.75·taylorRegime). The
+// round-off bound 2σ/h takes δ = 2σ. A correction that grows as the step
+// halves and stands far above its bound (2K times, as converges counts it)
+// says the loss's round-off is not what its bound assumed: a loss on the
+// grid of a coarser intermediate (tanh(u) + 1 with tanh(u) near −1 lies on
+// the grid of an ulp of 1) whose noise measurement found nothing.
+//
+// Only rows below a correction that shrank to between collapseCentral and
+// taylorRegime of the one before, clear of round-off, count: that is where
+// the ladder shows the regime (inTaylorRegime), which smaller steps stay
+// in. Above it, at steps beyond the reach of the expansion, corrections of
+// a smooth function can grow as the step halves too, before any shrank
+// (sin(tanh(1.85·x·et(x))) near 0 at steps 0.05 and 0.025) or after one
+// collapsed (x·(x − 1.6875)·et(et(2x)) near 0: 2.3e-2, then 2.7e-4, then
+// 3.5e-4 at step 0.0125); both times a wrong gradient of the float64
+// property test, off by 1e-4, passed.
+func (c *checker[T]) grownNoise(l *ladder) float64 {
+	sigma, regime := 0.0, false
+	for r := 2; r < l.rows; r++ {
+		if !(l.okp[r] && l.okm[r] && l.okp[r-1] && l.okm[r-1] && l.okp[r-2] && l.okm[r-2]) {
+			regime = false
+			continue
+		}
+		step, prev := math.Abs(l.central[r]-l.central[r-1]), math.Abs(l.central[r-1]-l.central[r-2])
+		if regime && step > prev && step > 2*c.s.k*l.noise[r] {
+			delta := (step - taylorRegime*prev) * l.hmin[r] / (1.5 + 0.75*taylorRegime)
+			sigma = math.Max(sigma, delta/2)
+		}
+		if step <= taylorRegime*prev && step >= collapseCentral*prev && step > 2*c.s.k*l.noise[r] {
+			regime = true
+		}
+	}
+	return sigma
 }
 
 // judge gives a verdict from the ladder so far. Before the last row
