@@ -785,6 +785,18 @@ func TestIllConditioned(t *testing.T) {
 		},
 		[]float64{1.9740314483642578},
 		0,
+	}, {
+		"saturated tanh plus 1, corrections growing",
+		"(1 + tanh((x2 + x3)·2x0))·x0 at x = (3, 1, 0.5, −3), seed 9020 of the float64 property test: tanh(−15) + 1 = 1.9e-13 lies on the grid of an ulp of 1, so the loss, 5.6e-13, is rounded far more coarsely than its own ulps; with the round-off bounds of one rounding of it, x[0] was a Mismatch, −5.497e-12 against −5.428e-12 with an error bound of 2.2e-15, until the ladder's growing corrections bounded the noise (grownNoise)",
+		func(x []float64) float64 { return (et(0) + math.Tanh((x[2]+x[3])*(x[0]+x[0]))) * x[0] },
+		func(dst, x []float64) {
+			t := math.Tanh((x[2] + x[3]) * (x[0] + x[0]))
+			d := x[0] * (1 - t*t) * 2 * x[0]
+			dst[0] = (1 + t) + x[0]*(1-t*t)*2*(x[2]+x[3])
+			dst[1], dst[2], dst[3] = 0, d, d
+		},
+		[]float64{3, 1, 0.5, -3},
+		3,
 	}} {
 		rep, err := gradcheck.Gradient(tc.f, tc.grad, tc.x, nil)
 		if err != nil {
