@@ -488,7 +488,7 @@ func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 		// next smaller row supplies the second correction (judged
 		// against its own round-off, as always); where there is none,
 		// nothing vouches for the two.
-		if hi := min(last, lo+2); hi-lo < 2 || !c.inTaylorRegime(l, lo, max(j, hi)) {
+		if hi := min(last, lo+2); hi-lo < 2 || !c.inTaylorRegime(l, &noise, lo, max(j, hi)) {
 			return false
 		}
 		// The central differences, which inTaylorRegime vouches for, and
@@ -525,7 +525,7 @@ func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 	// a saturated unit seen from far, whose disagreement is a few ulps
 	// over the step, is not noisy at every step, but its largest steps,
 	// the plateau's, are outside the regime.
-	return c.inTaylorRegime(l, s, last)
+	return c.inTaylorRegime(l, &noise, s, last)
 }
 
 // corroborationNoise is the round-off bound of each row for corroborated:
@@ -620,26 +620,35 @@ func (c *checker[T]) clearOfRoundoff(seq, noise []float64, lo, j int) bool {
 // within its own bound, 3 times the central difference's, biases them by
 // less than the K times it (K = 4 by default) that the threshold allows.
 // This test only withholds a Mismatch, and its margin leans that way.
-func (c *checker[T]) inTaylorRegime(l *ladder, lo, j int) bool {
-	if !c.converges(l.central[:], l.noise[:], lo, j, taylorRegime) {
+//
+// noise is each row's round-off bound: corroborated's own
+// (corroborationNoise), the one it sizes the corroborating rows with. With
+// the ladder's bound instead, a loss small by cancellation, whose values
+// carry the rounding of their larger terms, had corrections of round-off
+// counted as growth: x·(tanh(−5.9) + 1 + x) at x = 6e-8, a quadratic whose
+// central differences agree to 5e-17 at every step, 5e-17 being the
+// rounding of 1 + x ± h, was outside the regime, and a gradient off by
+// 1.5e-9 passed.
+func (c *checker[T]) inTaylorRegime(l *ladder, noise *[fdiff.MaxRows]float64, lo, j int) bool {
+	if !c.converges(l.central[:], noise[:], lo, j, taylorRegime) {
 		return false
 	}
 	var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
 	for r := lo; r <= j; r++ {
-		noise1[r] = 2 * l.noise[r]
+		noise1[r] = 2 * noise[r]
 	}
 	if !shrinks(l.fwd[:], noise1[:], lo, j, oneSidedRegime) || !shrinks(l.bwd[:], noise1[:], lo, j, oneSidedRegime) {
 		return false
 	}
 	for r := lo + 2; r <= j; r++ {
 		step, prev := math.Abs(l.central[r]-l.central[r-1]), math.Abs(l.central[r-1]-l.central[r-2])
-		if collapseCentral*prev > step+2*c.s.k*l.noise[r] {
+		if collapseCentral*prev > step+2*c.s.k*noise[r] {
 			return false
 		}
 	}
 	for r := lo + 1; r <= j; r++ {
 		dd, prev := math.Abs(l.fwd[r]-l.bwd[r]), math.Abs(l.fwd[r-1]-l.bwd[r-1])
-		if collapseCurvature*prev > dd+kinkNoise*2*l.noise[r] {
+		if collapseCurvature*prev > dd+kinkNoise*2*noise[r] {
 			return false
 		}
 	}
