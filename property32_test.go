@@ -182,18 +182,7 @@ const resolveRel = 0.1
 // at x and at x ± h·e_i, h rounded to float32, for every step a float32
 // check tries on entry i (0.8 of max(|x_i|, 1) down to √ε32 of it).
 func constantAlong32(f func([]float64) float64, x []float64, i int) bool {
-	y := append([]float64(nil), x...)
-	f0 := math.Float64bits(f(y))
-	scale := math.Max(math.Abs(x[i]), 1)
-	for h := 0.8 * scale; h >= 1e-4*scale; h /= 2 {
-		for _, s := range []float64{h, -h} {
-			y[i] = float64(float32(x[i] + s))
-			if math.Float64bits(f(y)) != f0 {
-				return false
-			}
-		}
-	}
-	return true
+	return constantDownTo(f, x, i, 1e-4, func(v float64) float64 { return float64(float32(v)) })
 }
 
 // TestIllConditioned32: exact gradients of float32 losses on which the
