@@ -241,7 +241,6 @@ func BenchmarkDirectionalParallel(b *testing.B) {
 // ms/eval): a fixed amount of arithmetic, not a sleep, so that it keeps a
 // core busy.
 type slowLoss struct {
-	x, g []float64
 	work int
 }
 

@@ -113,6 +113,3 @@ func corpus() []corpusFunc {
 }
 
 func (c corpusFunc) String() string { return fmt.Sprintf("%s (%d points)", c.name, len(c.points)) }
-
-// isMinimum reports whether x is one of the minima gonum lists for c.
-func (c corpusFunc) isMinimum(k int) bool { return k >= c.standard }

@@ -155,12 +155,8 @@ func Diagnose(b Block) []Hypothesis {
 	try(d.sign())
 	try(d.scale())
 	try(d.weightDecay())
-	for _, h := range d.permutations() {
-		acc = append(acc, h)
-	}
-	for _, h := range d.shifts() {
-		acc = append(acc, h)
-	}
+	acc = append(acc, d.permutations()...)
+	acc = append(acc, d.shifts()...)
 	try(d.edge())
 	if len(acc) == 0 {
 		try(d.noise())
