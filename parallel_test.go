@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gradcheck/gradcheck"
 )
@@ -94,6 +95,12 @@ func TestParallelGradient(t *testing.T) {
 	fc := func(xx []float64) float64 {
 		if &xx[0] != &x[0] {
 			seen.Add(1) // a worker's own copy
+		} else if seen.Load() == 0 {
+			// Slow on the caller's x until a copy is used: on a loss
+			// this cheap the first worker could otherwise take every
+			// entry before the second starts (under -race it did, in
+			// half the runs), and the test would say nothing of it.
+			time.Sleep(200 * time.Microsecond)
 		}
 		return f(xx)
 	}
