@@ -31,7 +31,9 @@ func GradientContext(ctx context.Context, f func(x []float64) float64, grad func
 	case len(x) == 0:
 		return nil, errors.New("gradcheck: x is empty")
 	}
-	g := make([]float64, len(x))
+	gb := getGradBuf(len(x))
+	defer putGradBuf(gb)
+	g := *gb
 	// The model and its one block in one allocation.
 	mb := &struct {
 		m Model[float64]
@@ -82,13 +84,11 @@ func CheckContext[T Float](ctx context.Context, m *Model[T], opts *Options) (*Re
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	// The checker and its progress in one allocation.
-	both := &struct {
-		c checker[T]
-		p progress
-	}{p: newProgress(s)}
-	c := &both.c
-	*c = checker[T]{m: m, s: s, ctx: ctx, done: ctx.Done(), prog: &both.p}
+	scr := getScratch(m.Blocks)
+	defer putScratch(scr) // after restoreAll, which reads c.saved
+	c := &scr.c
+	scr.p = newProgress(s)
+	*c = checker[T]{m: m, s: s, ctx: ctx, done: ctx.Done(), prog: &scr.p, scr: scr}
 	c.saveAll()
 	defer c.restoreAll()
 	return c.run()
@@ -162,13 +162,23 @@ type checker[T Float] struct {
 	live       bool
 	curB, curI int
 	curV       T
+
+	// scr holds saved, analytic and the jobs' memory (scratch.go); nil
+	// until saveAll, and for a checker that shares another's fields (a
+	// loss term's), which must not write into the other's memory.
+	scr *scratch[T]
 }
 
 func (c *checker[T]) saveAll() {
-	c.saved = make([][]T, len(c.m.Blocks))
-	for b, blk := range c.m.Blocks {
-		c.saved[b] = append([]T(nil), blk.Value...)
+	if c.scr == nil {
+		c.scr = new(scratch[T])
 	}
+	s := c.scr
+	s.saved, s.savedBuf = split(s.saved, s.savedBuf, c.m.Blocks, func(blk Block[T]) int { return len(blk.Value) })
+	for b, blk := range c.m.Blocks {
+		copy(s.saved[b], blk.Value)
+	}
+	c.saved = s.saved
 }
 
 func (c *checker[T]) restoreAll() {
@@ -428,7 +438,11 @@ func (c *checker[T]) runStages() (*Report, error) {
 		}
 	}
 	c.gscale = gscale
-	jobs := shardJobs(plan, sizes, c.s.shard, c.s.shards)
+	if c.scr == nil {
+		c.scr = new(scratch[T])
+	}
+	jobs := shardJobs(c.scr.jobs[:0], plan, sizes, c.s.shard, c.s.shards)
+	c.scr.jobs = jobs
 	results, complete, err := c.runEntries(jobs, StageEntries)
 	if err == nil {
 		complete, err = c.settlePending(rep, jobs, results)

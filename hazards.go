@@ -83,9 +83,13 @@ func (c *checker[T]) modelEvaluations(rep *Report) (fatal bool, err error) {
 	if err := c.callGradient(); err != nil {
 		return true, err
 	}
-	c.analytic = make([][]float64, len(m.Blocks))
+	if c.scr == nil {
+		c.scr = new(scratch[T])
+	}
+	s := c.scr
+	s.analytic, s.gradBuf = split(s.analytic, s.gradBuf, m.Blocks, func(blk Block[T]) int { return len(blk.Grad) })
+	c.analytic = s.analytic
 	for b, blk := range m.Blocks {
-		c.analytic[b] = make([]float64, len(blk.Grad))
 		for i, g := range blk.Grad {
 			c.analytic[b][i] = float64(g)
 		}

@@ -133,8 +133,8 @@ func sameCheck(a, b *Report) error {
 // and returns the run of shard i of n: the runs are contiguous and their
 // lengths differ by at most one, so that shard reports merge by
 // concatenation. n = 0 means the whole plan; a nil plan means every
-// entry of blocks of the given sizes.
-func shardJobs(plan [][]int, sizes []int, i, n int) []job {
+// entry of blocks of the given sizes. The jobs are appended to buf.
+func shardJobs(buf []job, plan [][]int, sizes []int, i, n int) []job {
 	size := func(b int) int {
 		if plan != nil {
 			return len(plan[b])
@@ -149,7 +149,7 @@ func shardJobs(plan [][]int, sizes []int, i, n int) []job {
 	if n > 0 {
 		lo, hi = i*total/n, (i+1)*total/n
 	}
-	jobs := make([]job, 0, hi-lo)
+	jobs := slices.Grow(buf, hi-lo)
 	k := 0
 	for b := range sizes {
 		// The part of this block's k-range [k, k+size) in [lo, hi).

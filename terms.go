@@ -104,7 +104,7 @@ func (c *checker[T]) checkTerms(rep *Report) error {
 		// gradient are its own, and it reports no progress of its own.
 		nc := *c
 		nc.m = &Model[T]{Blocks: c.m.Blocks, Loss: t.Loss, Gradient: t.Gradient, Reseed: c.m.Reseed}
-		nc.analytic, nc.f0, nc.gscale, nc.evals, nc.gradEvals = nil, 0, 0, 0, 0
+		nc.analytic, nc.f0, nc.gscale, nc.evals, nc.gradEvals, nc.scr = nil, 0, 0, 0, 0, nil
 		nc.prog = &progress{}
 		r, err := nc.run()
 		c.evals += nc.evals
