@@ -359,3 +359,40 @@ func nearE2Grad(k1, k2, x float64) float64 {
 	tu := math.Tanh(u)
 	return math.Exp(2*tu) * 2 * (1 - tu*tu) * du
 }
+
+// TestIllConditioned32Limitation keeps, skipped, a float32 loss on which
+// the checker calls a right gradient wrong, found by shrinking a failure of
+// TestPropertyExactGradientsPass32 (seed 8, against a version of the kink
+// flags' widening since withdrawn; the draw the seed makes passes):
+// sin(x0³·3x0) + x0 at x0 = 3, whose argument, 243, turns 324 radians per
+// unit of x0. The larger noise spacing along x0, 2.9e-3, is nearly a
+// radian of the argument per point, and the sine's own swing there comes
+// out as σ = 0.47. With it every row's round-off bound is of the order of
+// the central differences themselves (0.39 at step 2.4, 3.2 at 0.3), the
+// steps that resolve the disagreement eight times over (1.2 to 0.3) count
+// as in the Taylor regime because each correction is within 2K times its
+// bound, and their extrapolation, far from the derivative at steps of
+// hundreds of radians, corroborates a Mismatch: 0.74 against −146.7.
+// Remove the Skip to see the report.
+func TestIllConditioned32Limitation(t *testing.T) {
+	t.Skip("fails on purpose: a known limitation, kept so that it can be seen")
+	x := []float32{3}
+	g := make([]float32, 1)
+	m := &gradcheck.Model[float32]{
+		Blocks: []gradcheck.Block[float32]{{Name: "x", Value: x, Grad: g}},
+		Loss: func() float64 {
+			return float64(float32(math.Sin(float64((x[0]*(x[0]*x[0]))*(float32(3)*x[0]+0)))) + x[0])
+		},
+		Gradient: func() {
+			v := float64(x[0])
+			g[0] = float32(math.Cos(3*v*v*v*v)*12*v*v*v + 1)
+		},
+	}
+	rep, err := gradcheck.Check(m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Blocks[0].Entries[0].Verdict == gradcheck.Mismatch {
+		t.Errorf("loss turning many times within the noise spacings:\n%s", rep)
+	}
+}
