@@ -165,9 +165,14 @@ func TestPropertyExactGradientsPass32(t *testing.T) {
 // Inconclusive at 1.2 to 1.6 times √ε·T, the checker's estimates within
 // 0.04% to 0.9% and its error bounds 2.5% to 3.3% of the derivative. A
 // loss that varies much faster than its parameter's scale (|f⁽³⁾| ≫ T/s³)
-// is resolved more coarsely still, and this limit does not cover it: seed
-// 9 also draws exp-tanh(sin(1.9375·x)·x + …) at x = 2.75, Inconclusive at
-// 1.7 times the limit, its best steps near 0.03.
+// is resolved more coarsely still, and this limit does not cover it. What
+// counts is f⁽³⁾, not how fast the loss's value moves: seed 9 draws
+// exp-tanh(sin(1.98·x)·x + …) at x = 2.76, a loss within 3e-4 of e² whose
+// varying part moves by its own size over 0.16, not 2.76, with its
+// derivative at 1.02 times the limit. Its |f⁽³⁾|, 0.036, is a tenth of
+// T/s³, so the best central difference does better than this limit
+// assumes, (3/2)·(δ²·|f⁽³⁾|/3)^(1/3) = 2.0e-5 with δ = ε·T, a K·err of
+// 4.8% of the derivative; the checker resolves it (TestIllConditioned32).
 func invisible32(a, x, terms float64) bool {
 	const eps32 = 0x1p-24
 	limit := max(math.Sqrt(eps32), k/resolveRel*math.Pow(eps32, 2.0/3))
@@ -284,6 +289,27 @@ func TestIllConditioned32(t *testing.T) {
 		},
 		[]float32{-2.25, -3},
 		0.141,
+	}, {
+		"smooth loss whose F − B stays put, seed 9's draw",
+		"et(sin(k·x0)·x0 + (sin(tanh(x0)) + tanh(2)·et(x0))) with k = 1.9771477 at x0 = 2.760494, seed 9 of the float32 property test as drawn: the tanh is within 4e-5 of 1, f = 7.389, a = 1.66699e-3, f⁽³⁾ = −0.0360, f⁽⁵⁾ = −0.39; with δ = ε·|f| = 4.4e-7 the best central difference errs by (3/2)·(δ²·|f⁽³⁾|/3)^(1/3) = 2.0e-5 at h = 0.033 (K·err 4.8% of a), so the derivative is within reach. F − B went from −7.1e-4 at step 0.276 to −6.2e-4 at 0.138 (f⁽²⁾ = −5.4e-3 and h³·f⁽⁴⁾/12 of the other sign), a kink flag that left only steps from 0.069 down, whose best bound was 4.7e-5 (K·err 11% of a, Inconclusive) on an error of 1.8e-6; (F − B)/h converges there (−2.58e-3, −4.51e-3, −5.00e-3), and the steps 0.276 to 0.069 extrapolate to 1.66667e-3 with a bound of 1.6e-5 (widen)",
+		func(x []float32) float32 { return nearE2(1.9771476984024048, 2, x[0]) },
+		func(x []float32) []float64 { return []float64{nearE2Grad(1.9771476984024048, 2, float64(x[0]))} },
+		[]float32{2.760494},
+		0,
+	}, {
+		"smooth loss whose F − B keeps above kinkRatio, seed 9 shrunk",
+		"et(sin(1.9375·x0)·x0 + (sin(tanh(x0)) + tanh(1.749267578125)·et(x0))) at x0 = 2.75, seed 9 of the float32 property test as rapid shrank it: a = 2.80109e-3, f⁽³⁾ = −0.104, best central difference 2.8e-5 (K·err 4.0% of a); F − B went from −2.15e-4 at step 0.1375 to −1.53e-4 at 0.069, a ratio of 0.71, just above kinkRatio; the steps from 0.034 down gave 2.81129e-3 with a bound of 7.5e-5 (11% of a) on an error of 1.0e-5, and with the flagged steps 2.79275e-3 with a bound of 2.2e-5",
+		func(x []float32) float32 { return nearE2(1.9375, 1.749267578125, x[0]) },
+		func(x []float32) []float64 { return []float64{nearE2Grad(1.9375, 1.749267578125, float64(x[0]))} },
+		[]float32{2.75},
+		0,
+	}, {
+		"smooth loss whose one-sided slope turns, seed 9 shrunk otherwise",
+		"et(sin(1.96875·x0)·x0 + (sin(tanh(x0)) + tanh(1.999755859375)·et(x0))) at x0 = 2.75, seed 9 shrunk against a first version of widen that asked the whole window to be in the Taylor regime: a = 1.79525e-3, f⁽³⁾ = −0.0492, best central difference 2.2e-5 (K·err 4.9% of a); F − B stays at −5.0e-4 from step 0.276 to 0.138, and B(h) = f' − h·f⁽²⁾/2 + h²·f⁽³⁾/6 − … has a turning point near 0.1, so its corrections grow from 6.9e-6 to 4.2e-5 below it; the steps from 0.069 down gave a bound of 5.1e-5 (11% of a), with the flagged steps 2.4e-5",
+		func(x []float32) float32 { return nearE2(1.96875, 1.999755859375, x[0]) },
+		func(x []float32) []float64 { return []float64{nearE2Grad(1.96875, 1.999755859375, float64(x[0]))} },
+		[]float32{2.75},
+		0,
 	}} {
 		x := append([]float32(nil), tc.x...)
 		g := make([]float32, len(x))
@@ -307,5 +333,66 @@ func TestIllConditioned32(t *testing.T) {
 				t.Errorf("%s: x[%d] is %v (%s)\n%s", tc.name, e.Index, e.Verdict, tc.reason, rep)
 			}
 		}
+	}
+}
+
+// nearE2 is et(sin(k1·x)·x + (sin(tanh(x)) + tanh(k2)·et(x))) as eval32
+// computes it, every intermediate rounded to float32, with et(u) =
+// exp(2·tanh(u)): the float32 property test's seed 9, a loss near e² whose
+// outer tanh is within 4e-5 of 1 at x near 2.75.
+func nearE2(k1, k2 float64, x float32) float32 {
+	et := func(u float32) float32 { return float32(math.Exp(2 * math.Tanh(float64(u)))) }
+	m := float32(math.Sin(float64(float32(k1)*x))) * x
+	s := float32(math.Sin(float64(float32(math.Tanh(float64(x))))))
+	c := float32(math.Tanh(float64(float32(k2))))
+	return et(m + (s + c*et(x)))
+}
+
+// nearE2Grad is the exact derivative of nearE2, its constants rounded to
+// float32 as nearE2 rounds them.
+func nearE2Grad(k1, k2, x float64) float64 {
+	k1, k2 = float64(float32(k1)), float64(float32(k2))
+	tx := math.Tanh(x)
+	ex := math.Exp(2 * tx)
+	u := math.Sin(k1*x)*x + (math.Sin(tx) + math.Tanh(k2)*ex)
+	du := math.Cos(k1*x)*k1*x + math.Sin(k1*x) + math.Cos(tx)*(1-tx*tx) + math.Tanh(k2)*ex*2*(1-tx*tx)
+	tu := math.Tanh(u)
+	return math.Exp(2*tu) * 2 * (1 - tu*tu) * du
+}
+
+// TestIllConditioned32Limitation keeps, skipped, a float32 loss on which
+// the checker calls a right gradient wrong, found by shrinking a failure of
+// TestPropertyExactGradientsPass32 (seed 8, against a version of the kink
+// flags' widening since withdrawn; the draw the seed makes passes):
+// sin(x0³·3x0) + x0 at x0 = 3, whose argument, 243, turns 324 radians per
+// unit of x0. The larger noise spacing along x0, 2.9e-3, is nearly a
+// radian of the argument per point, and the sine's own swing there comes
+// out as σ = 0.47. With it every row's round-off bound is of the order of
+// the central differences themselves (0.39 at step 2.4, 3.2 at 0.3), the
+// steps that resolve the disagreement eight times over (1.2 to 0.3) count
+// as in the Taylor regime because each correction is within 2K times its
+// bound, and their extrapolation, far from the derivative at steps of
+// hundreds of radians, corroborates a Mismatch: 0.74 against −146.7.
+// Remove the Skip to see the report.
+func TestIllConditioned32Limitation(t *testing.T) {
+	t.Skip("fails on purpose: a known limitation, kept so that it can be seen")
+	x := []float32{3}
+	g := make([]float32, 1)
+	m := &gradcheck.Model[float32]{
+		Blocks: []gradcheck.Block[float32]{{Name: "x", Value: x, Grad: g}},
+		Loss: func() float64 {
+			return float64(float32(math.Sin(float64((x[0]*(x[0]*x[0]))*(float32(3)*x[0]+0)))) + x[0])
+		},
+		Gradient: func() {
+			v := float64(x[0])
+			g[0] = float32(math.Cos(3*v*v*v*v)*12*v*v*v + 1)
+		},
+	}
+	rep, err := gradcheck.Check(m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Blocks[0].Entries[0].Verdict == gradcheck.Mismatch {
+		t.Errorf("loss turning many times within the noise spacings:\n%s", rep)
 	}
 }

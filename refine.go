@@ -2,6 +2,7 @@ package gradcheck
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/gradcheck/gradcheck/internal/fdiff"
 )
@@ -29,6 +30,56 @@ type ladder struct {
 	fmax    [fdiff.MaxRows]float64 // the larger finite |f(x ± h)|
 	hmin    [fdiff.MaxRows]float64 // the smaller step actually taken
 	dp, dm  [fdiff.MaxRows]float64 // f(x + h) − f(x) and f(x − h) − f(x)
+
+	// The binary grid of the loss's values (see onGrid): the least power
+	// of two that divides each nonzero value seen, how many values that
+	// is, and whether one of them was not far above its own ulp's grid.
+	grid      float64
+	gridCount int
+	offGrid   bool
+}
+
+// gridBits and gridValues: the loss's values lie on a binary grid coarser
+// than their own precision (onGrid) when each of at least gridValues
+// nonzero values has gridBits or more trailing zero bits in its
+// significand. A value rounded to its own size has them with chance
+// 2^−gridBits, so four such values happen by chance with chance 2^−32.
+const (
+	gridBits   = 8
+	gridValues = 4
+)
+
+// onGrid records loss values of the ladder in its binary grid. A loss
+// computed from a larger intermediate that cancels, (2 + y) − 2, or
+// tanh(u) − 1 with tanh(u) near 1, is exact in its last step, and its
+// values are multiples of an ulp of that intermediate, far above their
+// own ulps: the low bits of their significands are zero. Its round-off is
+// that of the intermediate, up to half a grid step per value, which
+// neither its own size nor, where the rounding happened to repeat at the
+// noise spacings, the noise measurement shows; and the quantized values
+// can move by whole grid steps at every step of the ladder, so that no
+// step leaves the loss at f(x) for quantize to see. Their bits show it
+// directly. A loss computed in float32 lies on a grid too, an ulp of
+// float32, which is its real round-off; a loss whose inputs are on the
+// grid of the parameters' ulps, x − 3 near 3, lies on it exactly, and the
+// bound it gives there, ulp(x)/(2h) relative to a unit derivative, is far
+// below any threshold.
+func (l *ladder) onGrid(vals ...float64) {
+	for _, v := range vals {
+		if v == 0 || !isFinite(v) {
+			continue
+		}
+		frac, exp := math.Frexp(math.Abs(v))
+		zeros := bits.TrailingZeros64(uint64(frac * (1 << 53)))
+		if zeros < gridBits {
+			l.offGrid = true
+		}
+		low := math.Ldexp(1, exp-53+zeros)
+		if l.gridCount == 0 || low < l.grid {
+			l.grid = low
+		}
+		l.gridCount++
+	}
 }
 
 // quantize updates the loss's quantum with row j and the round-off bounds
@@ -64,6 +115,9 @@ func (c *checker[T]) quantize(l *ladder, j int) {
 		}
 	}
 	q = max(q, l.still)
+	if !l.offGrid && l.gridCount >= gridValues {
+		q = max(q, l.grid)
+	}
 	l.quantum = q
 	for k := range j + 1 {
 		l.noise[k] = c.roundoffWith(l.fmax[k], l.hmin[k], math.Max(l.sigma, q/4))
@@ -217,6 +271,7 @@ func (c *checker[T]) stillQuantum(w witness, flat, h float64) float64 {
 // 0 where none is known.
 func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witness, sigma, still float64) (Entry, ladderEnd, error) {
 	l := ladder{scale: fdiff.Scale(float64(c.saved[b][i])), sigma: sigma, still: still}
+	l.onGrid(c.f0)
 	e.Step = h0
 	for j := range rows {
 		h := h0 / float64(uint(1)<<j)
@@ -242,6 +297,7 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 		}
 		l.fmax[j], l.hmin[j] = fmax, math.Min(hp, hm)
 		l.dp[j], l.dm[j] = fp-c.f0, fm-c.f0
+		l.onGrid(fp, fm)
 		c.quantize(&l, j)
 		l.rows = j + 1
 		if l.rows >= minRows {
@@ -350,32 +406,20 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 	if last-s+1 < 2 {
 		s = last - 1
 	}
-	n, err := l.estimate(s, last)
-	e.Numeric, e.ErrEst, e.Step = n, err, l.h[s]
 	a := e.Analytic
-	m := math.Max(math.Abs(a), math.Abs(n))
-	curv := 0.0 // f'' at the largest smooth step, above round-off
-	if dd := math.Abs(l.fwd[s] - l.bwd[s]); dd > kinkNoise*2*l.noise[s] {
-		curv = dd / l.h[s]
-	}
-	thr := c.threshold(m, err) + c.inputFloor(curv, l.scale)
-	d := math.Abs(a - n)
-	// The slopes the function has near the point, measured on the
-	// ladder: how far the central differences over the smooth steps stray
-	// from the estimate (h²·f'''/6 and beyond), and |f''|·scale with
-	// f'' ≈ (F − B)/h at the largest smooth step, each where it stands
-	// clear of round-off. Near a stationary or flat inflection point the
-	// derivative is tiny, but the function is not flat.
-	slope := 0.0
-	for j := s; j <= last; j++ {
-		if dc := math.Abs(l.central[j] - n); dc > kinkNoise*l.noise[j] {
-			slope = max(slope, dc)
+	w := c.window(l, s, s, last, a)
+	if !w.agrees() {
+		// Rows a kink flag left out, where they show no kink, may
+		// resolve an agreement that the rows since the flag cannot
+		// (widen). Only an agreement is taken from them.
+		if s0 := c.widen(l, start, s, last); s0 < s {
+			if wide := c.window(l, s0, s, last, a); wide.agrees() {
+				s, w = s0, wide
+			}
 		}
 	}
-	if dd := math.Abs(l.fwd[s] - l.bwd[s]); dd > kinkNoise*2*l.noise[s] {
-		slope = max(slope, dd/l.h[s]*l.scale)
-	}
-	resolved := c.resolvedAt(err, m, slope)
+	n, err, m, thr, d, resolved := w.n, w.err, w.m, w.thr, w.d, w.resolved
+	e.Numeric, e.ErrEst, e.Step = n, err, l.h[s]
 	switch {
 	case math.IsInf(err, 1) || math.IsNaN(n):
 		if final {
@@ -418,6 +462,104 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 		return OK, true
 	}
 	return 0, false
+}
+
+// windowEstimate is the estimate from rows s..last of a ladder and what
+// judge needs of it.
+type windowEstimate struct {
+	n, err   float64 // the estimate and its error bound
+	m        float64 // max(|a|, |n|)
+	thr, d   float64 // the threshold and the disagreement |a − n|
+	resolved bool    // whether err resolves the derivative (resolvedAt)
+}
+
+// agrees reports whether the estimate agrees with the analytic value and
+// resolves it: an OK, once judge may give one.
+func (w windowEstimate) agrees() bool {
+	return !math.IsInf(w.err, 1) && !math.IsNaN(w.n) && w.d <= w.thr && w.resolved
+}
+
+// window extrapolates the derivative from rows s..last of a ladder with no
+// kink among them and judges it against the analytic value a. The curvature
+// and the slopes that widen the threshold and the resolution (below) are
+// taken from rows base..last, base ≥ s: rows that widen brought back, at
+// steps above those a kink flag left standing, do not widen them.
+func (c *checker[T]) window(l *ladder, s, base, last int, a float64) windowEstimate {
+	n, err := l.estimate(s, last)
+	m := math.Max(math.Abs(a), math.Abs(n))
+	curv := 0.0 // f'' at the largest smooth step, above round-off
+	if dd := math.Abs(l.fwd[base] - l.bwd[base]); dd > kinkNoise*2*l.noise[base] {
+		curv = dd / l.h[base]
+	}
+	// The slopes the function has near the point, measured on the
+	// ladder: how far the central differences over the smooth steps stray
+	// from the estimate (h²·f'''/6 and beyond), and |f''|·scale with
+	// f'' ≈ (F − B)/h at the largest smooth step, each where it stands
+	// clear of round-off. Near a stationary or flat inflection point the
+	// derivative is tiny, but the function is not flat.
+	slope := 0.0
+	for j := base; j <= last; j++ {
+		if dc := math.Abs(l.central[j] - n); dc > kinkNoise*l.noise[j] {
+			slope = max(slope, dc)
+		}
+	}
+	if dd := math.Abs(l.fwd[base] - l.bwd[base]); dd > kinkNoise*2*l.noise[base] {
+		slope = max(slope, dd/l.h[base]*l.scale)
+	}
+	return windowEstimate{
+		n: n, err: err, m: m,
+		thr:      c.threshold(m, err) + c.inputFloor(curv, l.scale),
+		d:        math.Abs(a - n),
+		resolved: c.resolvedAt(err, m, slope),
+	}
+}
+
+// widen returns the first row of a window that reaches back over rows a
+// kink flag left out (judge), as far as the flags show no kink; s where
+// the first flag does. isKink flags a row whose F − B failed to shrink to
+// kinkRatio of the row before. On a smooth function (F − B)/h = f⁽²⁾ +
+// h²·f⁽⁴⁾/12 + … is a series in h², as the central differences are, and
+// F − B can stay above kinkRatio of itself from one row to the next
+// wherever f⁽²⁾ is small: the second term, of the other sign, holds it
+// there while it is more than a third of the first (float32 property seed
+// 9: f⁽²⁾ = −5.4e-3, f⁽⁴⁾ = 0.58, F − B from −7.1e-4 to −6.2e-4 as the step
+// halved from 0.28). The corrections of (F − B)/h shrink all the same, to
+// about a quarter per halving of the step. At a kink, a jump J of f' at a
+// distance d from x, a row that straddles it has (F − B)/h = J·(h − d)/h²
+// + f⁽²⁾ + …, and a flag needs d under a quarter of the larger step
+// ((1 − 2δ)/(1 − δ) ≥ kinkRatio for δ = d/h): over that row and the next
+// two, the corrections of J·(h − d)/h² do not shrink at all. So a flagged
+// row w goes back in only where the corrections of (F − B)/h over rows
+// w..w+2 shrink to taylorRegime or less, each where it stands above its
+// round-off bound (that of the two rows it spans, as shrinks counts it; a
+// flag needs F − B above 16 times its own), and where rows w..w+2 are in
+// the Taylor regime as corroborated asks of the rows it trusts
+// (inTaylorRegime, with the ladder's round-off bounds). The second test
+// covers what the first does not: a kink small beside the smooth terms,
+// whose bias in the central differences then shows in their corrections,
+// and a function that turns many times within the steps (sin(3x⁴) at
+// x = 3), whose F − B can shrink by chance over three rows. Rows that no
+// flag left out go back in with the flagged ones, as they would stand in
+// a window no flag had cut. judge takes only an agreement from the wider
+// window: it never makes a Mismatch.
+func (c *checker[T]) widen(l *ladder, start, s, last int) int {
+	var curv, noise2 [fdiff.MaxRows]float64 // (F − B)/h and its round-off bound
+	for w := s - 1; w >= start; w-- {
+		if c.isKink(l, w+1) {
+			if w+2 > last {
+				break
+			}
+			for r := w; r <= w+2; r++ {
+				curv[r] = (l.fwd[r] - l.bwd[r]) / l.h[r]
+				noise2[r] = 2 * l.noise[r] / l.h[r]
+			}
+			if !shrinks(curv[:], noise2[:], w, w+2, taylorRegime) || !c.inTaylorRegime(l, &l.noise, w, w+2) {
+				break
+			}
+		}
+		s = w
+	}
+	return s
 }
 
 // estimate extrapolates the derivative from rows s..last of a ladder with
