@@ -32,21 +32,32 @@ type ladder struct {
 	dp, dm  [fdiff.MaxRows]float64 // f(x + h) − f(x) and f(x − h) − f(x)
 
 	// The binary grid of the loss's values (see onGrid): the least power
-	// of two that divides each nonzero value seen, how many values that
-	// is, and whether one of them was not far above its own ulp's grid.
-	grid      float64
-	gridCount int
-	offGrid   bool
+	// of two that divides each nonzero value seen, and each of f(x) and
+	// the first gridTopRows rows; how many values there are; and whether
+	// one of them was not far above its own ulp's grid.
+	grid, gridTop float64
+	gridCount     int
+	offGrid       bool
 }
 
-// gridBits and gridValues: the loss's values lie on a binary grid coarser
-// than their own precision (onGrid) when each of at least gridValues
-// nonzero values has gridBits or more trailing zero bits in its
-// significand. A value rounded to its own size has them with chance
-// 2^−gridBits, so four such values happen by chance with chance 2^−32.
+// gridBits, gridValues, gridTopRows, gridRows and gridSpread: the loss's
+// values lie on a binary grid coarser than their own precision (onGrid)
+// when each of at least gridValues nonzero values has gridBits or more
+// trailing zero bits in its significand, and the grid of the first
+// gridTopRows rows is within gridSpread of the grid of all, over at least
+// gridRows rows. A value rounded to its own size has the zero bits with
+// chance 2^−gridBits, so four such values happen by chance with chance
+// 2^−32. The rows: values with few significant bits also come from inputs
+// with few, a parameter of 2.5 and steps of 0.25/2^j, on which x, or any
+// polynomial with such coefficients, is exact; their grid shrinks with
+// the step, by 2^(j − 2) ≥ 8 between the top rows and row j ≥ 5, where the
+// grid of a rounded intermediate stays put.
 const (
-	gridBits   = 8
-	gridValues = 4
+	gridBits    = 8
+	gridValues  = 4
+	gridTopRows = 3
+	gridRows    = 6
+	gridSpread  = 4
 )
 
 // onGrid records loss values of the ladder in its binary grid. A loss
@@ -64,7 +75,10 @@ const (
 // grid of the parameters' ulps, x − 3 near 3, lies on it exactly, and the
 // bound it gives there, ulp(x)/(2h) relative to a unit derivative, is far
 // below any threshold.
-func (l *ladder) onGrid(vals ...float64) {
+//
+// top says that the values are f(x) or of one of the first gridTopRows
+// rows.
+func (l *ladder) onGrid(top bool, vals ...float64) {
 	for _, v := range vals {
 		if v == 0 || !isFinite(v) {
 			continue
@@ -77,6 +91,9 @@ func (l *ladder) onGrid(vals ...float64) {
 		low := math.Ldexp(1, exp-53+zeros)
 		if l.gridCount == 0 || low < l.grid {
 			l.grid = low
+		}
+		if top && (l.gridTop == 0 || low < l.gridTop) {
+			l.gridTop = low
 		}
 		l.gridCount++
 	}
@@ -115,7 +132,7 @@ func (c *checker[T]) quantize(l *ladder, j int) {
 		}
 	}
 	q = max(q, l.still)
-	if !l.offGrid && l.gridCount >= gridValues {
+	if !l.offGrid && l.gridCount >= gridValues && j+1 >= gridRows && l.gridTop <= gridSpread*l.grid {
 		q = max(q, l.grid)
 	}
 	l.quantum = q
@@ -271,7 +288,7 @@ func (c *checker[T]) stillQuantum(w witness, flat, h float64) float64 {
 // 0 where none is known.
 func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witness, sigma, still float64) (Entry, ladderEnd, error) {
 	l := ladder{scale: fdiff.Scale(float64(c.saved[b][i])), sigma: sigma, still: still}
-	l.onGrid(c.f0)
+	l.onGrid(true, c.f0)
 	e.Step = h0
 	for j := range rows {
 		h := h0 / float64(uint(1)<<j)
@@ -297,7 +314,7 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 		}
 		l.fmax[j], l.hmin[j] = fmax, math.Min(hp, hm)
 		l.dp[j], l.dm[j] = fp-c.f0, fm-c.f0
-		l.onGrid(fp, fm)
+		l.onGrid(j < gridTopRows, fp, fm)
 		c.quantize(&l, j)
 		l.rows = j + 1
 		if l.rows >= minRows {
