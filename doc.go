@@ -115,17 +115,7 @@
 // its own size and raises nothing there; where it is above (tanh(u) − 1
 // with tanh(u) within 1e-10 of 1 lies on the grid of an ulp of 1, and its
 // rounding repeats from step to step where the count of stairs halves
-// exactly with the step), the ladders are judged again with it. The
-// values' bits show a staircase directly: a loss computed as (2 + y) − 2
-// is a multiple of an ulp of 2, and the low bits of its values' significands
-// are zero. Where every nonzero value of a ladder has eight or more
-// trailing zero bits, over at least six rows, and the grid they lie on is
-// as fine at the three largest steps as at all (within a factor 4), the
-// round-off bounds rise to half a grid step per value. The last condition
-// keeps out inputs with few significant bits (x = 2.5 and steps
-// 0.25/2^j, on which x or x² is exact): their grid shrinks with the step.
-// A loss rounded to float32 and returned as float64 lies on the grid of
-// float32's ulps, which is its real round-off.
+// exactly with the step), the ladders are judged again with it.
 //
 // Refinement. An entry that does not pass is never failed on one estimate.
 // It is evaluated on a ladder of steps h_j = 0.1·scale/2^j down to the

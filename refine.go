@@ -2,7 +2,6 @@ package gradcheck
 
 import (
 	"math"
-	"math/bits"
 
 	"github.com/gradcheck/gradcheck/internal/fdiff"
 )
@@ -30,73 +29,6 @@ type ladder struct {
 	fmax    [fdiff.MaxRows]float64 // the larger finite |f(x ± h)|
 	hmin    [fdiff.MaxRows]float64 // the smaller step actually taken
 	dp, dm  [fdiff.MaxRows]float64 // f(x + h) − f(x) and f(x − h) − f(x)
-
-	// The binary grid of the loss's values (see onGrid): the least power
-	// of two that divides each nonzero value seen, and each of f(x) and
-	// the first gridTopRows rows; how many values there are; and whether
-	// one of them was not far above its own ulp's grid.
-	grid, gridTop float64
-	gridCount     int
-	offGrid       bool
-}
-
-// gridBits, gridValues, gridTopRows, gridRows and gridSpread: the loss's
-// values lie on a binary grid coarser than their own precision (onGrid)
-// when each of at least gridValues nonzero values has gridBits or more
-// trailing zero bits in its significand, and the grid of the first
-// gridTopRows rows is within gridSpread of the grid of all, over at least
-// gridRows rows. A value rounded to its own size has the zero bits with
-// chance 2^−gridBits, so four such values happen by chance with chance
-// 2^−32. The rows: values with few significant bits also come from inputs
-// with few, a parameter of 2.5 and steps of 0.25/2^j, on which x, or any
-// polynomial with such coefficients, is exact; their grid shrinks with
-// the step, by 2^(j − 2) ≥ 8 between the top rows and row j ≥ 5, where the
-// grid of a rounded intermediate stays put.
-const (
-	gridBits    = 8
-	gridValues  = 4
-	gridTopRows = 3
-	gridRows    = 6
-	gridSpread  = 4
-)
-
-// onGrid records loss values of the ladder in its binary grid. A loss
-// computed from a larger intermediate that cancels, (2 + y) − 2, or
-// tanh(u) − 1 with tanh(u) near 1, is exact in its last step, and its
-// values are multiples of an ulp of that intermediate, far above their
-// own ulps: the low bits of their significands are zero. Its round-off is
-// that of the intermediate, up to half a grid step per value, which
-// neither its own size nor, where the rounding happened to repeat at the
-// noise spacings, the noise measurement shows; and the quantized values
-// can move by whole grid steps at every step of the ladder, so that no
-// step leaves the loss at f(x) for quantize to see. Their bits show it
-// directly. A loss computed in float32 lies on a grid too, an ulp of
-// float32, which is its real round-off; a loss whose inputs are on the
-// grid of the parameters' ulps, x − 3 near 3, lies on it exactly, and the
-// bound it gives there, ulp(x)/(2h) relative to a unit derivative, is far
-// below any threshold.
-//
-// top says that the values are f(x) or of one of the first gridTopRows
-// rows.
-func (l *ladder) onGrid(top bool, vals ...float64) {
-	for _, v := range vals {
-		if v == 0 || !isFinite(v) {
-			continue
-		}
-		frac, exp := math.Frexp(math.Abs(v))
-		zeros := bits.TrailingZeros64(uint64(frac * (1 << 53)))
-		if zeros < gridBits {
-			l.offGrid = true
-		}
-		low := math.Ldexp(1, exp-53+zeros)
-		if l.gridCount == 0 || low < l.grid {
-			l.grid = low
-		}
-		if top && (l.gridTop == 0 || low < l.gridTop) {
-			l.gridTop = low
-		}
-		l.gridCount++
-	}
 }
 
 // quantize updates the loss's quantum with row j and the round-off bounds
@@ -132,9 +64,6 @@ func (c *checker[T]) quantize(l *ladder, j int) {
 		}
 	}
 	q = max(q, l.still)
-	if !l.offGrid && l.gridCount >= gridValues && j+1 >= gridRows && l.gridTop <= gridSpread*l.grid {
-		q = max(q, l.grid)
-	}
 	l.quantum = q
 	for k := range j + 1 {
 		l.noise[k] = c.roundoffWith(l.fmax[k], l.hmin[k], math.Max(l.sigma, q/4))
@@ -288,7 +217,6 @@ func (c *checker[T]) stillQuantum(w witness, flat, h float64) float64 {
 // 0 where none is known.
 func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witness, sigma, still float64) (Entry, ladderEnd, error) {
 	l := ladder{scale: fdiff.Scale(float64(c.saved[b][i])), sigma: sigma, still: still}
-	l.onGrid(true, c.f0)
 	e.Step = h0
 	for j := range rows {
 		h := h0 / float64(uint(1)<<j)
@@ -314,7 +242,6 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 		}
 		l.fmax[j], l.hmin[j] = fmax, math.Min(hp, hm)
 		l.dp[j], l.dm[j] = fp-c.f0, fm-c.f0
-		l.onGrid(j < gridTopRows, fp, fm)
 		c.quantize(&l, j)
 		l.rows = j + 1
 		if l.rows >= minRows {
