@@ -707,6 +707,20 @@ func (c *checker[T]) clearOfRoundoff(seq, noise []float64, lo, j int) bool {
 // less than the K times it (K = 4 by default) that the threshold allows.
 // This test only withholds a Mismatch, and its margin leans that way.
 //
+// Where the one-sided corrections do not shrink, the slopes may still be
+// in the regime: F and B are c ± (F − B)/2, and their corrections are
+// those of c plus or minus those of (F − B)/2 = h·f⁽²⁾/2 + h³·f⁽⁴⁾/24 + ….
+// The two can cancel: B's terms in h and h² are of opposite sign where
+// f⁽²⁾ and f⁽³⁾ have the same, and its corrections cross zero near h =
+// |f⁽²⁾/f⁽³⁾|, growing from one row to the next there (et(et(x³) + 0.5) at
+// x = 4.6e-4, where that is 2x: −3.4e-6, 3.5e-7, 6.8e-7 as the step halved
+// from 7.8e-4, and a wrong gradient passed). So the one-sided slopes are
+// also in the regime where (F − B)/h, a series in h² like c, converges as
+// the central differences must (corrections that shrink to taylorRegime or
+// less, or stand within their round-off bound): with c in the regime,
+// that puts both parts of F and B in it. A plateau seen from x, F = Δ/h,
+// makes (F − B)/h grow like Δ/h², fourfold per halving, and fails it.
+//
 // noise is each row's round-off bound: corroborated's own
 // (corroborationNoise), the one it sizes the corroborating rows with. With
 // the ladder's bound instead, a loss small by cancellation, whose values
@@ -723,7 +737,7 @@ func (c *checker[T]) inTaylorRegime(l *ladder, noise *[fdiff.MaxRows]float64, lo
 	for r := lo; r <= j; r++ {
 		noise1[r] = 2 * noise[r]
 	}
-	if !shrinks(l.fwd[:], noise1[:], lo, j, oneSidedRegime) || !shrinks(l.bwd[:], noise1[:], lo, j, oneSidedRegime) {
+	if (!shrinks(l.fwd[:], noise1[:], lo, j, oneSidedRegime) || !shrinks(l.bwd[:], noise1[:], lo, j, oneSidedRegime)) && !curvatureConverges(l, noise, lo, j) {
 		return false
 	}
 	for r := lo + 2; r <= j; r++ {
@@ -739,6 +753,19 @@ func (c *checker[T]) inTaylorRegime(l *ladder, noise *[fdiff.MaxRows]float64, lo
 		}
 	}
 	return true
+}
+
+// curvatureConverges reports whether the corrections of (F − B)/h over
+// rows lo..j shrink to taylorRegime or less at each halving of the step,
+// where they stand above their round-off bound (that of the two rows they
+// span; F − B is bounded by twice the central difference's).
+func curvatureConverges(l *ladder, noise *[fdiff.MaxRows]float64, lo, j int) bool {
+	var curv, noise2 [fdiff.MaxRows]float64
+	for r := lo; r <= j; r++ {
+		curv[r] = (l.fwd[r] - l.bwd[r]) / l.h[r]
+		noise2[r] = 2 * noise[r] / l.h[r]
+	}
+	return shrinks(curv[:], noise2[:], lo, j, taylorRegime)
 }
 
 // isKink reports whether the difference of one-sided slopes at row j
