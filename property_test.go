@@ -805,6 +805,16 @@ func TestIllConditioned(t *testing.T) {
 		},
 		[]float64{3, 1, 0.5, -3},
 		3,
+	}, {
+		"a sum that cancels, its rounding aligned at every noise spacing",
+		"(2 + sin(1.564453125·x0)·x1) − 2 at x = (7.5e-8, 1.2e-10), seed 7147 of the float64 property test: the loss is 0 at x and elsewhere a multiple of an ulp of 2 + y, 2.2e-16 or 4.4e-16; at each noise spacing along x1 it moved by nearly a whole number of quanta per step, so its rounding lay on a line and no noise was found, and with the round-off bound of one rounding of values as small as 3.6e-13 the second differences of the small steps, a quantum each, made F − B double as the step halved, which the kink test took for a kink; the one-sided limits were equal and excluded the analytic value, a Mismatch with an error bound of 7.8e-23, until a kink whose one-sided limits agree counted as noise (kinkNoise)",
+		func(x []float64) float64 { return (2 + math.Sin(x[0]*1.564453125)*x[1]) + -2 },
+		func(dst, x []float64) {
+			dst[0] = 1.564453125 * math.Cos(x[0]*1.564453125) * x[1]
+			dst[1] = math.Sin(x[0] * 1.564453125)
+		},
+		[]float64{7.46294972486794e-08, 1.1641532182693481e-10},
+		2,
 	}} {
 		rep, err := gradcheck.Gradient(tc.f, tc.grad, tc.x, nil)
 		if err != nil {
@@ -846,35 +856,5 @@ func TestIllConditionedLimitation(t *testing.T) {
 	}
 	if !rep.OK() {
 		t.Errorf("cancellation whose round-off grows with the step:\n%s", rep)
-	}
-}
-
-// TestIllConditionedLimitation7147: seed 7147 of the float64 property
-// test, a false Mismatch not fixed. (2 + sin(1.564453125·x0)·x1) − 2 at x =
-// (7.5e-8, 1.2e-10) is 0 at x and elsewhere a multiple of an ulp of 2 + y
-// (2.2e-16 below 2, 4.4e-16 above). At each of the three noise spacings
-// along x1 the loss moved by nearly a whole number of quanta per step, so
-// its rounding lay on a line and the noise measurement found none; with
-// the round-off bound of one rounding of values as small as 3.6e-13, the
-// second differences of the small steps, one quantum each, made F − B grow
-// as the step halved, which the kink test takes for a kink, and the
-// one-sided slopes, equal, excluded the analytic value: 1.16754109e-07
-// against 1.16754350e-07 with an error bound of 7.8e-23. Reading the grid
-// from the values' trailing zero bits fixed it but is unsound: values can
-// lie on a coarse binary grid with one rounding of error
-// (TestWrongGradientOnCoarseValues).
-func TestIllConditionedLimitation7147(t *testing.T) {
-	t.Skip("fails on purpose: a known limitation, kept so that it can be seen")
-	f := func(x []float64) float64 { return (2 + math.Sin(x[0]*1.564453125)*x[1]) + -2 }
-	grad := func(dst, x []float64) {
-		dst[0] = 1.564453125 * math.Cos(x[0]*1.564453125) * x[1]
-		dst[1] = math.Sin(x[0] * 1.564453125)
-	}
-	rep, err := gradcheck.Gradient(f, grad, []float64{7.46294972486794e-08, 1.1641532182693481e-10}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !rep.OK() {
-		t.Errorf("a sum that cancels, its rounding aligned at every noise spacing:\n%s", rep)
 	}
 }
