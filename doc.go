@@ -152,7 +152,13 @@
 //     function's, its corrections shrinking to a quarter per halving where
 //     a kink's do not shrink at all. Where they do, and the rows are in
 //     the Taylor regime, the steps left out go back in, for an agreement
-//     only: a wider window never makes a Mismatch.
+//     only: a wider window never makes a Mismatch. Where the one-sided
+//     limits agree to within a quarter of the last row's F − B, that
+//     difference is no jump of f' but a second difference that did not
+//     shrink, the loss's rounding, which the noise measurement missed
+//     ((2 + y) − 2 on the grid of an ulp of 2, its rounding on a line at
+//     each noise spacing); the ladder is judged again with a quarter of it
+//     as the loss's noise.
 //   - Otherwise the entry is OK when |a − n| ≤ Atol + Rtol·(m + 1e-3·G) +
 //     K·err + K·ε·|f⁽²⁾|·scale + N and Mismatch when it is not. The term
 //     K·ε·|f⁽²⁾|·scale is the uncertainty of any gradient at a point known
@@ -209,7 +215,14 @@
 //     which extrapolation carries through. A growing correction within the
 //     bound, 3ε|f|/h, biases them by less than the K = 4 times ε|f|/h of
 //     round-off the threshold allows. The test only withholds a Mismatch,
-//     so its margin leans that way. And a one-sided slope corroborates only where it converges
+//     so its margin leans that way. Where the one-sided corrections do not
+//     shrink, the slopes are in the regime all the same if (F − B)/h, a
+//     series in h² like the central differences, converges as they must:
+//     F and B are the central difference plus and minus half of F − B,
+//     whose terms in h and h² cancel in B's corrections near h =
+//     |f⁽²⁾/f⁽³⁾| (a wrong gradient near a stationary point, x³ composed
+//     at x = 4.6e-4, passed for that); a plateau's (F − B)/h grows
+//     fourfold per halving. And a one-sided slope corroborates only where it converges
 //     on its own over three steps or more, with some correction clear of
 //     round-off: its round-off grows like 1/h, as a plateau's Δ/h does,
 //     and a plateau a few ulps from f(x) would pass for converged. Where
