@@ -19,8 +19,8 @@ import (
 // reading the grid from the values' trailing zero bits) hid every one of
 // these bugs but the first and last, seeds 1, 9108, 9110, 9117, 9131 and
 // 9145 of the wrong-gradient property test. The first, seed 7147 of the
-// exact one with its bug, must stay a Mismatch now that a kink whose
-// one-sided limits agree counts as noise (kinkNoise).
+// exact one with its bug, must stay a Mismatch now that second
+// differences that do not shrink bound the noise (secondDifferenceNoise).
 func TestWrongGradientOnCoarseValues(t *testing.T) {
 	const c = 1.564453125
 	x := []float64{7.46294972486794e-08, 1.1641532182693481e-10}

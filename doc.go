@@ -152,13 +152,14 @@
 //     function's, its corrections shrinking to a quarter per halving where
 //     a kink's do not shrink at all. Where they do, and the rows are in
 //     the Taylor regime, the steps left out go back in, for an agreement
-//     only: a wider window never makes a Mismatch. Where the one-sided
-//     limits agree to within a quarter of the last row's F − B, that
-//     difference is no jump of f' but a second difference that did not
-//     shrink, the loss's rounding, which the noise measurement missed
+//     only: a wider window never makes a Mismatch.
+//   - Second differences f(x + h) + f(x − h) − 2·f(x) shrink at least
+//     64-fold over six rows on a smooth loss and eightfold at a kink;
+//     where the last three rows' largest has not shrunk to half of the
+//     three before's, it is rounding, and a quarter of it bounds the
+//     loss's noise from below: rounding the noise measurement missed
 //     ((2 + y) − 2 on the grid of an ulp of 2, its rounding on a line at
-//     each noise spacing); the ladder is judged again with a quarter of it
-//     as the loss's noise.
+//     each noise spacing).
 //   - Otherwise the entry is OK when |a − n| ≤ Atol + Rtol·(m + 1e-3·G) +
 //     K·err + K·ε·|f⁽²⁾|·scale + N and Mismatch when it is not. The term
 //     K·ε·|f⁽²⁾|·scale is the uncertainty of any gradient at a point known
