@@ -97,24 +97,48 @@ type noiseEntry struct {
 // to sample as smooth, and the larger σ, the smaller spacing's, stands.
 // Where one finds none (the larger saw a smooth trend, or the smaller's
 // values were quantized so finely that its differences vanish) the other's
-// stands. Where neither does, the third spacing is asked: the two are 64
-// times apart, and a rounding aligned with the larger (a whole multiple of
-// 64 quanta per step) is aligned with the smaller too. Where it finds none
-// either, σ is 0 and the one-rounding floor stands alone.
+// stands, with one exception: a smooth function that turns about a radian
+// per point of the larger spacing passes fdiff.Noise's test there (its
+// σ_k fall by only about a half per order), and at the smaller spacing,
+// where it is smooth, its differences, not all zero, hold no noise of that
+// size (fdiff.NoiseCeiling). Noise does not depend on the spacing, so the
+// two disagree, as above, and the third spacing decides. Where neither
+// finds noise, the third spacing is asked: the two are 64 times apart, and
+// a rounding aligned with the larger (a whole multiple of 64 quanta per
+// step) is aligned with the smaller too. Where it finds none either, σ is
+// 0 and the one-rounding floor stands alone.
 func (c *checker[T]) noiseAlong(b, i int) (sigma, flat float64, err error) {
 	h := c.s.step * fdiff.Scale(float64(c.saved[b][i]))
-	var sig [2]float64
+	var sig, ceil [2]float64
+	var moved [2]bool
 	for k, spacing := range [2]float64{h / 4, h / 256} {
-		s, still, err := c.noiseAt1(b, i, spacing)
+		s, cl, still, err := c.noiseAt1(b, i, spacing)
 		if err != nil {
 			return 0, flat, err
 		}
 		if still {
 			flat = max(flat, spacing)
 		}
-		sig[k] = s
+		sig[k], ceil[k], moved[k] = s, cl, !still
 	}
 	large, small := sig[0], sig[1]
+	if math.IsNaN(small) && moved[1] && ceil[1] > 0 && large > noiseAgree*ceil[1] {
+		// The smaller spacing found no noise, but its values hold none
+		// as large as the larger's: some order of their differences,
+		// not all zero, is far below it (fdiff.NoiseCeiling). A smooth
+		// function that turns about a radian per point of the larger
+		// spacing passes for noise there (sin(3x⁴) at x = 3, 0.95
+		// radians per point: σ = 0.47), and is smooth at the smaller
+		// (σ_3 = 3e-7, σ_4 = 5e-8, not of one size: no σ). That is
+		// the disagreement below, and the third spacing decides. Where
+		// some order's differences all vanish, the values moved by
+		// whole quanta on a line (x + t·δ rounded, exactly linear at
+		// this spacing), which says nothing of the noise the larger
+		// spacing found, and it stands as before; nonzero differences
+		// of values on a grid are at least its quantum, so a loss
+		// rounded coarsely does not make a ceiling below its noise.
+		small = ceil[1]
+	}
 	switch {
 	case math.IsNaN(large) && math.IsNaN(small):
 		// Neither found noise, but the two are one witness where an
@@ -124,7 +148,7 @@ func (c *checker[T]) noiseAlong(b, i int) (sigma, flat float64, err error) {
 		// near a multiple of 64, and the rounding errors then lie on a
 		// line at both. The third spacing, 1.6 times the smaller, is
 		// not a whole multiple of it: what it finds stands.
-		again, still, err := c.noiseAt1(b, i, h/noiseRecheck)
+		again, _, still, err := c.noiseAt1(b, i, h/noiseRecheck)
 		if still {
 			flat = max(flat, h/noiseRecheck)
 		}
@@ -139,7 +163,7 @@ func (c *checker[T]) noiseAlong(b, i int) (sigma, flat float64, err error) {
 	case large <= noiseAgree*small:
 		return math.Max(large, small), flat, nil
 	}
-	again, still, err := c.noiseAt1(b, i, h/noiseRecheck)
+	again, _, still, err := c.noiseAt1(b, i, h/noiseRecheck)
 	if still {
 		flat = max(flat, h/noiseRecheck)
 	}
@@ -152,9 +176,11 @@ func (c *checker[T]) noiseAlong(b, i int) (sigma, flat float64, err error) {
 // noiseAt1 is fdiff.Noise of noisePoints loss values along entry i of
 // block b at the given spacing, centred on the caller's parameters; NaN
 // where it finds none: a trend or a kink, values that did not move, or a
-// loss not finite there. still reports that the values did not move: all
-// were f(x) to the bit.
-func (c *checker[T]) noiseAt1(b, i int, spacing float64) (sigma float64, still bool, err error) {
+// loss not finite there. ceiling is the most noise the values can hold
+// (fdiff.NoiseCeiling), +Inf where they say nothing of it (a loss not
+// finite there). still reports that the values did not move: all were
+// f(x) to the bit.
+func (c *checker[T]) noiseAt1(b, i int, spacing float64) (sigma, ceiling float64, still bool, err error) {
 	var f [noisePoints]float64
 	mid := noisePoints / 2
 	for t := range f {
@@ -164,10 +190,10 @@ func (c *checker[T]) noiseAt1(b, i int, spacing float64) (sigma float64, still b
 		}
 		fv, err := c.lossAt(b, i, T(float64(c.saved[b][i])+float64(t-mid)*spacing))
 		if err != nil {
-			return math.NaN(), false, err
+			return math.NaN(), math.Inf(1), false, err
 		}
 		if !isFinite(fv) {
-			return math.NaN(), false, nil
+			return math.NaN(), math.Inf(1), false, nil
 		}
 		f[t] = fv
 	}
@@ -175,9 +201,9 @@ func (c *checker[T]) noiseAt1(b, i int, spacing float64) (sigma float64, still b
 	// spacing: its quantum may be far above an ulp of f (a sum that
 	// cancels), and the other spacing may see it. They bound that
 	// quantum from below (stillQuantum).
-	s, ok := fdiff.Noise(f[:])
+	s, ceiling, ok := fdiff.NoiseCeiling(f[:])
 	if ok && s > 0 {
-		return s, false, nil
+		return s, ceiling, false, nil
 	}
-	return math.NaN(), ok && s == 0, nil
+	return math.NaN(), ceiling, ok && s == 0, nil
 }

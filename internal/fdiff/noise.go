@@ -26,8 +26,34 @@ import "math"
 // smooth part dominates); σ = 0 with ok true means the values are equal, the
 // noise below one unit in the last place.
 func Noise(f []float64) (sigma float64, ok bool) {
+	sigma, _, ok = NoiseCeiling(f)
+	return sigma, ok
+}
+
+// NoiseCeiling is Noise, and also the least σ_k over the orders k with
+// three differences or more (k ≤ len(f) − 3): a ceiling on the noise that
+// the values can hold, found or not. The k-th differences of the sum of a
+// smooth function and independent noise have the mean square of the
+// smooth part's plus the noise's, (2k)!/(k!)²·σ², so σ_k estimates at
+// least σ at every order. Three differences or more make one that falls
+// below σ/8 by chance rare: the least of orders 1 to 4 of seven values of
+// Gaussian noise does so in 0.9% of draws, below σ/16 in 0.12%, where the
+// sixth order's single difference alone falls below σ/8 one time in ten. The ceiling is 0 where the values are all equal
+// or some order's differences all vanish, as quantized values can: it
+// then says nothing of noise above the quantum.
+//
+// It is what a spacing where the loss is smooth says of the σ that
+// another, larger spacing claims to find: a smooth function sampled
+// coarsely can pass Noise's test. The k-th differences of sin(ωt) at a
+// spacing of θ radians per point have the size (2·sin(θ/2))^k, and with
+// γ_k, which falls by about a half per order, σ_k falls only by about
+// 2·sin(θ/2)/2 per order: at θ = 0.95 by 0.53 and 0.50, a factor of 3.7
+// over three orders, within Noise's 4, with differences that change sign.
+// Seven values cannot tell that from noise; a smaller spacing, where the
+// same sine is smooth, shows σ_k far below it.
+func NoiseCeiling(f []float64) (sigma, ceiling float64, ok bool) {
 	if len(f) < 4 {
-		return 0, false
+		return 0, 0, false
 	}
 	allEqual := true
 	for _, v := range f[1:] {
@@ -36,7 +62,7 @@ func Noise(f []float64) (sigma float64, ok bool) {
 		}
 	}
 	if allEqual {
-		return 0, true
+		return 0, 0, true
 	}
 	const maxOrder = 6
 	var sig [maxOrder + 1]float64
@@ -49,6 +75,7 @@ func Noise(f []float64) (sigma float64, ok bool) {
 	d = append(d, f...)
 	gamma := 1.0
 	n := len(f)
+	ceiling = math.Inf(1)
 	for k := 1; k <= maxOrder && n-k >= 1; k++ {
 		for i := 0; i < n-k; i++ {
 			d[i] = d[i+1] - d[i]
@@ -66,6 +93,9 @@ func Noise(f []float64) (sigma float64, ok bool) {
 			}
 		}
 		sig[k] = math.Sqrt(gamma * sum / float64(n-k))
+		if n-k >= 3 {
+			ceiling = math.Min(ceiling, sig[k])
+		}
 	}
 	for k := 1; k+2 <= maxOrder; k++ {
 		a, b, c := sig[k], sig[k+1], sig[k+2]
@@ -74,8 +104,8 @@ func Noise(f []float64) (sigma float64, ok bool) {
 		}
 		hi, lo := math.Max(a, math.Max(b, c)), math.Min(a, math.Min(b, c))
 		if hi <= 4*lo {
-			return a, true
+			return a, ceiling, true
 		}
 	}
-	return 0, false
+	return 0, ceiling, false
 }

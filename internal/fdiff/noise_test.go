@@ -66,3 +66,59 @@ func TestNoise(t *testing.T) {
 		t.Errorf("constant values: got %g, %v; want 0, true", s, ok)
 	}
 }
+
+// TestNoiseCeiling: the ceiling of values with noise is not far below the
+// noise, smooth trend or not, while a sine sampled at about a radian per
+// point, which Noise alone can take for noise, shows a ceiling far below
+// that σ at a spacing 64 times smaller (noiseAlong's veto).
+func TestNoiseCeiling(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, sigma := range []float64{1e-12, 1e-6, 1e-3} {
+		low := 0
+		const trials = 2000
+		for range trials {
+			f := make([]float64, 7)
+			for i := range f {
+				f[i] = math.Sin(0.3+1e-6*float64(i-3)) + sigma*r.NormFloat64()
+			}
+			if _, c, _ := NoiseCeiling(f); c < sigma/8 {
+				low++
+			}
+		}
+		// Seven values of Gaussian noise put the least σ_k of orders 1
+		// to 4 below σ/8 in 0.9% of draws (simulated over a million).
+		if low > trials/50 {
+			t.Errorf("σ = %g: ceiling below σ/8 in %d of %d trials", sigma, low, trials)
+		}
+	}
+	// sin(3x⁴) + x at x = 3 in float32 turns 324 radians per unit of x;
+	// the larger noise spacing of a float32 check, 2.9e-3, is 0.95
+	// radians per point. The sine alone, at that spacing and at 64 times
+	// less.
+	sine := func(theta float64) []float64 {
+		f := make([]float64, 7)
+		for i := range f {
+			f[i] = math.Sin(1.1 + theta*float64(i-3))
+		}
+		return f
+	}
+	large, ok := Noise(sine(0.95))
+	if !ok {
+		// Not a failure: Noise alone no longer takes it for noise.
+		t.Logf("sine at 0.95 radians per point: no noise found")
+		large = 0.3 // σ_1 of that sine: 0.3 to 0.5 with the phase
+	}
+	if _, c, _ := NoiseCeiling(sine(0.95 / 64)); !(c > 0 && c < large/8) {
+		t.Errorf("sine at 0.015 radians per point: ceiling %g, want above 0 and below %g/8", c, large)
+	}
+	// Values on a line to the bit (x + t·δ, δ a whole number of ulps of
+	// x): some order's differences vanish, and the ceiling is 0.
+	x0 := 1.0015869140625
+	lin := make([]float64, 7)
+	for i := range lin {
+		lin[i] = x0 + float64(i-3)*0x1p-26
+	}
+	if _, c, _ := NoiseCeiling(lin); c != 0 {
+		t.Errorf("values on a line: ceiling %g, want 0", c)
+	}
+}
