@@ -394,3 +394,37 @@ func TestWrongGradientOfFastSine32(t *testing.T) {
 		t.Errorf("gradient of a fast sine off by 1%%: %v, want Mismatch\n%s", v, rep)
 	}
 }
+
+// TestIllConditioned32Limitation keeps, skipped, a false Mismatch not fixed:
+// sin(4x⁴ − 3x³) as computed, ((x0 + x0)·(x0 + x0))·(−0.75 + x0)·x0, at x =
+// −2.59375 in float32, found by shrinking a failure of seed 8 of the
+// float32 property test. The argument turns about 280 radians per unit of
+// x0: the ladder's larger steps are many radians, and two of them gave
+// central differences that agreed by chance with each other and, within
+// witnessAgree of the disagreement, with the first-pass estimate, so
+// judge's early Mismatch stopped the ladder before its small steps, which
+// converge to the analytic value. A sweep of sin(c·x⁴) + x in float32 (c
+// from 0.5 to 10.45, x in {1.5, 2, 2.5, 3}, 800 losses) gives 14 such false
+// Mismatches. Remove the Skip to see the report.
+func TestIllConditioned32Limitation(t *testing.T) {
+	t.Skip("fails on purpose: a known limitation, kept so that it can be seen")
+	x := []float32{-2.59375}
+	g := make([]float32, 1)
+	m := &gradcheck.Model[float32]{
+		Blocks: []gradcheck.Block[float32]{{Name: "x", Value: x, Grad: g}},
+		Loss: func() float64 {
+			return float64(float32(math.Sin(float64((((x[0] + x[0]) * (x[0] + x[0])) * (0 + (-0.75 + x[0]))) * x[0]))))
+		},
+		Gradient: func() {
+			v := float64(x[0])
+			g[0] = float32(math.Cos(4*v*v*v*v-3*v*v*v) * (16*v*v*v - 9*v*v))
+		},
+	}
+	rep, err := gradcheck.Check(m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Blocks[0].Entries[0].Verdict == gradcheck.Mismatch {
+		t.Errorf("a sine turning within the ladder's larger steps:\n%s", rep)
+	}
+}
