@@ -513,6 +513,12 @@ func againstNearOne(k, c0, c1 float64) (func(x []float64) float64, func(dst, x [
 func TestIllConditioned(t *testing.T) {
 	cancel1, cancel1Grad := againstNearOne(1.9843740155920386, 1, -1.5)
 	cancel2, cancel2Grad := againstNearOne(1.6623725891113281, 0, -3)
+	// (2 + sin(c·x0)·x1) − 2, c = 1.564453125, and its gradient: seed 7147.
+	cancelOn2 := func(x []float64) float64 { return (2 + math.Sin(x[0]*1.564453125)*x[1]) + -2 }
+	cancelOn2Grad := func(dst, x []float64) {
+		dst[0] = 1.564453125 * math.Cos(x[0]*1.564453125) * x[1]
+		dst[1] = math.Sin(x[0] * 1.564453125)
+	}
 	et := func(u float64) float64 { return math.Exp(2 * math.Tanh(u)) }
 	c := 1.5625 * 1.9951171875
 	for _, tc := range []struct {
@@ -808,21 +814,13 @@ func TestIllConditioned(t *testing.T) {
 	}, {
 		"a sum that cancels, its rounding aligned at every noise spacing",
 		"(2 + sin(1.564453125·x0)·x1) − 2 at x = (7.5e-8, 1.2e-10), seed 7147 of the float64 property test: the loss is 0 at x and elsewhere a multiple of an ulp of 2 + y, 2.2e-16 or 4.4e-16; at each noise spacing along x1 it moved by nearly a whole number of quanta per step, so its rounding lay on a line and no noise was found, and with the round-off bound of one rounding of values as small as 3.6e-13 the second differences of the small steps, a quantum each, made F − B double as the step halved, which the kink test took for a kink; the one-sided limits were equal and excluded the analytic value, a Mismatch with an error bound of 7.8e-23, until the second differences of the last rows, which did not shrink, bounded the noise from below (secondDifferenceNoise)",
-		func(x []float64) float64 { return (2 + math.Sin(x[0]*1.564453125)*x[1]) + -2 },
-		func(dst, x []float64) {
-			dst[0] = 1.564453125 * math.Cos(x[0]*1.564453125) * x[1]
-			dst[1] = math.Sin(x[0] * 1.564453125)
-		},
+		cancelOn2, cancelOn2Grad,
 		[]float64{7.46294972486794e-08, 1.1641532182693481e-10},
 		2,
 	}, {
 		"a sum that cancels, its rounding aligned, through the central differences",
 		"the same loss at x = (7.5e-8, 3.0e-8), where it is 8 quanta of 4.4e-16 (another draw of seed 7147): no kink this time, but the central differences of the small steps, a quantum over 2h apart, with round-off bounds of 2.2e-23, a Mismatch 1.3e-5 off, until the second differences of the last rows, which did not shrink, bounded the noise from below (secondDifferenceNoise)",
-		func(x []float64) float64 { return (2 + math.Sin(x[0]*1.564453125)*x[1]) + -2 },
-		func(dst, x []float64) {
-			dst[0] = 1.564453125 * math.Cos(x[0]*1.564453125) * x[1]
-			dst[1] = math.Sin(x[0] * 1.564453125)
-		},
+		cancelOn2, cancelOn2Grad,
 		[]float64{7.487687980756164e-08, 2.9802322387695312e-08},
 		2,
 	}} {
