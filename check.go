@@ -163,17 +163,22 @@ type checker[T Float] struct {
 	curB, curI int
 	curV       T
 
-	// scr holds saved, analytic and the jobs' memory (scratch.go); nil
+	// scr holds saved, analytic and the jobs' memory (see scratch); nil
 	// until saveAll, and for a checker that shares another's fields (a
 	// loss term's), which must not write into the other's memory.
 	scr *scratch[T]
 }
 
-func (c *checker[T]) saveAll() {
+// scratch returns c's scratch memory, new where c has none (scratch.go).
+func (c *checker[T]) scratch() *scratch[T] {
 	if c.scr == nil {
 		c.scr = new(scratch[T])
 	}
-	s := c.scr
+	return c.scr
+}
+
+func (c *checker[T]) saveAll() {
+	s := c.scratch()
 	s.saved, s.savedBuf = split(s.saved, s.savedBuf, c.m.Blocks, func(blk Block[T]) int { return len(blk.Value) })
 	for b, blk := range c.m.Blocks {
 		copy(s.saved[b], blk.Value)
@@ -438,11 +443,9 @@ func (c *checker[T]) runStages() (*Report, error) {
 		}
 	}
 	c.gscale = gscale
-	if c.scr == nil {
-		c.scr = new(scratch[T])
-	}
-	jobs := shardJobs(c.scr.jobs[:0], plan, sizes, c.s.shard, c.s.shards)
-	c.scr.jobs = jobs
+	scr := c.scratch()
+	jobs := shardJobs(scr.jobs[:0], plan, sizes, c.s.shard, c.s.shards)
+	scr.jobs = jobs
 	results, complete, err := c.runEntries(jobs, StageEntries)
 	if err == nil {
 		complete, err = c.settlePending(rep, jobs, results)

@@ -83,10 +83,7 @@ func (c *checker[T]) modelEvaluations(rep *Report) (fatal bool, err error) {
 	if err := c.callGradient(); err != nil {
 		return true, err
 	}
-	if c.scr == nil {
-		c.scr = new(scratch[T])
-	}
-	s := c.scr
+	s := c.scratch()
 	s.analytic, s.gradBuf = split(s.analytic, s.gradBuf, m.Blocks, func(blk Block[T]) int { return len(blk.Grad) })
 	c.analytic = s.analytic
 	for b, blk := range m.Blocks {

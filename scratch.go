@@ -1,16 +1,19 @@
 package gradcheck
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/gradcheck/gradcheck/internal/fdiff"
+)
 
 // scratch is the memory a check needs only while it runs: the checker,
-// the saved parameters, the analytic gradient and the first pass's jobs. Checks of up
-// to scratchMax entries take it from a pool and give it back when they
-// return, so that a check allocates little besides its report. On a cheap
-// loss that matters: a full check of 100 entries of a 55 ns loss is about
-// 20 µs, and the garbage collector's share of it follows the bytes the
-// check allocates (a collection's cost is spread over the allocations
-// between two of them), which the report alone (an Entry per entry) would
-// keep at 8 KB.
+// the saved parameters, the analytic gradient and the first pass's jobs.
+// Checks of up to scratchMax entries take it from a pool and give it back
+// when they return, so that a check allocates little besides its report:
+// at n = 100, 7 times and 8.8 KB instead of 14 times and 13.4 KB. On a
+// cheap loss that shows: the garbage collector's work follows the bytes a
+// check allocates, and the check of 100 entries of a 55 ns loss went from
+// 1.40 to 1.26–1.30 of gonum's time (BenchmarkFullCheckVsGonum).
 type scratch[T Float] struct {
 	// The checker and its progress, cleared when given back.
 	c checker[T]
@@ -32,7 +35,7 @@ const scratchMax = 1 << 16
 var scratchPools [2]sync.Pool
 
 func scratchPool[T Float]() *sync.Pool {
-	if precisionOf[T]().Name == "float32" {
+	if precisionOf[T]() == fdiff.Float32 {
 		return &scratchPools[1]
 	}
 	return &scratchPools[0]
