@@ -489,18 +489,15 @@ func (c *checker[T]) window(l *ladder, s, base, last int, a float64) windowEstim
 	}
 	// The slopes the function has near the point, measured on the
 	// ladder: how far the central differences over the smooth steps stray
-	// from the estimate (h²·f'''/6 and beyond), and |f''|·scale with
-	// f'' ≈ (F − B)/h at the largest smooth step, each where it stands
-	// clear of round-off. Near a stationary or flat inflection point the
-	// derivative is tiny, but the function is not flat.
-	slope := 0.0
+	// from the estimate (h²·f'''/6 and beyond), and |f''|·scale, each
+	// where it stands clear of round-off. Near a stationary or flat
+	// inflection point the derivative is tiny, but the function is not
+	// flat.
+	slope := curv * l.scale
 	for j := base; j <= last; j++ {
 		if dc := math.Abs(l.central[j] - n); dc > kinkNoise*l.noise[j] {
 			slope = max(slope, dc)
 		}
-	}
-	if dd := math.Abs(l.fwd[base] - l.bwd[base]); dd > kinkNoise*2*l.noise[base] {
-		slope = max(slope, dd/l.h[base]*l.scale)
 	}
 	return windowEstimate{
 		n: n, err: err, m: m,
@@ -539,17 +536,9 @@ func (c *checker[T]) window(l *ladder, s, base, last int, a float64) windowEstim
 // a window no flag had cut. judge takes only an agreement from the wider
 // window: it never makes a Mismatch.
 func (c *checker[T]) widen(l *ladder, start, s, last int) int {
-	var curv, noise2 [fdiff.MaxRows]float64 // (F − B)/h and its round-off bound
 	for w := s - 1; w >= start; w-- {
 		if c.isKink(l, w+1) {
-			if w+2 > last {
-				break
-			}
-			for r := w; r <= w+2; r++ {
-				curv[r] = (l.fwd[r] - l.bwd[r]) / l.h[r]
-				noise2[r] = 2 * l.noise[r] / l.h[r]
-			}
-			if !shrinks(curv[:], noise2[:], w, w+2, taylorRegime) || !c.inTaylorRegime(l, &l.noise, w, w+2) {
+			if w+2 > last || !curvatureConverges(l, &l.noise, w, w+2) || !c.inTaylorRegime(l, &l.noise, w, w+2) {
 				break
 			}
 		}
@@ -830,23 +819,16 @@ func (c *checker[T]) isKink(l *ladder, j int) bool {
 	return d > kinkNoise*2*l.noise[j] && d >= kinkRatio*dprev
 }
 
-// oneSidedLimits extrapolates the backward and the forward slopes of rows
-// start..last to a zero step, with their error bounds.
-func (c *checker[T]) oneSidedLimits(l *ladder, start int) (left, right, errL, errR float64) {
+// judgeKink checks the analytic value as a subgradient: it must lie between
+// the one-sided slopes, extrapolated to a zero step.
+func (c *checker[T]) judgeKink(l *ladder, e *Entry, start int) Verdict {
 	last := l.rows - 1
 	var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
 	for j := start; j <= last; j++ {
 		noise1[j] = 2 * l.noise[j]
 	}
-	left, errL, _ = fdiff.Extrapolate(l.bwd[start:last+1], noise1[start:last+1], 2, 1)
-	right, errR, _ = fdiff.Extrapolate(l.fwd[start:last+1], noise1[start:last+1], 2, 1)
-	return left, right, errL, errR
-}
-
-// judgeKink checks the analytic value as a subgradient: it must lie between
-// the one-sided slopes, extrapolated to a zero step.
-func (c *checker[T]) judgeKink(l *ladder, e *Entry, start int) Verdict {
-	left, right, errL, errR := c.oneSidedLimits(l, start)
+	left, errL, _ := fdiff.Extrapolate(l.bwd[start:last+1], noise1[start:last+1], 2, 1)
+	right, errR, _ := fdiff.Extrapolate(l.fwd[start:last+1], noise1[start:last+1], 2, 1)
 	e.Left, e.Right = left, right
 	lo, hi := math.Min(left, right), math.Max(left, right)
 	a := e.Analytic

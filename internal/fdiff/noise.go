@@ -38,9 +38,10 @@ func Noise(f []float64) (sigma float64, ok bool) {
 // least σ at every order. Three differences or more make one that falls
 // below σ/8 by chance rare: the least of orders 1 to 4 of seven values of
 // Gaussian noise does so in 0.9% of draws, below σ/16 in 0.12%, where the
-// sixth order's single difference alone falls below σ/8 one time in ten. The ceiling is 0 where the values are all equal
-// or some order's differences all vanish, as quantized values can: it
-// then says nothing of noise above the quantum.
+// sixth order's single difference alone falls below σ/8 one time in ten.
+// The ceiling is 0 where the values are all equal or some order's
+// differences all vanish, as quantized values can: it then says nothing
+// of noise above the quantum.
 //
 // It is what a spacing where the loss is smooth says of the σ that
 // another, larger spacing claims to find: a smooth function sampled

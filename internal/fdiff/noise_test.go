@@ -6,18 +6,23 @@ import (
 	"testing"
 )
 
+// noisySine is sin(x) at seven points 1e-6 apart around 0.3, each with
+// Gaussian noise of standard deviation sigma.
+func noisySine(r *rand.Rand, sigma float64) []float64 {
+	f := make([]float64, 7)
+	for i := range f {
+		f[i] = math.Sin(0.3+1e-6*float64(i-3)) + sigma*r.NormFloat64()
+	}
+	return f
+}
+
 func TestNoise(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, sigma := range []float64{1e-12, 1e-6, 1e-3} {
 		hits := 0
 		const trials = 200
 		for range trials {
-			f := make([]float64, 7)
-			for i := range f {
-				x := 0.3 + 1e-6*float64(i-3)
-				f[i] = math.Sin(x) + sigma*r.NormFloat64()
-			}
-			got, ok := Noise(f)
+			got, ok := Noise(noisySine(r, sigma))
 			// Nine samples pin σ to within a small factor, not exactly.
 			if ok && got > sigma/4 && got < 4*sigma {
 				hits++
@@ -77,11 +82,7 @@ func TestNoiseCeiling(t *testing.T) {
 		low := 0
 		const trials = 2000
 		for range trials {
-			f := make([]float64, 7)
-			for i := range f {
-				f[i] = math.Sin(0.3+1e-6*float64(i-3)) + sigma*r.NormFloat64()
-			}
-			if _, c, _ := NoiseCeiling(f); c < sigma/8 {
+			if _, c, _ := NoiseCeiling(noisySine(r, sigma)); c < sigma/8 {
 				low++
 			}
 		}
