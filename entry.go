@@ -204,31 +204,37 @@ func (c *checker[T]) firstPass(b, i int, e Entry, fp, fm float64) (Entry, error)
 // to a few instructions where math.Min and math.Max are calls (they
 // differ only for a NaN against an infinity, which cannot reach here).
 func (c *checker[T]) firstPassVerdict(a, fp, fm, hp, hm, scale float64) (n, round float64, ok bool) {
-	if !isFinite(fp) || !isFinite(fm) {
+	// round is roundoff(max(|fp|, |fm|), min(hp, hm)), from the loss's
+	// round-off r, which the second difference is compared with directly
+	// rather than through round·h, a second division in the chain. r is
+	// NaN or +Inf where fp or fm is (max and Abs pass both on): one
+	// comparison rules out both, where isFinite on fp and fm took four.
+	r := c.lossRoundoff(max(math.Abs(fp), math.Abs(fm)), c.noise())
+	if !(r <= math.MaxFloat64) {
 		return math.NaN(), math.Inf(1), false
 	}
 	n = fdiff.Central(fm, c.f0, fp, hm, hp)
-	// round is roundoff(max(|fp|, |fm|), min(hp, hm)), from the loss's
-	// round-off r, which the second difference is compared with directly
-	// rather than through round·h, a second division in the chain.
-	r := c.lossRoundoff(max(math.Abs(fp), math.Abs(fm)), c.noise())
 	round = r / min(hp, hm)
-	// f⁽²⁾ from the second difference, where it stands above round-off
-	// (see inputFloor).
-	curv := 0.0
-	if s2 := math.Abs(fp + fm - 2*c.f0); s2 > kinkNoise*2*r {
-		curv = s2 / (hp * hm)
-	}
 	m := max(math.Abs(a), math.Abs(n))
 	// The round-off allowance is capped so that the first pass stays
 	// strict: a relative disagreement above firstPassRel never passes it,
 	// and a loss whose round-off swamps a small entry cannot make it
 	// lenient there (Rtol·G).
-	thr := c.threshold(m, 0) + min(c.s.k*round, c.firstPassRel()*m+c.s.rtol*c.gscale) + c.inputFloor(curv, scale)
+	thr := c.threshold(m, 0) + min(c.s.k*round, c.firstPassRel()*m+c.s.rtol*c.gscale)
+	d := math.Abs(a - n)
+	if d > thr {
+		// The input floor, which only adds to the threshold, from f⁽²⁾
+		// by the second difference where it stands above round-off
+		// (see inputFloor): computed only for the entries that need
+		// it, as it costs a division and the second difference.
+		if s2 := math.Abs(fp + fm - 2*c.f0); s2 > kinkNoise*2*r {
+			thr += c.inputFloor(s2/(hp*hm), scale)
+		}
+	}
 	// An agreement counts only if the estimate resolves the derivative: a
 	// loss that does not move at all over the step gives n = 0, which must
 	// not confirm a = 0 on its own.
-	return n, round, math.Abs(a-n) <= thr && c.resolved(round, m)
+	return n, round, d <= thr && c.resolved(round, m)
 }
 
 // firstPassRel is ρ₁ = max(Rtol, 1e-7), the largest relative disagreement
