@@ -34,17 +34,14 @@ func GradientContext(ctx context.Context, f func(x []float64) float64, grad func
 	gb := getGradBuf(len(x))
 	defer putGradBuf(gb)
 	g := *gb
-	// The model and its one block in one allocation.
+	// The model and its one block in one allocation; f and grad are
+	// called on the block directly (Model.vecLoss).
 	mb := &struct {
 		m Model[float64]
 		b [1]Block[float64]
 	}{b: [1]Block[float64]{{Name: "x", Value: x, Grad: g}}}
 	m := &mb.m
-	*m = Model[float64]{
-		Blocks:   mb.b[:],
-		Loss:     func() float64 { return f(x) },
-		Gradient: func() { grad(g, x) },
-	}
+	*m = Model[float64]{Blocks: mb.b[:], vecLoss: f, vecGrad: grad}
 	if opts != nil && opts.Concurrent {
 		m.Clone = concurrentClone(f, grad, x)
 	}
@@ -216,7 +213,7 @@ func (c *checker[T]) callLoss(b, i int, perturbed T) (f float64, err error) {
 	if err := c.beforeLoss(); err != nil {
 		return math.NaN(), err
 	}
-	return c.m.Loss(), nil
+	return c.m.loss(), nil
 }
 
 // beforeLoss precedes every loss evaluation: it stops a cancelled check,
@@ -254,7 +251,7 @@ func (c *checker[T]) callGradient() (err error) {
 		c.reseeding = false
 	}
 	c.gradEvals++
-	c.m.Gradient()
+	c.m.gradient()
 	return nil
 }
 
@@ -304,7 +301,7 @@ func (c *checker[T]) lossPair(b, i int, vp, vm T) (fp, fm float64, err error) {
 		return
 	}
 	vals[i] = vp
-	fp = c.m.Loss()
+	fp = c.m.loss()
 	vals[i] = x0
 	c.curV = vm
 	if plain {
@@ -314,7 +311,7 @@ func (c *checker[T]) lossPair(b, i int, vp, vm T) (fp, fm float64, err error) {
 		return
 	}
 	vals[i] = vm
-	fm = c.m.Loss()
+	fm = c.m.loss()
 	vals[i] = x0
 	c.live = false
 	return fp, fm, nil
@@ -380,7 +377,12 @@ func (c *checker[T]) run() (*Report, error) {
 
 func (c *checker[T]) runStages() (*Report, error) {
 	m := c.m
-	rep := &Report{Precision: c.s.prec.Name, Sampled: c.s.sample > 0 && c.s.directions == 0, Seed: c.s.seed, Shard: c.s.shard, Shards: c.s.shards}
+	rep := newReport(m.Blocks)
+	// The blocks are in the report from the first pass on: a check that
+	// stops at the setup reports none.
+	blocks := rep.Blocks
+	rep.Blocks = nil
+	rep.Precision, rep.Sampled, rep.Seed, rep.Shard, rep.Shards = c.s.prec.Name, c.s.sample > 0 && c.s.directions == 0, c.s.seed, c.s.shard, c.s.shards
 	defer func() { rep.Evals, rep.GradEvals = c.evals, c.gradEvals }()
 
 	for _, blk := range m.Blocks {
@@ -403,11 +405,7 @@ func (c *checker[T]) runStages() (*Report, error) {
 		}
 	}
 	c.flat = c.s.prec.TwoThirds * math.Abs(c.f0) // entry.go, resolved
-	rep.Blocks = make([]BlockReport, len(m.Blocks))
-	for b, blk := range m.Blocks {
-		br := &rep.Blocks[b]
-		br.Name, br.Shape = blk.Name, append([]int(nil), shapeOf(blk)...)
-	}
+	rep.Blocks = blocks
 	if c.s.directions > 0 {
 		// Directions move every parameter at once: measure the noise
 		// first (noise.go, measureNoise).
@@ -453,6 +451,43 @@ func (c *checker[T]) runStages() (*Report, error) {
 	fillBlocks(rep, jobs, results, complete)
 	c.diagnoseAll(rep) // diagnose.go: hypotheses about each failing block
 	return rep, err
+}
+
+// newReport returns a report with a BlockReport, named and shaped, for
+// each block. A model of one block, which every check by Gradient is, gets
+// its report, block and shape in one allocation; others in three.
+func newReport[T Float](blocks []Block[T]) *Report {
+	var (
+		rep    *Report
+		shapes []int
+	)
+	if len(blocks) == 1 {
+		one := new(struct {
+			r     Report
+			b     [1]BlockReport
+			shape [1]int
+		})
+		rep, shapes = &one.r, one.shape[:0]
+		rep.Blocks = one.b[:]
+		if blocks[0].Shape != nil {
+			shapes = nil
+		}
+	} else {
+		rep = &Report{Blocks: make([]BlockReport, len(blocks))}
+	}
+	if shapes == nil {
+		axes := 0
+		for _, blk := range blocks {
+			axes += len(shapeOf(blk))
+		}
+		shapes = make([]int, 0, axes)
+	}
+	for b, blk := range blocks {
+		lo := len(shapes)
+		shapes = append(shapes, shapeOf(blk)...)
+		rep.Blocks[b].Name, rep.Blocks[b].Shape = blk.Name, shapes[lo:len(shapes):len(shapes)]
+	}
+	return rep
 }
 
 // settlePending finishes the entries the first pass left pending: only
