@@ -118,7 +118,7 @@ func BenchmarkFullCheckVsGonum(b *testing.B) {
 				}
 				return float64(time.Since(t)) / float64(calls)
 			}
-			var ratios, extra []float64
+			var ratios, extra, ours, theirs []float64
 			odd := false
 			for b.Loop() {
 				var gonumTime, ourTime float64
@@ -131,12 +131,16 @@ func BenchmarkFullCheckVsGonum(b *testing.B) {
 				}
 				odd = !odd
 				ratios = append(ratios, ourTime/gonumTime)
+				ours, theirs = append(ours, ourTime), append(theirs, gonumTime)
 				extra = append(extra, (ourTime-gonumTime)/float64(n))
 			}
-			slices.Sort(ratios)
-			slices.Sort(extra)
+			for _, s := range [][]float64{ratios, extra, ours, theirs} {
+				slices.Sort(s)
+			}
 			b.ReportMetric(ratios[len(ratios)/2], "time/gonum-central")
 			b.ReportMetric(extra[len(extra)/2], "extra-ns/entry")
+			b.ReportMetric(ours[len(ours)/2], "check-ns")
+			b.ReportMetric(theirs[len(theirs)/2], "gonum-ns")
 			b.ReportMetric(evals/float64(n), "evals/entry")
 			b.ReportMetric(allocs, "allocs/check")
 			b.ReportMetric(perEval, "allocs/eval")
