@@ -148,6 +148,7 @@ type checker[T Float] struct {
 	noiseKnown bool        // measureNoise has run
 	noiseEntry noiseEntry  // where it measured σ
 	pending    []Entry     // entries the first pass left pending, for settlePending
+	sens       [][]float64 // the gradient's sensitivity to its inputs (measureSensitivity), nil until measured
 	flat       float64     // ε^(2/3)·|f0|, the smallest gradient scale (entry.go, resolved)
 
 	evals, gradEvals int
@@ -517,6 +518,11 @@ func (c *checker[T]) settlePending(rep *Report, jobs []job, results []Entry) (fu
 	before := c.evals
 	err := c.measureNoise()
 	rep.NoiseEvals = c.evals - before
+	if err == nil {
+		before := c.gradEvals
+		err = c.measureSensitivity(rep)
+		rep.NoiseGradEvals = c.gradEvals - before
+	}
 	if err != nil {
 		return complete, err
 	}

@@ -161,13 +161,23 @@
 //     ((2 + y) − 2 on the grid of an ulp of 2, its rounding on a line at
 //     each noise spacing).
 //   - Otherwise the entry is OK when |a − n| ≤ Atol + Rtol·(m + 1e-3·G) +
-//     K·err + K·ε·|f⁽²⁾|·scale + N and Mismatch when it is not. The term
-//     K·ε·|f⁽²⁾|·scale is the uncertainty of any gradient at a point known
-//     only to ε·scale; it matters only where the gradient is near zero, as
-//     at a zero-residual minimum, where the residuals' rounding biases both
-//     sides alike. N is the smallest normal number of the precision: below
-//     it numbers lose their relative precision bit by bit, and differences
-//     of a loss that underflows near x say nothing.
+//     K·err + K·ε·max(|f⁽²⁾|·scale, S) + N and Mismatch when it is not. The
+//     term K·ε·|f⁽²⁾|·scale is the uncertainty of any gradient at a point
+//     known only to ε·scale; it matters only where the gradient is near
+//     zero, as at a zero-residual minimum, where the residuals' rounding
+//     biases both sides alike. S ≈ Σ_j |∂²f/∂x_i∂x_j|·scale_j extends it to
+//     the rounding of the other parameters, and of intermediates of their
+//     size: a loss can compute its slope along one parameter from another
+//     rounded at the scale of a constant it was added to, and no step
+//     along the first can see that (float32 x2·sin(c + (x0 − c)) with c ≈ 2
+//     and x0 = 6e-5: a relative 1e-3 of the slope along x2). S comes from
+//     two evaluations of the gradient with every parameter moved by
+//     ±ε^(1/3)·scale, pseudo-random signs, made with the noise measurement
+//     only where some entry is refined (Report.NoiseGradEvals), and not
+//     where the gradient keeps state between calls. N is the smallest
+//     normal number of the precision: below it numbers lose their relative
+//     precision bit by bit, and differences of a loss that underflows near
+//     x say nothing.
 //   - Refinement stops early once its verdict cannot change: a decisive
 //     Mismatch (below), an agreement already as tight as Rtol, or one whose
 //     newest step is already as noisy as its error (smaller steps only add

@@ -267,6 +267,7 @@ func (c *checker[T]) threshold(m, err float64) float64 {
 // numeric, to about |f⁽²⁾|·ε·scale. It matters only where the gradient is
 // near zero: at a zero-residual minimum (f = 0, ∇f = 0), the rounding of
 // the residuals biases both sides by about that much at every step.
+// measureSensitivity extends it to the other parameters' rounding.
 func (c *checker[T]) inputFloor(curv, scale float64) float64 {
 	return c.s.k * c.s.prec.Eps * curv * scale
 }

@@ -202,6 +202,19 @@ func TestIllConditioned32(t *testing.T) {
 		x            []float32
 		terms        float64 // the size of the terms a loss cancels, where larger than |f|
 	}{{
+		"slope along one parameter through another rounded at the constants' scale",
+		"x2·sin(c + (−c + x0)) with c = 1.999755859375 at x0 = 6.1e-5, x2 = 0.125, seed 36 of the float32 property test: −c + x0 rounds to the grid of 1.2e-7 near 2, so the loss computes its slope along x2 as sin(6.1035156e-5), a relative 1e-3 from the exact sin(6.1094761e-5), and exactly so: the loss is linear in x2, and the ladder measured that slope to 2e-10. No step along x2 can see the rounding of x0; the gradient's sensitivity to its inputs can (measureSensitivity)",
+		func(x []float32) float32 {
+			c := float32(1.999755859375)
+			return x[2]*float32(math.Sin(float64(c+(-c+x[0])))) + 0
+		},
+		func(x []float32) []float64 {
+			x0, x2 := float64(x[0]), float64(x[2])
+			return []float64{x2 * math.Cos(x0), 0, math.Sin(x0)}
+		},
+		[]float32{6.109476e-05, 1, 0.125},
+		0.25,
+	}, {
 		"x − tanh(x) rounded to 0",
 		"tanh(−x0) + x0 at x0 = 9.5e-7: in float32 the tanh rounds to −x0 and the loss is 0 at x, while its derivative, x0² = 9.1e-13, is far below what any step sees; the loss lies on the grid of the ulps of x0 ± h, it did not move at all over a noise window along x0, and with no noise found the ladder extrapolated to 2.5e-8 with an error bound of 1.3e-14",
 		func(x []float32) float32 { return float32(math.Tanh(float64(-1*x[0]))) + x[0] },

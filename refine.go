@@ -26,6 +26,7 @@ type ladder struct {
 	quantum float64
 	still   float64                // the least quantum the loss's values at x showed (stillQuantum)
 	sigma   float64                // the noise measured along the entry
+	floor   float64                // K·ε·S_i, what the rounding of the parameters can move the entry (sensFloor)
 	fmax    [fdiff.MaxRows]float64 // the larger finite |f(x ± h)|
 	hmin    [fdiff.MaxRows]float64 // the smaller step actually taken
 	dp, dm  [fdiff.MaxRows]float64 // f(x + h) − f(x) and f(x − h) − f(x)
@@ -268,7 +269,7 @@ func (c *checker[T]) stillQuantum(w witness, flat, h float64) float64 {
 // least quantum of the loss that its values near x showed (stillQuantum),
 // 0 where none is known.
 func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witness, sigma, still float64) (Entry, ladderEnd, error) {
-	l := ladder{scale: fdiff.Scale(float64(c.saved[b][i])), sigma: sigma, still: still}
+	l := ladder{scale: fdiff.Scale(float64(c.saved[b][i])), sigma: sigma, still: still, floor: c.sensFloor(b, i)}
 	e.Step = h0
 	for j := range rows {
 		h := h0 / float64(uint(1)<<j)
@@ -309,7 +310,7 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 		// place of f over the largest step, and that is all that can be
 		// known of it. Analytic zero (a parameter the loss ignores) agrees.
 		e.Numeric, e.ErrEst, e.Step = 0, c.s.prec.Eps*math.Abs(c.f0)/l.h[0], l.h[0]
-		if math.Abs(e.Analytic) <= c.threshold(math.Abs(e.Analytic), e.ErrEst) {
+		if math.Abs(e.Analytic) <= c.threshold(math.Abs(e.Analytic), e.ErrEst)+l.floor {
 			e.Verdict = OK
 		} else {
 			e.Verdict = Mismatch
@@ -501,7 +502,7 @@ func (c *checker[T]) window(l *ladder, s, base, last int, a float64) windowEstim
 	}
 	return windowEstimate{
 		n: n, err: err, m: m,
-		thr:      c.threshold(m, err) + c.inputFloor(curv, l.scale),
+		thr:      c.threshold(m, err) + max(c.inputFloor(curv, l.scale), l.floor),
 		d:        math.Abs(a - n),
 		resolved: c.resolvedAt(err, m, slope),
 	}
@@ -643,7 +644,7 @@ func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 				ns, es = m, e
 			}
 		}
-		return math.Abs(ns-a) > c.threshold(math.Max(math.Abs(a), math.Abs(ns)), es)
+		return math.Abs(ns-a) > c.threshold(math.Max(math.Abs(a), math.Abs(ns)), es)+l.floor
 	}
 	// No step resolves d: the loss is noisy at every step, or d is so
 	// small that no step's round-off clears it by the margin, and the
@@ -835,7 +836,7 @@ func (c *checker[T]) judgeKink(l *ladder, e *Entry, start int) Verdict {
 	e.Numeric = math.Min(math.Max(a, lo), hi)
 	e.ErrEst = math.Max(errL, errR)
 	e.Step = l.h[start]
-	tol := c.threshold(math.Max(math.Abs(a), math.Max(math.Abs(lo), math.Abs(hi))), e.ErrEst)
+	tol := c.threshold(math.Max(math.Abs(a), math.Max(math.Abs(lo), math.Abs(hi))), e.ErrEst) + l.floor
 	if a >= lo-tol && a <= hi+tol {
 		return Kink
 	}
@@ -877,7 +878,7 @@ func (c *checker[T]) judgeOneSided(l *ladder, e *Entry) Verdict {
 	switch {
 	case math.IsInf(err, 1) || math.IsNaN(n):
 		return Inconclusive
-	case d > c.threshold(m, err):
+	case d > c.threshold(m, err)+l.floor:
 		return Mismatch
 	case c.resolved(err, m):
 		return OK

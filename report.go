@@ -234,6 +234,12 @@ type Report struct {
 	// accept it, or the check is directional), else 0. Every shard that
 	// needs it measures the same thing; Merge counts it once.
 	NoiseEvals int
+	// NoiseGradEvals counts the gradient evaluations that measured the
+	// gradient's sensitivity to the rounding of its inputs, with the
+	// noise: two when some entry was refined, else 0 (and 0 where the
+	// gradient keeps state between calls). Merge counts them once, as
+	// NoiseEvals.
+	NoiseGradEvals int
 	// Sweeps are error-versus-step tables of chosen entries, for plots:
 	// SweepWorst adds those of the worst entries of each block. nil
 	// unless asked for.

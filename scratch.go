@@ -24,6 +24,8 @@ type scratch[T Float] struct {
 	analytic [][]float64
 	gradBuf  []float64
 	jobs     []job
+	sens     [][]float64 // measureSensitivity
+	sensBuf  []float64
 }
 
 // scratchMax is the largest check, in entries, whose scratch is pooled:
@@ -57,7 +59,7 @@ func getScratch[T Float](blocks []Block[T]) *scratch[T] {
 
 // putScratch gives s back, once nothing of the check uses it any more.
 func putScratch[T Float](s *scratch[T]) {
-	if cap(s.savedBuf) > scratchMax || cap(s.gradBuf) > scratchMax || cap(s.jobs) > scratchMax {
+	if cap(s.savedBuf) > scratchMax || cap(s.gradBuf) > scratchMax || cap(s.jobs) > scratchMax || cap(s.sensBuf) > scratchMax {
 		return
 	}
 	s.c, s.p = checker[T]{}, progress{} // no references to the caller's model

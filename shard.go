@@ -11,7 +11,8 @@ import (
 // the whole check, equal to the report an unsharded check gives: the same
 // entries and verdicts, the same RelErr bit for bit, and Evals and
 // GradEvals that count the evaluations every shard repeats before any
-// verdict (SetupEvals) and the noise measurement (NoiseEvals) once. The reports may come in any order; Merge
+// verdict (SetupEvals) and the noise measurement (NoiseEvals,
+// NoiseGradEvals) once. The reports may come in any order; Merge
 // checks that they are the shards 0 to Shards−1 of one check and says what
 // is missing or inconsistent otherwise.
 //
@@ -70,12 +71,13 @@ func Merge(reports ...*Report) (*Report, error) {
 	}
 	for _, r := range byShard {
 		out.Evals += r.Evals - r.SetupEvals - r.NoiseEvals
-		out.GradEvals += r.GradEvals - r.SetupGradEvals
+		out.GradEvals += r.GradEvals - r.SetupGradEvals - r.NoiseGradEvals
 		out.Sweeps = append(out.Sweeps, r.Sweeps...)
 		out.NoiseEvals = max(out.NoiseEvals, r.NoiseEvals)
+		out.NoiseGradEvals = max(out.NoiseGradEvals, r.NoiseGradEvals)
 	}
 	out.Evals += first.SetupEvals + out.NoiseEvals
-	out.GradEvals += first.SetupGradEvals
+	out.GradEvals += first.SetupGradEvals + out.NoiseGradEvals
 	if first.Blocks == nil {
 		return out, nil
 	}
@@ -182,6 +184,7 @@ type jsonScale struct {
 	SetupEvals     int             `json:"setup_evals,omitempty"`
 	SetupGradEvals int             `json:"setup_grad_evals,omitempty"`
 	NoiseEvals     int             `json:"noise_evals,omitempty"`
+	NoiseGradEvals int             `json:"noise_grad_evals,omitempty"`
 }
 
 type jsonDirection struct {
@@ -205,7 +208,7 @@ type jsonRegion struct {
 }
 
 func scaleToJSON(r *Report) jsonScale {
-	j := jsonScale{Shard: r.Shard, Shards: r.Shards, SetupEvals: r.SetupEvals, SetupGradEvals: r.SetupGradEvals, NoiseEvals: r.NoiseEvals}
+	j := jsonScale{Shard: r.Shard, Shards: r.Shards, SetupEvals: r.SetupEvals, SetupGradEvals: r.SetupGradEvals, NoiseEvals: r.NoiseEvals, NoiseGradEvals: r.NoiseGradEvals}
 	for _, d := range r.Directions {
 		j.Directions = append(j.Directions, jsonDirection{
 			Index: d.Index, Verdict: d.Verdict.String(), Analytic: jsonFloat(d.Analytic), Numeric: jsonFloat(d.Numeric),
@@ -220,7 +223,7 @@ func scaleToJSON(r *Report) jsonScale {
 }
 
 func scaleFromJSON(j *jsonScale, r *Report) error {
-	r.Shard, r.Shards, r.SetupEvals, r.SetupGradEvals, r.NoiseEvals = j.Shard, j.Shards, j.SetupEvals, j.SetupGradEvals, j.NoiseEvals
+	r.Shard, r.Shards, r.SetupEvals, r.SetupGradEvals, r.NoiseEvals, r.NoiseGradEvals = j.Shard, j.Shards, j.SetupEvals, j.SetupGradEvals, j.NoiseEvals, j.NoiseGradEvals
 	for k, d := range j.Directions {
 		v, ok := parseVerdict(d.Verdict)
 		if !ok {
