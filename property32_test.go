@@ -215,6 +215,18 @@ func TestIllConditioned32(t *testing.T) {
 		[]float32{6.109476e-05, 1, 0.125},
 		0.25,
 	}, {
+		"two sides of a staircase meeting below a step",
+		"tanh(−6) + 1/(1 + x0²) at x0 = 3e-6, seed 70 of the float32 property test: 1/(1 + x0²) rounds to the grid of an ulp of 1, 6e-8, and the loss, 1.2e-5, with it; the sides f(x ± h) differed by 20, 10, 5, 2 and 1 stairs from step 0.1 down and met at every smaller step, while each stayed away from f(x) by the curvature's h²; the noise measurement found nothing (at spacings 2⁻¹⁰ and 2⁻¹⁶ the squares lay on the grid exactly), and the zeros extrapolated to 0 with an error bound of 7e-10 against a derivative of −6e-6 (quantize)",
+		func(x []float32) float32 {
+			return float32(math.Tanh(-6)) + float32(1/(1+float64(x[0]*x[0])))
+		},
+		func(x []float32) []float64 {
+			u := float64(x[0])
+			return []float64{-2 * u / ((1 + u*u) * (1 + u*u))}
+		},
+		[]float32{2.9802322e-06},
+		1,
+	}, {
 		"x − tanh(x) rounded to 0",
 		"tanh(−x0) + x0 at x0 = 9.5e-7: in float32 the tanh rounds to −x0 and the loss is 0 at x, while its derivative, x0² = 9.1e-13, is far below what any step sees; the loss lies on the grid of the ulps of x0 ± h, it did not move at all over a noise window along x0, and with no noise found the ladder extrapolated to 2.5e-8 with an error bound of 1.3e-14",
 		func(x []float32) float32 { return float32(math.Tanh(float64(-1*x[0]))) + x[0] },

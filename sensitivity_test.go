@@ -118,3 +118,31 @@ func TestSensitivityProbes(t *testing.T) {
 		}
 	}
 }
+
+// TestWrongGradientOnMeetingStaircase32: TestIllConditioned32's tanh(−6) +
+// 1/(1 + x0²) at x0 = 3e-6, whose sides meet below a step (quantize), with
+// its derivative, −6e-6, doubled, left out or of the wrong sign: the steps
+// above the meeting resolve it to about 15%, and each is a Mismatch.
+func TestWrongGradientOnMeetingStaircase32(t *testing.T) {
+	for _, factor := range []float64{2, 0, -1} {
+		x := []float32{2.9802322e-06}
+		g := make([]float32, 1)
+		m := &gradcheck.Model[float32]{
+			Blocks: []gradcheck.Block[float32]{{Name: "x", Value: x, Grad: g}},
+			Loss: func() float64 {
+				return float64(float32(math.Tanh(-6)) + float32(1/(1+float64(x[0]*x[0]))))
+			},
+			Gradient: func() {
+				u := float64(x[0])
+				g[0] = float32(factor * -2 * u / ((1 + u*u) * (1 + u*u)))
+			},
+		}
+		rep, err := gradcheck.Check(m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := rep.Blocks[0].Entries[0].Verdict; v != gradcheck.Mismatch {
+			t.Errorf("derivative times %g: %v, want Mismatch\n%s", factor, v, rep)
+		}
+	}
+}
