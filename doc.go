@@ -86,7 +86,11 @@
 // the regime, and only rows below a correction that shrank to between
 // 1/32 and 0.6 of the one before, clear of round-off, count: above, beyond
 // the reach of the expansion, a smooth function's corrections can grow
-// too. It is taken with the σ measured along the entry: the noise spacings
+// too. Nor does a growth whose δ the rows below refute: noise δ keeps the
+// corrections near δ/h as the step halves, and three rows in a row in the
+// Taylor regime whose corrections, not zero, stand below δ/(64·h) (a
+// chance of about 3e-5 with noise) say the growth was truncation, the
+// regime's start misread. It is taken with the σ measured along the entry: the noise spacings
 // can miss a rounding that the ladder shows (tanh(u) + 1 with tanh(u) near
 // −1 lies on the grid of an ulp of 1, coarser than the loss's own ulps,
 // and seven values near x may not leave a stair). σ is absolute:
@@ -194,7 +198,12 @@
 //     measured or stated: with σ = 0 both witnesses rest on the one-rounding
 //     floor, which a loss small by cancellation exceeds by far and whose
 //     rounding can repeat from step to step, and the ladder goes on to its
-//     last row.
+//     last row. It goes on too where its own corrections grew in the Taylor
+//     regime by more than σ allows (below): both witnesses may sit on one
+//     stair of a staircase the noise measurement missed. And the rows of
+//     an early Mismatch, three at least, must be in the Taylor regime (as
+//     corroboration asks, below): on a sine that turns many radians within
+//     the larger steps, two of them and the first pass can agree by chance.
 //   - A Mismatch from the last row needs corroboration: the central
 //     differences at the smallest steps that resolve the disagreement
 //     eight times over, extrapolated on their own, must disagree too, and

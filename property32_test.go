@@ -227,6 +227,30 @@ func TestIllConditioned32(t *testing.T) {
 		[]float32{2.9802322e-06},
 		1,
 	}, {
+		"a sine turning many radians within the larger steps, early",
+		"sin(4x⁴ − 3x³) as computed, ((x0 + x0)·(x0 + x0))·(−0.75 + x0)·x0, at x0 = −2.59375, shrunk from seed 8 of the float32 property test: the argument turns about 280 radians per unit of x0, and two of the ladder's larger steps, many radians each, gave central differences that agreed by chance with each other and, within witnessAgree of the disagreement, with the first-pass estimate; judge's early Mismatch stopped the ladder before its small steps, which converge to the analytic value. An early Mismatch now needs its rows in the Taylor regime",
+		func(x []float32) float32 {
+			return float32(math.Sin(float64((((x[0] + x[0]) * (x[0] + x[0])) * (0 + (-0.75 + x[0]))) * x[0])))
+		},
+		func(x []float32) []float64 {
+			v := float64(x[0])
+			return []float64{math.Cos(4*v*v*v*v-3*v*v*v) * (16*v*v*v - 9*v*v)}
+		},
+		[]float32{-2.59375},
+		1,
+	}, {
+		"sin(1.8·x⁴) + x at x = 3, early",
+		"from a sweep of sin(c·x⁴) + x: the argument turns 194 radians per unit of x, and as for seed 8 an early Mismatch came from steps of several radians",
+		func(x []float32) float32 {
+			return float32(math.Sin(float64(float32(1.8)*(x[0]*x[0]*x[0]*x[0])))) + x[0]
+		},
+		func(x []float32) []float64 {
+			v, c := float64(x[0]), float64(float32(1.8))
+			return []float64{math.Cos(c*v*v*v*v)*4*c*v*v*v + 1}
+		},
+		[]float32{3},
+		4,
+	}, {
 		"x − tanh(x) rounded to 0",
 		"tanh(−x0) + x0 at x0 = 9.5e-7: in float32 the tanh rounds to −x0 and the loss is 0 at x, while its derivative, x0² = 9.1e-13, is far below what any step sees; the loss lies on the grid of the ulps of x0 ± h, it did not move at all over a noise window along x0, and with no noise found the ladder extrapolated to 2.5e-8 with an error bound of 1.3e-14",
 		func(x []float32) float32 { return float32(math.Tanh(float64(-1*x[0]))) + x[0] },
@@ -421,28 +445,33 @@ func TestWrongGradientOfFastSine32(t *testing.T) {
 }
 
 // TestIllConditioned32Limitation keeps, skipped, a false Mismatch not fixed:
-// sin(4x⁴ − 3x³) as computed, ((x0 + x0)·(x0 + x0))·(−0.75 + x0)·x0, at x =
-// −2.59375 in float32, found by shrinking a failure of seed 8 of the
-// float32 property test. The argument turns about 280 radians per unit of
-// x0: the ladder's larger steps are many radians, and two of them gave
-// central differences that agreed by chance with each other and, within
-// witnessAgree of the disagreement, with the first-pass estimate, so
-// judge's early Mismatch stopped the ladder before its small steps, which
-// converge to the analytic value. A sweep of sin(c·x⁴) + x in float32 (c
-// from 0.5 to 10.45, x in {1.5, 2, 2.5, 3}, 800 losses) gives 14 such false
-// Mismatches. Remove the Skip to see the report.
+// sin(c·x⁴) + x with c = 5.9 at x = 3 in float32, one of 6 in a sweep of
+// 800 (c from 0.5 to 10.45, x in {1.5, 2, 2.5, 3}; 14 before judge's
+// early Mismatch asked for the Taylor regime). The argument turns 637
+// radians per unit of x, and the ladder's smallest step, √ε·scale = 5.9e-4,
+// is still a third of a radian: there the central differences approach
+// the derivative, 593, but the one-sided slopes' extrapolation, out of its
+// regime, won by a chance small spread (622 ± 0.75), and the Mismatch from
+// the last row was judged again with the noise along x, σ = 0.07, which
+// the sine's swing at the larger noise spacing passed for; with that
+// noise the largest steps extrapolate to 2.9 ± 1.7, and every row is
+// within round-off of the Taylor regime, which corroborates a Mismatch.
+// Steps below the ladder's floor reach the regime (an experiment that
+// extended the ladder while its corrections did not shrink left 4 of the
+// 800). Remove the Skip to see the report.
 func TestIllConditioned32Limitation(t *testing.T) {
 	t.Skip("fails on purpose: a known limitation, kept so that it can be seen")
-	x := []float32{-2.59375}
+	x := []float32{3}
 	g := make([]float32, 1)
+	c := float32(5.9)
 	m := &gradcheck.Model[float32]{
 		Blocks: []gradcheck.Block[float32]{{Name: "x", Value: x, Grad: g}},
 		Loss: func() float64 {
-			return float64(float32(math.Sin(float64((((x[0] + x[0]) * (x[0] + x[0])) * (0 + (-0.75 + x[0]))) * x[0]))))
+			return float64(float32(math.Sin(float64(c*(x[0]*x[0]*x[0]*x[0])))) + x[0])
 		},
 		Gradient: func() {
-			v := float64(x[0])
-			g[0] = float32(math.Cos(4*v*v*v*v-3*v*v*v) * (16*v*v*v - 9*v*v))
+			v, c := float64(x[0]), float64(c)
+			g[0] = float32(math.Cos(c*v*v*v*v)*4*c*v*v*v + 1)
 		},
 	}
 	rep, err := gradcheck.Check(m, nil)
@@ -450,6 +479,6 @@ func TestIllConditioned32Limitation(t *testing.T) {
 		t.Fatal(err)
 	}
 	if rep.Blocks[0].Entries[0].Verdict == gradcheck.Mismatch {
-		t.Errorf("a sine turning within the ladder's larger steps:\n%s", rep)
+		t.Errorf("a sine turning within the ladder's smallest steps:\n%s", rep)
 	}
 }

@@ -521,6 +521,7 @@ func TestIllConditioned(t *testing.T) {
 	}
 	et := func(u float64) float64 { return math.Exp(2 * math.Tanh(u)) }
 	c := 1.5625 * 1.9951171875
+	staircaseF, staircaseGrad := staircaseTimesSmooth(1)
 	for _, tc := range []struct {
 		name, reason string
 		f            func(x []float64) float64
@@ -528,6 +529,18 @@ func TestIllConditioned(t *testing.T) {
 		x            []float64
 		terms        float64 // the size of the terms a loss cancels, where larger than |f| (see expr.terms)
 	}{{
+		"a staircase times a smooth factor",
+		"(1 + tanh((x1 + x2)·x1·x3))·x1 at (1, 2.0664, 0.5, −3), shrunk from a failure of seed 9020 of this test under a change kept out: 1 + tanh(u) at u = −15.9 is 3e-14 on the grid of an ulp of 1, so the loss is a staircase times x1, and at steps below 4e-4 the staircase stood still on both sides while x1 moved, the central differences reading 1 + tanh(u), 3e-14, against a derivative of −1.7e-12, with error bounds of 1e-24 (σ 9e-30, from a loss of 6e-14). The first-pass step, on the same stair, confirmed it, and judge's early Mismatch stopped the ladder; the corrections that grew at step 0.0016 said the loss's rounding was above what it was judged with (grownNoise)",
+		staircaseF, staircaseGrad,
+		[]float64{1, 2.06640625, 0.5, -3},
+		2.07,
+	}, {
+		"a staircase times a smooth factor, its flat converging",
+		"the same loss at (1, 2.1465, 0.0313, −3), seed 9020 itself shrunk: the stair's flat at steps below 1e-4 converged, its corrections far below the noise that the growth above it showed, and a rule that lets such rows refute that noise took it for a function in its Taylor regime; it is not, its F − B collapsed, the loss exactly linear there (refutedBelow)",
+		staircaseF, staircaseGrad,
+		[]float64{1, 2.146484375, 0.03125, -3},
+		2.15,
+	}, {
 		"saturated tanh",
 		"tanh within 12 ulps of 1, derivative 5e-14: the large steps see a plateau on one side and an exponential fall on the other, the small ones a loss quantized to its ulps",
 		func(x []float64) float64 { return math.Tanh(et(et(1)) * et(x[0])) },
