@@ -146,3 +146,35 @@ func TestWrongGradientOnMeetingStaircase32(t *testing.T) {
 		}
 	}
 }
+
+// TestWrongGradientOfQuartic32: x⁴ at x = 2⁻⁸ in float32, its derivative,
+// 2.4e-7, off by 1%. The ladder resolves it to 4e-12, but the input floor
+// took f⁽²⁾ from the ladder's largest step, where (F − B)/h is 100 times
+// f⁽²⁾ (x⁴ varies on the scale of x, 0.004, the step is 0.1), and allowed
+// 4.8e-9 for a disagreement of 2.4e-9: an OK. It takes f⁽²⁾ at the smallest
+// step where F − B stands above round-off. The exact gradient passes.
+func TestWrongGradientOfQuartic32(t *testing.T) {
+	for _, rel := range []float64{0.01, -0.01, 0} {
+		x := []float32{0x1p-8}
+		g := make([]float32, 1)
+		m := &gradcheck.Model[float32]{
+			Blocks: []gradcheck.Block[float32]{{Name: "x", Value: x, Grad: g}},
+			Loss:   func() float64 { return float64((x[0] * (x[0] * x[0])) * x[0]) },
+			Gradient: func() {
+				v := float64(x[0])
+				g[0] = float32(4 * v * v * v * (1 + rel))
+			},
+		}
+		rep, err := gradcheck.Check(m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := gradcheck.Mismatch
+		if rel == 0 {
+			want = gradcheck.OK
+		}
+		if v := rep.Blocks[0].Entries[0].Verdict; v != want {
+			t.Errorf("x⁴ at 2⁻⁸, derivative off by %g: %v, want %v\n%s", rel, v, want, rep)
+		}
+	}
+}
