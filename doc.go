@@ -83,8 +83,9 @@
 // step h is off by δ/h at most, and a correction d_r of two rows by its
 // truncation, at most 0.6 of the truncation of d_{r−1}, plus 1.5·δ/h_r, so
 // δ ≥ (|d_r| − 0.6·|d_{r−1}|)·h_r/1.95 and σ ≥ δ/2. That holds only in
-// the regime, and only rows below a correction that shrank to between
-// 1/32 and 0.6 of the one before, clear of round-off, count: above, beyond
+// the regime, and only rows below two corrections in a row that shrank to
+// between 1/32 and 0.6 of the one before, clear of round-off, count (one
+// such shrink happens by chance at steps of half a radian): above, beyond
 // the reach of the expansion, a smooth function's corrections can grow
 // too. Nor does a growth whose δ the rows below refute: noise δ keeps the
 // corrections near δ/h as the step halves, and three rows in a row in the
@@ -185,7 +186,10 @@
 //   - Refinement stops early once its verdict cannot change: a decisive
 //     Mismatch (below), an agreement already as tight as Rtol, or one whose
 //     newest step is already as noisy as its error (smaller steps only add
-//     round-off).
+//     round-off). An early agreement, like an early Mismatch, needs its
+//     rows, three at least, in the Taylor regime: two steps beyond the
+//     reach of the expansion can agree by chance, and their spread then
+//     understates the error.
 //   - The ladder may stop early, but an early Mismatch needs a second witness:
 //     the first-pass estimate, able itself to resolve the disagreement, must
 //     disagree with the analytic value a by about as much (to within a tenth
