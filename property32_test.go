@@ -75,57 +75,31 @@ func (e *expr) round32() *expr {
 // to resolve (invisible32).
 func TestPropertyExactGradientsPass32(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		n := rapid.IntRange(1, 6).Draw(t, "n")
-		e := genExpr(t, n, 5).round32()
-		x := make([]float32, n)
-		x64 := make([]float64, n)
-		for i := range x {
-			x[i] = float32(rapid.Float64Range(-3, 3).Draw(t, fmt.Sprintf("x%d", i)))
-			x64[i] = float64(x[i])
-		}
+		e, x, x64 := drawCase32(t)
+		n := len(x)
 		under := e.underflows(x64)
 		e.eval32(x, &under)
 		exact := make([]float64, n)
 		e.eval(x64, exact, 1)
-		for _, g := range exact {
-			if g32 := float32(g); (g != 0 && g32 == 0) || (g32 != 0 && math.Abs(float64(g32)) < 0x1p-126) {
-				under = true
-			}
-		}
-		if under {
+		if under || underflows32(exact) {
 			t.Skip("gradual underflow in float32")
 		}
-		g := make([]float32, n)
-		m := &gradcheck.Model[float32]{
-			Blocks: []gradcheck.Block[float32]{{Name: "x", Value: x, Grad: g}},
-			Loss: func() float64 {
-				var u bool
-				return float64(e.eval32(x, &u))
-			},
-			Gradient: func() {
-				xx := make([]float64, len(x))
-				for i, v := range x {
-					xx[i] = float64(v)
-				}
-				gg := make([]float64, len(x))
-				e.eval(xx, gg, 1)
-				for i := range g {
-					g[i] = float32(gg[i])
-				}
-			},
-		}
+		m := model32(e, x, func(g []float32) {
+			xx := make([]float64, len(x))
+			for i, v := range x {
+				xx[i] = float64(v)
+			}
+			gg := make([]float64, len(x))
+			e.eval(xx, gg, 1)
+			for i := range g {
+				g[i] = float32(gg[i])
+			}
+		})
 		rep, err := gradcheck.Check(m, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f32 := func(y []float64) float64 {
-			yy := make([]float32, len(y))
-			for i, v := range y {
-				yy[i] = float32(v)
-			}
-			var u bool
-			return float64(e.eval32(yy, &u))
-		}
+		f32 := e.loss32
 		fx := max(math.Abs(m.Loss()), e.terms(x64, 1))
 		for _, en := range rep.Blocks[0].Entries {
 			if en.Verdict.Pass() || constantAlong32(f32, x64, en.Index) {
@@ -158,14 +132,8 @@ func TestPropertyExactGradientsPass32(t *testing.T) {
 func TestPropertyWrongGradientsFail32(t *testing.T) {
 	const rel = 1e-2
 	rapid.Check(t, func(t *rapid.T) {
-		n := rapid.IntRange(1, 6).Draw(t, "n")
-		e := genExpr(t, n, 5).round32()
-		x := make([]float32, n)
-		x64 := make([]float64, n)
-		for i := range x {
-			x[i] = float32(rapid.Float64Range(-3, 3).Draw(t, fmt.Sprintf("x%d", i)))
-			x64[i] = float64(x[i])
-		}
+		e, x, x64 := drawCase32(t)
+		n := len(x)
 		bad := rapid.IntRange(0, n-1).Draw(t, "bad")
 		under := e.underflows(x64)
 		e.eval32(x, &under)
@@ -173,12 +141,9 @@ func TestPropertyWrongGradientsFail32(t *testing.T) {
 		e.eval(x64, exact, 1)
 		norm := 0.0
 		for _, g := range exact {
-			if g32 := float32(g); (g != 0 && g32 == 0) || (g32 != 0 && math.Abs(float64(g32)) < 0x1p-126) {
-				under = true
-			}
 			norm = math.Max(norm, math.Abs(g))
 		}
-		if under {
+		if under || underflows32(exact) {
 			t.Skip("gradual underflow in float32")
 		}
 		fx := max(math.Abs(float64(func() float32 { var u bool; return e.eval32(x, &u) }())), e.terms(x64, 1))
@@ -189,32 +154,17 @@ func TestPropertyWrongGradientsFail32(t *testing.T) {
 		if firstPassTruncation32(e, x64, bad) >= bug/4 {
 			t.Skip("the first pass's truncation as large as the bug")
 		}
-		g := make([]float32, n)
-		m := &gradcheck.Model[float32]{
-			Blocks: []gradcheck.Block[float32]{{Name: "x", Value: x, Grad: g}},
-			Loss: func() float64 {
-				var u bool
-				return float64(e.eval32(x, &u))
-			},
-			Gradient: func() {
-				for i := range g {
-					g[i] = float32(exact[i])
-				}
-				g[bad] = float32(exact[bad] * (1 + rel))
-			},
-		}
+		m := model32(e, x, func(g []float32) {
+			for i := range g {
+				g[i] = float32(exact[i])
+			}
+			g[bad] = float32(exact[bad] * (1 + rel))
+		})
 		rep, err := gradcheck.Check(m, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f32 := func(y []float64) float64 {
-			yy := make([]float32, len(y))
-			for i, v := range y {
-				yy[i] = float32(v)
-			}
-			var u bool
-			return float64(e.eval32(yy, &u))
-		}
+		f32 := e.loss32
 		for _, en := range rep.Blocks[0].Entries {
 			switch {
 			case en.Index == bad && en.Verdict.Pass() && 4*en.ErrEst < bug:
@@ -273,6 +223,56 @@ func inputAllowance32(e *expr, x []float64, i int) float64 {
 		sum += math.Abs(gp[i]-gm[i]) / (2 * h) * math.Max(math.Abs(x[j]), 1)
 	}
 	return k * eps32 * sum
+}
+
+// drawCase32 draws a composition of up to six parameters, rounded to
+// float32 as a float32 model computes it, and a point in [−3, 3] for it, in
+// float32 and the same in float64.
+func drawCase32(t *rapid.T) (e *expr, x []float32, x64 []float64) {
+	n := rapid.IntRange(1, 6).Draw(t, "n")
+	e = genExpr(t, n, 5).round32()
+	x = make([]float32, n)
+	x64 = make([]float64, n)
+	for i := range x {
+		x[i] = float32(rapid.Float64Range(-3, 3).Draw(t, fmt.Sprintf("x%d", i)))
+		x64[i] = float64(x[i])
+	}
+	return e, x, x64
+}
+
+// model32 is the float32 model of the loss e over the block x, whose
+// Gradient writes grad's values into the block's Grad.
+func model32(e *expr, x []float32, grad func(g []float32)) *gradcheck.Model[float32] {
+	g := make([]float32, len(x))
+	return &gradcheck.Model[float32]{
+		Blocks: []gradcheck.Block[float32]{{Name: "x", Value: x, Grad: g}},
+		Loss: func() float64 {
+			var u bool
+			return float64(e.eval32(x, &u))
+		},
+		Gradient: func() { grad(g) },
+	}
+}
+
+// underflows32 reports whether an entry of the exact gradient underflows
+// in float32, to zero or into the subnormal range.
+func underflows32(exact []float64) bool {
+	for _, g := range exact {
+		if g32 := float32(g); (g != 0 && g32 == 0) || (g32 != 0 && math.Abs(float64(g32)) < 0x1p-126) {
+			return true
+		}
+	}
+	return false
+}
+
+// loss32 is the float32 loss e at y, every value rounded to float32.
+func (e *expr) loss32(y []float64) float64 {
+	yy := make([]float32, len(y))
+	for i, v := range y {
+		yy[i] = float32(v)
+	}
+	var u bool
+	return float64(e.eval32(yy, &u))
 }
 
 // invisible32 reports whether a float32 derivative a along a parameter at x,
