@@ -53,12 +53,7 @@ func (c *checker[T]) measureSensitivity(rep *Report) error {
 		k := 0
 		for b, blk := range c.m.Blocks {
 			for i, x0 := range c.saved[b] {
-				h := t * probeSign(uint64(k), uint64(p)) * fdiff.Scale(float64(x0))
-				v := T(float64(x0) + h)
-				if v == x0 {
-					v = nextToward(x0, h)
-				}
-				blk.Value[i] = v
+				blk.Value[i], _ = c.perturbed(b, i, t*probeSign(uint64(k), uint64(p))*fdiff.Scale(float64(x0)))
 				k++
 			}
 			clear(blk.Grad)
@@ -104,15 +99,11 @@ func (c *checker[T]) sensFloor(b, i int) float64 {
 	return c.s.k * c.s.prec.Eps * c.sens[b][i]
 }
 
-// probeSign returns ±1 for entry k of probe p, from a SplitMix64 hash:
-// deterministic, so that a check is reproducible, and unrelated between
-// entries and between probes.
+// probeSign returns ±1 for entry k of probe p, hashed by mix64
+// (directional.go): deterministic, so that a check is reproducible, and
+// unrelated between entries and between probes.
 func probeSign(k, p uint64) float64 {
-	z := k*0x9e3779b97f4a7c15 + (p+1)*0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	z ^= z >> 31
-	if z&1 == 0 {
+	if mix64(k*0x9e3779b97f4a7c15+(p+1)*0xbf58476d1ce4e5b9)&1 == 0 {
 		return 1
 	}
 	return -1
