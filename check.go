@@ -455,9 +455,14 @@ func (c *checker[T]) runStages() (*Report, error) {
 }
 
 // newReport returns a report with a BlockReport, named and shaped, for
-// each block. A model of one block, which every check by Gradient is, gets
-// its report, block and shape in one allocation; others in three.
+// each block. A model of one block of one axis, which every check by
+// Gradient is, gets its report, block and shape in one allocation; one
+// block of more axes in two, more blocks in three.
 func newReport[T Float](blocks []Block[T]) *Report {
+	axes := 0
+	for _, blk := range blocks {
+		axes += len(shapeOf(blk))
+	}
 	var (
 		rep    *Report
 		shapes []int
@@ -468,19 +473,14 @@ func newReport[T Float](blocks []Block[T]) *Report {
 			b     [1]BlockReport
 			shape [1]int
 		})
-		rep, shapes = &one.r, one.shape[:0]
-		rep.Blocks = one.b[:]
-		if blocks[0].Shape != nil {
-			shapes = nil
+		rep, one.r.Blocks = &one.r, one.b[:]
+		if axes == 1 {
+			shapes = one.shape[:0]
 		}
 	} else {
 		rep = &Report{Blocks: make([]BlockReport, len(blocks))}
 	}
 	if shapes == nil {
-		axes := 0
-		for _, blk := range blocks {
-			axes += len(shapeOf(blk))
-		}
 		shapes = make([]int, 0, axes)
 	}
 	for b, blk := range blocks {
