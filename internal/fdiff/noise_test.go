@@ -16,18 +16,27 @@ func noisySine(r *rand.Rand, sigma float64) []float64 {
 	return f
 }
 
+// countNoisy returns in how many of trials draws of noisySine(r, sigma)
+// the values satisfy pred.
+func countNoisy(r *rand.Rand, sigma float64, trials int, pred func([]float64) bool) int {
+	n := 0
+	for range trials {
+		if pred(noisySine(r, sigma)) {
+			n++
+		}
+	}
+	return n
+}
+
 func TestNoise(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, sigma := range []float64{1e-12, 1e-6, 1e-3} {
-		hits := 0
 		const trials = 200
-		for range trials {
-			got, ok := Noise(noisySine(r, sigma))
-			// Nine samples pin σ to within a small factor, not exactly.
-			if ok && got > sigma/4 && got < 4*sigma {
-				hits++
-			}
-		}
+		// Seven samples pin σ to within a small factor, not exactly.
+		hits := countNoisy(r, sigma, trials, func(f []float64) bool {
+			got, ok := Noise(f)
+			return ok && got > sigma/4 && got < 4*sigma
+		})
 		if hits < trials*9/10 {
 			t.Errorf("σ = %g: estimate within a factor of 4 in %d of %d trials", sigma, hits, trials)
 		}
@@ -79,13 +88,11 @@ func TestNoise(t *testing.T) {
 func TestNoiseCeiling(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, sigma := range []float64{1e-12, 1e-6, 1e-3} {
-		low := 0
 		const trials = 2000
-		for range trials {
-			if _, c, _ := NoiseCeiling(noisySine(r, sigma)); c < sigma/8 {
-				low++
-			}
-		}
+		low := countNoisy(r, sigma, trials, func(f []float64) bool {
+			_, c, _ := NoiseCeiling(f)
+			return c < sigma/8
+		})
 		// Seven values of Gaussian noise put the least σ_k of orders 1
 		// to 4 below σ/8 in 0.9% of draws (simulated over a million).
 		if low > trials/50 {
