@@ -56,6 +56,37 @@ func NoiseCeiling(f []float64) (sigma, ceiling float64, ok bool) {
 	if len(f) < 4 {
 		return 0, 0, false
 	}
+	// The mean squares of the differences overflow where the values are
+	// above about 2⁵⁰⁰ (a loss of 1e200 whose sixth differences, up to
+	// 128 times its size, square to +Inf: σ = +Inf, taken for noise at
+	// every order, and every error bound after it +Inf), and lose terms to
+	// underflow far below 2⁻⁵⁰⁰. There the values are scaled by a power
+	// of two, which is exact and which σ and the ceiling undo exactly (the
+	// square root of a power of four is exact); in between nothing
+	// changes.
+	big := 0.0
+	for _, v := range f {
+		big = max(big, math.Abs(v))
+	}
+	if big > 0x1p400 || (big < 0x1p-400 && big > 0) {
+		_, e := math.Frexp(big)
+		var buf [16]float64
+		g := buf[:0]
+		if len(f) > len(buf) {
+			g = make([]float64, 0, len(f))
+		}
+		for _, v := range f {
+			g = append(g, math.Ldexp(v, -e))
+		}
+		sigma, ceiling, ok = noiseCeiling(g)
+		return math.Ldexp(sigma, e), math.Ldexp(ceiling, e), ok
+	}
+	return noiseCeiling(f)
+}
+
+// noiseCeiling is NoiseCeiling for values whose differences square
+// without overflow or underflow.
+func noiseCeiling(f []float64) (sigma, ceiling float64, ok bool) {
 	allEqual := true
 	for _, v := range f[1:] {
 		if v != f[0] {

@@ -130,3 +130,32 @@ func TestNoiseCeiling(t *testing.T) {
 		t.Errorf("values on a line: ceiling %g, want 0", c)
 	}
 }
+
+// TestNoiseScaled: values scaled by a power of two give σ and the ceiling
+// scaled by the same power exactly, at every exponent: a loss near 1e200
+// squares its differences to +Inf unscaled (σ = +Inf, which a check took
+// for noise at every order and carried into every error bound after it),
+// and one near 1e-200 loses them to underflow (σ = 0).
+func TestNoiseScaled(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for trial := range 200 {
+		f := noisySine(r, 1e-9)
+		if trial%2 == 1 {
+			// A smooth trend that dominates: no noise, a ceiling.
+			for i := range f {
+				f[i] = math.Exp(0.5 * float64(i))
+			}
+		}
+		s0, c0, ok0 := NoiseCeiling(f)
+		for _, k := range []int{-1000, -900, -600, -300, 300, 600, 900, 1000} {
+			g := make([]float64, len(f))
+			for i, v := range f {
+				g[i] = math.Ldexp(v, k)
+			}
+			s, c, ok := NoiseCeiling(g)
+			if ok != ok0 || s != math.Ldexp(s0, k) || c != math.Ldexp(c0, k) {
+				t.Fatalf("values scaled by 2^%d: σ %g, ceiling %g, %v; want %g, %g, %v", k, s, c, ok, math.Ldexp(s0, k), math.Ldexp(c0, k), ok0)
+			}
+		}
+	}
+}

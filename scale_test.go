@@ -1,0 +1,142 @@
+package gradcheck_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"gonum.org/v1/gonum/optimize/functions"
+	"pgregory.net/rapid"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+// TestPropertyScaleEquivariance: a loss and its gradient multiplied by a
+// power of two 2^k get the same verdicts, with every estimate and error
+// bound multiplied by 2^k to the bit and the same number of evaluations,
+// wherever the scaled values stay in the normal range. Multiplying by a
+// power of two is exact, and every rule of the checker is relative to
+// the loss and its gradient, so nothing may change: this is the check that
+// a loss near 1e200 or 1e-200 is judged as the same loss near 1. The
+// draws are those of TestPropertyExactGradientsPass, with one entry off
+// by 1e-4 in half of them, scaled so that the largest of the loss and the
+// gradient, at the point and a whole scale away along every coordinate,
+// stands near 2⁸⁵⁰, and so that the smallest stands near 2⁻⁸⁵⁰; draws
+// whose values span more than 2⁴⁰⁰ are left out. Before the noise
+// estimate scaled its values (fdiff.NoiseCeiling), a third of the draws
+// scaled up changed, most to Inconclusive with an error bound of +Inf.
+func TestPropertyScaleEquivariance(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, 6).Draw(t, "n")
+		e := genExpr(t, n, 5)
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = rapid.Float64Range(-3, 3).Draw(t, fmt.Sprintf("x%d", i))
+		}
+		bad := rapid.IntRange(-1, n-1).Draw(t, "bad") // −1: no bug
+		if e.underflows(x) {
+			t.Skip("gradual underflow")
+		}
+		// The exponents of the loss and the gradient over the region a
+		// check evaluates them in.
+		hi, lo := math.MinInt, math.MaxInt
+		see := func() {
+			g := make([]float64, n)
+			for _, v := range append(g, e.eval(x, g, 1)) {
+				if v != 0 {
+					_, ex := math.Frexp(v)
+					hi, lo = max(hi, ex), min(lo, ex)
+				}
+			}
+		}
+		see()
+		for i, x0 := range x {
+			for _, d := range []float64{-1, 1} {
+				x[i] = x0 + d*max(math.Abs(x0), 1)
+				see()
+			}
+			x[i] = x0
+		}
+		if hi < lo || hi-lo > 400 {
+			t.Skip("values span too many orders")
+		}
+		check := func(k int) *gradcheck.Report {
+			f := func(x []float64) float64 { return math.Ldexp(e.eval(x, nil, 0), k) }
+			grad := func(dst, x []float64) {
+				clear(dst)
+				e.eval(x, dst, 1)
+				for i := range dst {
+					dst[i] = math.Ldexp(dst[i], k)
+				}
+				if bad >= 0 {
+					dst[bad] *= 1 + 1e-4
+				}
+			}
+			rep, err := gradcheck.Gradient(f, grad, x, nil)
+			if err != nil {
+				t.Fatalf("%v at x = %v, scaled by 2^%d: %v", e, x, k, err)
+			}
+			return rep
+		}
+		base := check(0)
+		for _, k := range []int{850 - hi, -850 - lo} {
+			rep := check(k)
+			if rep.Evals != base.Evals {
+				t.Fatalf("%v at x = %v: %d loss evaluations, %d scaled by 2^%d", e, x, base.Evals, rep.Evals, k)
+			}
+			for i, want := range base.Blocks[0].Entries {
+				got := rep.Blocks[0].Entries[i]
+				if got.Verdict != want.Verdict || math.Ldexp(got.Numeric, -k) != want.Numeric || math.Ldexp(got.ErrEst, -k) != want.ErrEst {
+					t.Fatalf("%v at x = %v, x[%d] (bug at %d): %v, numeric %v ± %v; scaled by 2^%d: %v, numeric %v ± %v (scaled back)\n%s\n%s",
+						e, x, i, bad, want.Verdict, want.Numeric, want.ErrEst, k, got.Verdict, math.Ldexp(got.Numeric, -k), math.Ldexp(got.ErrEst, -k), base, rep)
+				}
+			}
+		}
+	})
+}
+
+// TestHugeLoss: a loss near 1e200 is judged as the same loss near 1. Its
+// differences square to +Inf, which the noise estimate took for noise of
+// σ = +Inf: every refined entry became Inconclusive with an error bound of
+// +Inf, a gradient off by 1% among them. gonum's Gaussian function far
+// from its minimum, at 2.6e285, is such a loss (the corpus sweep found
+// it): its steep exponential makes the first pass refine two entries.
+func TestHugeLoss(t *testing.T) {
+	for _, scale := range []float64{1e200, 1e280} {
+		f := func(x []float64) float64 {
+			v := 0.0
+			for _, xi := range x {
+				v += scale * (xi*xi + math.Sin(3*xi))
+			}
+			return v
+		}
+		gradWith := func(bug float64) func(dst, x []float64) {
+			return func(dst, x []float64) {
+				for i, xi := range x {
+					dst[i] = scale * (2*xi + 3*math.Cos(3*xi))
+				}
+				dst[1] *= bug
+			}
+		}
+		x := []float64{0.7, -1.3, 2.1}
+		rep, err := gradcheck.Gradient(f, gradWith(1), x, nil)
+		if err != nil || !rep.OK() {
+			t.Errorf("scale %g, exact gradient: %v\n%v", scale, err, rep)
+		}
+		rep, err = gradcheck.Gradient(f, gradWith(1.01), x, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range rep.Blocks[0].Entries {
+			if want := map[bool]gradcheck.Verdict{true: gradcheck.Mismatch, false: gradcheck.OK}[e.Index == 1]; e.Verdict != want {
+				t.Errorf("scale %g, x[1] off by 1%%: x[%d] is %v, want %v\n%v", scale, e.Index, e.Verdict, want, rep)
+			}
+		}
+	}
+	g := functions.Gaussian{}
+	x := []float64{-2.908288132303255, -3.045436794360495, -11.166072739509628}
+	rep, err := gradcheck.Gradient(g.Func, g.Grad, x, nil)
+	if err != nil || !rep.OK() {
+		t.Errorf("gonum Gaussian at %v (loss %g): %v\n%v", x, g.Func(x), err, rep)
+	}
+}
