@@ -374,20 +374,43 @@ func (s *neumaier) value() float64 { return s.sum + s.comp }
 func (dc *dirCheck[T]) measure(d, lo, hi int) (analytic, thr float64, count int) {
 	c := dc.c
 	var dot neumaier
-	var tau2, abs float64
+	var tau2, tmax, abs float64
 	dc.segments(lo, hi, func(b, i0, i1 int) {
 		g, x := c.analytic[b], c.saved[b]
 		base := dc.off[b]
 		for i := i0; i < i1; i++ {
 			su := fdiff.Scale(float64(x[i])) * dc.weight(base+i)
 			dot.add(g[i] * su)
-			t := (c.s.atol + c.s.rtol*math.Abs(g[i])) * su
+			t := math.Abs((c.s.atol + c.s.rtol*math.Abs(g[i])) * su)
 			tau2 += t * t
+			if t > tmax {
+				tmax = t
+			}
 			abs += math.Abs(g[i] * su)
 		}
 		count += i1 - i0
 	})
-	return dot.value(), hoeffding*math.Sqrt(tau2) + sumRounding*abs, count
+	norm := math.Sqrt(tau2)
+	// The sum of squares overflows where the gradient is above about
+	// 1e154 (a tolerance of +Inf, which passed every direction, a wrong
+	// gradient too), and loses terms to underflow where it is far below
+	// 1: there it is summed again, scaled by a power of two, which is
+	// exact, so that the norm is what it would be in unbounded range.
+	if math.IsInf(tau2, 1) || (tau2 < 0x1p-800 && tmax > 0) {
+		_, e := math.Frexp(tmax)
+		tau2 = 0
+		dc.segments(lo, hi, func(b, i0, i1 int) {
+			g, x := c.analytic[b], c.saved[b]
+			base := dc.off[b]
+			for i := i0; i < i1; i++ {
+				su := fdiff.Scale(float64(x[i])) * dc.weight(base+i)
+				t := math.Ldexp((c.s.atol+c.s.rtol*math.Abs(g[i]))*su, -e)
+				tau2 += t * t
+			}
+		})
+		norm = math.Ldexp(math.Sqrt(tau2), e)
+	}
+	return dot.value(), hoeffding*norm + sumRounding*abs, count
 }
 
 // along sets every entry of the set to x_j + t·v_j as stored in T, calls

@@ -22,9 +22,12 @@ import (
 // by 1e-4 in half of them, scaled so that the largest of the loss and the
 // gradient, at the point and a whole scale away along every coordinate,
 // stands near 2⁸⁵⁰, and so that the smallest stands near 2⁻⁸⁵⁰; draws
-// whose values span more than 2⁴⁰⁰ are left out. Before the noise
-// estimate scaled its values (fdiff.NoiseCeiling), a third of the draws
-// scaled up changed, most to Inconclusive with an error bound of +Inf.
+// whose values span more than 2⁴⁰⁰ are left out. Half are checked entry
+// by entry, half along three directions (Options.Directions). Before the
+// noise estimate scaled its values (fdiff.NoiseCeiling), a third of the
+// draws scaled up changed, most to Inconclusive with an error bound of
+// +Inf; before the directional tolerance did (dirCheck.measure), a
+// gradient above about 1e154 passed every direction, wrong or not.
 func TestPropertyScaleEquivariance(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(1, 6).Draw(t, "n")
@@ -34,29 +37,11 @@ func TestPropertyScaleEquivariance(t *testing.T) {
 			x[i] = rapid.Float64Range(-3, 3).Draw(t, fmt.Sprintf("x%d", i))
 		}
 		bad := rapid.IntRange(-1, n-1).Draw(t, "bad") // −1: no bug
+		opts := &gradcheck.Options{Directions: rapid.SampledFrom([]int{0, 3}).Draw(t, "directions")}
 		if e.underflows(x) {
 			t.Skip("gradual underflow")
 		}
-		// The exponents of the loss and the gradient over the region a
-		// check evaluates them in.
-		hi, lo := math.MinInt, math.MaxInt
-		see := func() {
-			g := make([]float64, n)
-			for _, v := range append(g, e.eval(x, g, 1)) {
-				if v != 0 {
-					_, ex := math.Frexp(v)
-					hi, lo = max(hi, ex), min(lo, ex)
-				}
-			}
-		}
-		see()
-		for i, x0 := range x {
-			for _, d := range []float64{-1, 1} {
-				x[i] = x0 + d*max(math.Abs(x0), 1)
-				see()
-			}
-			x[i] = x0
-		}
+		hi, lo := exponentRange(x, e)
 		if hi < lo || hi-lo > 400 {
 			t.Skip("values span too many orders")
 		}
@@ -72,7 +57,7 @@ func TestPropertyScaleEquivariance(t *testing.T) {
 					dst[bad] *= 1 + 1e-4
 				}
 			}
-			rep, err := gradcheck.Gradient(f, grad, x, nil)
+			rep, err := gradcheck.Gradient(f, grad, x, opts)
 			if err != nil {
 				t.Fatalf("%v at x = %v, scaled by 2^%d: %v", e, x, k, err)
 			}
@@ -83,6 +68,21 @@ func TestPropertyScaleEquivariance(t *testing.T) {
 			rep := check(k)
 			if rep.Evals != base.Evals {
 				t.Fatalf("%v at x = %v: %d loss evaluations, %d scaled by 2^%d", e, x, base.Evals, rep.Evals, k)
+			}
+			for i, want := range base.Directions {
+				got := rep.Directions[i]
+				if got.Verdict != want.Verdict || got.Located != want.Located || math.Ldexp(got.Numeric, -k) != want.Numeric || math.Ldexp(got.ErrEst, -k) != want.ErrEst || math.Ldexp(got.Threshold, -k) != want.Threshold {
+					t.Fatalf("%v at x = %v, direction %d (bug at %d): %+v; scaled by 2^%d: %+v\n%s\n%s", e, x, i, bad, want, k, got, base, rep)
+				}
+			}
+			if len(rep.Blocks) != len(base.Blocks) {
+				t.Fatalf("%v at x = %v: %d blocks reported, %d scaled by 2^%d", e, x, len(base.Blocks), len(rep.Blocks), k)
+			}
+			if len(base.Blocks) == 0 {
+				continue
+			}
+			if len(rep.Blocks[0].Entries) != len(base.Blocks[0].Entries) {
+				t.Fatalf("%v at x = %v: %d entries reported, %d scaled by 2^%d", e, x, len(base.Blocks[0].Entries), len(rep.Blocks[0].Entries), k)
 			}
 			for i, want := range base.Blocks[0].Entries {
 				got := rep.Blocks[0].Entries[i]
@@ -95,10 +95,123 @@ func TestPropertyScaleEquivariance(t *testing.T) {
 	})
 }
 
+// exponentRange returns the largest and the smallest binary exponent of
+// the nonzero values and gradient entries of the expressions es over the
+// region a check evaluates them in: at x, and a whole scale away along
+// every coordinate. x is left as it was.
+func exponentRange(x []float64, es ...*expr) (hi, lo int) {
+	hi, lo = math.MinInt, math.MaxInt
+	see := func() {
+		for _, e := range es {
+			g := make([]float64, len(x))
+			for _, v := range append(g, e.eval(x, g, 1)) {
+				if v != 0 {
+					_, ex := math.Frexp(v)
+					hi, lo = max(hi, ex), min(lo, ex)
+				}
+			}
+		}
+	}
+	see()
+	for i, x0 := range x {
+		for _, d := range []float64{-1, 1} {
+			x[i] = x0 + d*max(math.Abs(x0), 1)
+			see()
+		}
+		x[i] = x0
+	}
+	return hi, lo
+}
+
+// TestPropertyScaleEquivarianceJacobian is TestPropertyScaleEquivariance
+// for the checks of a function of two outputs: its Jacobian, and its VJP
+// and JVP along the default three cotangents or tangents, with one entry
+// of the Jacobian off by 1e-4 in most draws.
+func TestPropertyScaleEquivarianceJacobian(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, 4).Draw(t, "n")
+		e1, e2 := genExpr(t, n, 4), genExpr(t, n, 4)
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = rapid.Float64Range(-3, 3).Draw(t, fmt.Sprintf("x%d", i))
+		}
+		bad := rapid.IntRange(-1, 2*n-1).Draw(t, "bad") // −1: no bug
+		which := rapid.SampledFrom([]string{"Jacobian", "VJP", "JVP"}).Draw(t, "check")
+		if e1.underflows(x) || e2.underflows(x) {
+			t.Skip("gradual underflow")
+		}
+		hi, lo := exponentRange(x, e1, e2)
+		if hi < lo || hi-lo > 400 {
+			t.Skip("values span too many orders")
+		}
+		check := func(k int) *gradcheck.Report {
+			f := func(dst, x []float64) {
+				dst[0] = math.Ldexp(e1.eval(x, nil, 0), k)
+				dst[1] = math.Ldexp(e2.eval(x, nil, 0), k)
+			}
+			jac := func(dst, x []float64) {
+				clear(dst)
+				e1.eval(x, dst[:n], 1)
+				e2.eval(x, dst[n:], 1)
+				for i := range dst {
+					dst[i] = math.Ldexp(dst[i], k)
+				}
+				if bad >= 0 {
+					dst[bad] *= 1 + 1e-4
+				}
+			}
+			var rep *gradcheck.Report
+			var err error
+			switch which {
+			case "Jacobian":
+				rep, err = gradcheck.Jacobian(f, jac, 2, x, nil)
+			case "VJP":
+				rep, err = gradcheck.VJP(f, func(dst, x, w []float64) {
+					j := make([]float64, 2*n)
+					jac(j, x)
+					for i := range dst {
+						dst[i] = w[0]*j[i] + w[1]*j[n+i]
+					}
+				}, 2, x, nil)
+			case "JVP":
+				rep, err = gradcheck.JVP(f, func(dst, x, v []float64) {
+					j := make([]float64, 2*n)
+					jac(j, x)
+					dst[0], dst[1] = 0, 0
+					for i := range v {
+						dst[0] += j[i] * v[i]
+						dst[1] += j[n+i] * v[i]
+					}
+				}, 2, x, nil)
+			}
+			if err != nil {
+				t.Fatalf("%s of (%v, %v) at x = %v, scaled by 2^%d: %v", which, e1, e2, x, k, err)
+			}
+			return rep
+		}
+		base := check(0)
+		for _, k := range []int{850 - hi, -850 - lo} {
+			rep := check(k)
+			if rep.Evals != base.Evals {
+				t.Fatalf("%s of (%v, %v) at x = %v: %d evaluations, %d scaled by 2^%d", which, e1, e2, x, base.Evals, rep.Evals, k)
+			}
+			for b := range base.Blocks {
+				for i, want := range base.Blocks[b].Entries {
+					got := rep.Blocks[b].Entries[i]
+					if got.Verdict != want.Verdict || math.Ldexp(got.Numeric, -k) != want.Numeric || math.Ldexp(got.ErrEst, -k) != want.ErrEst {
+						t.Fatalf("%s of (%v, %v) at x = %v, block %d entry %d (bug at %d): %+v; scaled by 2^%d: %+v\n%s\n%s", which, e1, e2, x, b, i, bad, want, k, got, base, rep)
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestHugeLoss: a loss near 1e200 is judged as the same loss near 1. Its
 // differences square to +Inf, which the noise estimate took for noise of
 // σ = +Inf: every refined entry became Inconclusive with an error bound of
-// +Inf, a gradient off by 1% among them. gonum's Gaussian function far
+// +Inf, a gradient off by 1% among them; and along directions the
+// tolerance, a norm of the gradient, was +Inf. gonum's Gaussian function far
 // from its minimum, at 2.6e285, is such a loss (the corpus sweep found
 // it): its steep exponential makes the first pass refine two entries.
 func TestHugeLoss(t *testing.T) {
@@ -131,6 +244,15 @@ func TestHugeLoss(t *testing.T) {
 			if want := map[bool]gradcheck.Verdict{true: gradcheck.Mismatch, false: gradcheck.OK}[e.Index == 1]; e.Verdict != want {
 				t.Errorf("scale %g, x[1] off by 1%%: x[%d] is %v, want %v\n%v", scale, e.Index, e.Verdict, want, rep)
 			}
+		}
+		// Along directions, whose tolerance is a norm of the gradient:
+		// its sum of squares was +Inf, and every direction passed.
+		rep, err = gradcheck.Gradient(f, gradWith(1.01), x, &gradcheck.Options{Directions: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.OK() || len(rep.Blocks) != 1 || len(rep.Blocks[0].Failures()) != 1 || rep.Blocks[0].Failures()[0].Index != 1 {
+			t.Errorf("scale %g, x[1] off by 1%%, along directions: not located at x[1] alone\n%v", scale, rep)
 		}
 	}
 	g := functions.Gaussian{}
