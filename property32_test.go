@@ -73,6 +73,18 @@ func (e *expr) round32() *expr {
 // nor an entry along which the loss is constant to the bit at every step
 // the checker tries, and Inconclusive is allowed for a derivative too small
 // to resolve (invisible32).
+//
+// And, as the float64 test allows for the analytic value's round-off, an
+// entry the float32 loss itself cannot be true to: where intermediates
+// cancel, the slope of what the loss computes is off from the exact
+// derivative by up to the gradient's error bound in float32's unit
+// (gradErr with unit32), since the loss rounds those intermediates and
+// the exact gradient does not. (sin(1.5625) − 1)·x0 has the slope
+// float32(sin(1.5625)) − 1 = −3.4392e-5 as float32 computes it, against an
+// exact −3.4414e-5: a relative 6.5e-4, above float32's Rtol, which finite
+// differences of the loss measure to 9e-11 (seed 397). An entry whose
+// bound is above Rtol·(|a| + 1e-3·G) may be Inconclusive, or a Mismatch
+// whose disagreement is within that bound and K·ErrEst.
 func TestPropertyExactGradientsPass32(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		e, x, x64 := drawCase32(t)
@@ -101,11 +113,23 @@ func TestPropertyExactGradientsPass32(t *testing.T) {
 		}
 		f32 := e.loss32
 		fx := max(math.Abs(m.Loss()), e.terms(x64, 1))
+		gerr := e.gradErr(x64, unit32)
+		g := 0.0 // the gradient's scale, as the checker takes it
+		for _, en := range rep.Blocks[0].Entries {
+			g = max(g, math.Abs(en.Analytic))
+		}
 		for _, en := range rep.Blocks[0].Entries {
 			if en.Verdict.Pass() || constantAlong32(f32, x64, en.Index) {
 				continue
 			}
 			if en.Verdict == gradcheck.Inconclusive && invisible32(en.Analytic, x64[en.Index], fx) {
+				continue
+			}
+			inexact := gerr[en.Index] > rtol32*(math.Abs(en.Analytic)+1e-3*g)
+			switch {
+			case inexact && en.Verdict == gradcheck.Inconclusive:
+				continue
+			case inexact && en.Verdict == gradcheck.Mismatch && math.Abs(en.Analytic-en.Numeric) <= gerr[en.Index]+k*en.ErrEst:
 				continue
 			}
 			t.Fatalf("exact gradient of %v at x = %v not accepted in float32 at x[%d] (f = %.9g, terms %.3g):\n%s", e, x, en.Index, m.Loss(), e.terms(x64, 1), rep)

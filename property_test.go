@@ -148,38 +148,43 @@ func (e *expr) terms(x []float64, seed float64) float64 {
 
 // unit is the unit round-off of float64, 2⁻⁵³: a correctly rounded
 // operation is off by at most unit·|result|, and the math library's sin,
-// tanh, exp and log1p by at most twice that.
-const unit = 0x1p-53
+// tanh, exp and log1p by at most twice that. unit32, 2⁻²⁴, is float32's:
+// the error bounds below take the unit of the arithmetic they bound.
+const (
+	unit   = 0x1p-53
+	unit32 = 0x1p-24
+)
 
-// valueErr returns the value of e at x as eval computes it and a first-order
+// valueErr returns the value of e at x as eval computes it, in arithmetic
+// of unit round-off unit, and a first-order
 // bound on its absolute error against the exact value at x: each operation's
 // own rounding, a few units of the result (four, counting the library
 // functions' ulp and the roundings inside a unary op), plus the errors of its
 // arguments carried through it. For a unary op the carried error is
 // |v(u ± δu) − v(u)|, v's change over the argument's error δu, which needs no
 // derivative and holds where v' varies.
-func (e *expr) valueErr(x []float64) (v, err float64) {
+func (e *expr) valueErr(x []float64, unit float64) (v, err float64) {
 	switch e.op {
 	case "x":
 		return x[e.i], 0
 	case "c":
 		return e.c, 0
 	case "add":
-		a, ea := e.args[0].valueErr(x)
-		b, eb := e.args[1].valueErr(x)
+		a, ea := e.args[0].valueErr(x, unit)
+		b, eb := e.args[1].valueErr(x, unit)
 		v = a + b
 		return v, ea + eb + unit*math.Abs(v)
 	case "mul":
-		a, ea := e.args[0].valueErr(x)
-		b, eb := e.args[1].valueErr(x)
+		a, ea := e.args[0].valueErr(x, unit)
+		b, eb := e.args[1].valueErr(x, unit)
 		v = a * b
 		return v, math.Abs(b)*ea + math.Abs(a)*eb + ea*eb + unit*math.Abs(v)
 	case "scale":
-		a, ea := e.args[0].valueErr(x)
+		a, ea := e.args[0].valueErr(x, unit)
 		v = e.c * a
 		return v, math.Abs(e.c)*ea + unit*math.Abs(v)
 	}
-	u, eu := e.args[0].valueErr(x)
+	u, eu := e.args[0].valueErr(x, unit)
 	v, _ = e.unary(u)
 	vp, _ := e.unary(u + eu)
 	vm, _ := e.unary(u - eu)
@@ -197,7 +202,7 @@ func (e *expr) valueErr(x []float64) (v, err float64) {
 // unary takes more than six roundings, the library functions counting
 // two). Those terms are larger than d where d cancels: 1 − tanh²(u) near
 // saturation is a difference of terms near 1.
-func (e *expr) derivErr(u, eu float64) (d, err float64) {
+func (e *expr) derivErr(u, eu, unit float64) (d, err float64) {
 	v, d := e.unary(u)
 	_, dp := e.unary(u + eu)
 	_, dm := e.unary(u - eu)
@@ -223,7 +228,7 @@ func (e *expr) derivErr(u, eu float64) (d, err float64) {
 // the gradient eval computes is then not exact, and a checker that
 // compares it with the derivative of the computed loss may see the
 // difference.
-func (e *expr) gradErr(x []float64) []float64 {
+func (e *expr) gradErr(x []float64, unit float64) []float64 {
 	n := len(x)
 	sum, acc, cnt := make([]float64, n), make([]float64, n), make([]float64, n)
 	var back func(e *expr, s, es float64)
@@ -238,15 +243,15 @@ func (e *expr) gradErr(x []float64) []float64 {
 			back(e.args[0], s, es)
 			back(e.args[1], s, es)
 		case "mul":
-			a, ea := e.args[0].valueErr(x)
-			b, eb := e.args[1].valueErr(x)
+			a, ea := e.args[0].valueErr(x, unit)
+			b, eb := e.args[1].valueErr(x, unit)
 			back(e.args[0], s*b, es*math.Abs(b)+math.Abs(s)*eb+es*eb+unit*math.Abs(s*b))
 			back(e.args[1], s*a, es*math.Abs(a)+math.Abs(s)*ea+es*ea+unit*math.Abs(s*a))
 		case "scale":
 			back(e.args[0], s*e.c, es*math.Abs(e.c)+unit*math.Abs(s*e.c))
 		default:
-			u, eu := e.args[0].valueErr(x)
-			d, ed := e.derivErr(u, eu)
+			u, eu := e.args[0].valueErr(x, unit)
+			d, ed := e.derivErr(u, eu, unit)
 			back(e.args[0], s*d, es*math.Abs(d)+math.Abs(s)*ed+es*ed+unit*math.Abs(s*d))
 		}
 	}
@@ -334,10 +339,12 @@ func constantDownTo(f func([]float64) float64, x []float64, i int, lowest float6
 	return true
 }
 
-// rtol and k are the checker's defaults, Rtol = 16·ε^(2/3) (ε = 2⁻⁵²) and K.
+// rtol, rtol32 and k are the checker's defaults, Rtol = 16·ε^(2/3) with ε
+// the unit round-off (fdiff.RtolFloor) in float64 and in float32, and K.
 var (
-	rtol = 16 * math.Pow(0x1p-52, 2.0/3)
-	k    = 4.0
+	rtol   = 16 * math.Pow(unit, 2.0/3)
+	rtol32 = 16 * math.Pow(unit32, 2.0/3)
+	k      = 4.0
 )
 
 // TestPropertyExactGradientsPass: the exact gradient of a random smooth
@@ -390,7 +397,7 @@ func TestPropertyExactGradientsPass(t *testing.T) {
 			t.Fatal(err)
 		}
 		fx := max(math.Abs(f(x)), e.terms(x, 1))
-		gerr := e.gradErr(x)
+		gerr := e.gradErr(x, unit)
 		g := 0.0 // the gradient's scale, as the checker takes it
 		for _, en := range rep.Blocks[0].Entries {
 			g = max(g, math.Abs(en.Analytic))
