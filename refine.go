@@ -529,11 +529,14 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 			return OK, true
 		}
 		return Inconclusive, true
-	case last-s < 2 || !c.inTaylorRegime(l, &l.noise, s, last):
+	case last-s < 2 || !w.consistent || !c.inTaylorRegime(l, &l.noise, s, last):
 		// An early agreement, like an early Mismatch, only from rows in
 		// the Taylor regime, three at least: two steps beyond the reach
 		// of the expansion can agree by chance, and their spread then
-		// understates the error.
+		// understates the error. Nor from a window whose central and
+		// one-sided extrapolations disagree beyond their bounds
+		// (estimate): the one with the smallest bound agreed with a
+		// gradient off by 1% there, and the next row refuted it.
 	case c.s.k*err <= c.s.rtol*m:
 		// Rtol already bounds the threshold: more rows cannot tighten it.
 		return OK, true
@@ -553,6 +556,9 @@ type windowEstimate struct {
 	m        float64 // max(|a|, |n|)
 	thr, d   float64 // the threshold and the disagreement |a − n|
 	resolved bool    // whether err resolves the derivative (resolvedAt)
+	// consistent reports whether the central and the one-sided
+	// extrapolations agree within their error bounds (estimate).
+	consistent bool
 }
 
 // agrees reports whether the estimate agrees with the analytic value and
@@ -567,7 +573,7 @@ func (w windowEstimate) agrees() bool {
 // taken from rows base..last, base ≥ s: rows that widen brought back, at
 // steps above those a kink flag left standing, do not widen them.
 func (c *checker[T]) window(l *ladder, s, base, last int, a float64) windowEstimate {
-	n, err := l.estimate(s, last)
+	n, err, consistent := l.estimate(s, last)
 	m := math.Max(math.Abs(a), math.Abs(n))
 	curv := 0.0 // f'' at the largest smooth step, above round-off
 	if dd := math.Abs(l.fwd[base] - l.bwd[base]); dd > kinkNoise*2*l.noise[base] {
@@ -598,7 +604,7 @@ func (c *checker[T]) window(l *ladder, s, base, last int, a float64) windowEstim
 		}
 	}
 	return windowEstimate{
-		n: n, err: err, m: m,
+		n: n, err: err, m: m, consistent: consistent,
 		thr:      c.threshold(m, err) + max(c.inputFloor(curvAt, l.scale), l.floor),
 		d:        math.Abs(a - n),
 		resolved: c.resolvedAt(err, m, slope),
@@ -653,18 +659,40 @@ func (c *checker[T]) widen(l *ladder, start, s, last int) int {
 // smooth pieces, as in a piecewise-defined loss), since there the central
 // difference converges only like h while each one-sided slope sees one
 // smooth piece.
-func (l *ladder) estimate(s, last int) (n, err float64) {
-	n, err, _ = fdiff.Extrapolate(l.central[s:last+1], l.noise[s:last+1], 2, 2)
+//
+// consistent reports whether the other two agree with the one returned
+// within the sum of their error bounds. Where they do not, some bound
+// is wrong, and the smallest may be: steps beyond the reach of the
+// expansion can give a one-sided tableau whose entries agree by chance
+// (exp(2·tanh(sin(√(1 + (x0·x1)²) + 1))) at (3, 3) in float32, whose
+// backward slopes at steps 0.3 to 0.0375, over which the sine's argument
+// turns 0.9 to 0.11 radians, extrapolated to −1.21310 ± 6.7e-5 against
+// the central differences' −1.20140 ± 0.0021 and an exact −1.20146).
+// judge takes no early agreement from such a window.
+func (l *ladder) estimate(s, last int) (n, err float64, consistent bool) {
+	var ns, errs [3]float64
+	ns[0], errs[0], _ = fdiff.Extrapolate(l.central[s:last+1], l.noise[s:last+1], 2, 2)
 	var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
 	for j := s; j <= last; j++ {
 		noise1[j] = 2 * l.noise[j]
 	}
-	for _, seq := range [][fdiff.MaxRows]float64{l.fwd, l.bwd} {
-		if m, e, _ := fdiff.Extrapolate(seq[s:last+1], noise1[s:last+1], 2, 1); e < err {
-			n, err = m, e
+	for k, seq := range [2]*[fdiff.MaxRows]float64{&l.fwd, &l.bwd} {
+		ns[k+1], errs[k+1], _ = fdiff.Extrapolate(seq[s:last+1], noise1[s:last+1], 2, 1)
+	}
+	best := 0
+	for k := 1; k < 3; k++ {
+		if errs[k] < errs[best] {
+			best = k
 		}
 	}
-	return n, err
+	n, err = ns[best], errs[best]
+	consistent = true
+	for k := range 3 {
+		if k != best && math.Abs(n-ns[k]) > err+errs[k] {
+			consistent = false
+		}
+	}
+	return n, err, consistent
 }
 
 // A witness is the first-pass central difference and its round-off bound.

@@ -153,3 +153,43 @@ func wantNotPassedFiner(t *testing.T, m *gradcheck.Model[float32], rel float64) 
 		t.Errorf("derivative off by %g: %v with an error bound of %.2g, finer than the bug, %.2g\n%s", rel, e.Verdict, e.ErrEst, bug, rep)
 	}
 }
+
+// TestWrongGradientOneSidedByChance32: exp(2·tanh(sin(√(1 + (x0·x1)²) +
+// 1))) at (3, 3) in float32, whose derivative along x0, −1.2015, is off by
+// 1% (float32 property seed 366). The four largest steps of the ladder,
+// 0.3 to 0.0375, over which the sine's argument turns 0.9 to 0.11 radians,
+// gave backward slopes whose extrapolation, −1.21310 ± 6.7e-5, agreed
+// with the wrong −1.21348 and stopped the ladder with an OK, while the
+// central differences over the same steps said −1.20140 ± 0.0021. An
+// early agreement now needs the extrapolations to agree with each other.
+// The exact gradient passes at both entries; the wrong one is not passed
+// with a resolution finer than the bug, and x1, exact, passes.
+func TestWrongGradientOneSidedByChance32(t *testing.T) {
+	x0, x1 := &expr{op: "x", i: 0}, &expr{op: "x", i: 1}
+	e := &expr{op: "exp-tanh", args: []*expr{{op: "sin", args: []*expr{{op: "add", args: []*expr{
+		{op: "sqrt1p", args: []*expr{{op: "mul", args: []*expr{x0, x1}}}},
+		{op: "c", c: 1},
+	}}}}}}
+	exact := make([]float64, 2)
+	e.eval([]float64{3, 3}, exact, 1)
+	for _, rel := range []float64{0.01, 0} {
+		m := model32(e, []float32{3, 3}, func(g []float32) {
+			g[0] = float32(exact[0] * (1 + rel))
+			g[1] = float32(exact[1])
+		})
+		rep, err := gradcheck.Check(m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e0, e1 := rep.Blocks[0].Entries[0], rep.Blocks[0].Entries[1]
+		bug := math.Abs(rel * exact[0])
+		switch {
+		case rel == 0 && (e0.Verdict != gradcheck.OK || e1.Verdict != gradcheck.OK):
+			t.Errorf("exact gradient: %v and %v, want OK\n%s", e0.Verdict, e1.Verdict, rep)
+		case rel != 0 && e0.Verdict.Pass() && 4*e0.ErrEst < bug:
+			t.Errorf("x0's derivative off by %g: %v with an error bound of %.2g, finer than the bug, %.2g\n%s", rel, e0.Verdict, e0.ErrEst, bug, rep)
+		case rel != 0 && e1.Verdict != gradcheck.OK:
+			t.Errorf("x0's derivative off by %g: x1, exact, is %v\n%s", rel, e1.Verdict, rep)
+		}
+	}
+}
