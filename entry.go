@@ -227,8 +227,14 @@ func (c *checker[T]) firstPassVerdict(a, fp, fm, hp, hm, scale float64) (n, roun
 		// by the second difference where it stands above round-off
 		// (see inputFloor): computed only for the entries that need
 		// it, as it costs a division and the second difference.
-		if s2 := math.Abs(fp + fm - 2*c.f0); s2 > kinkNoise*2*r {
-			thr += c.inputFloor(s2/(hp*hm), scale)
+		s2 := math.Abs(fp + fm - 2*c.f0)
+		if !(s2 <= math.MaxFloat64) {
+			// fp + fm or 2·f(x) overflowed: the loss is within a
+			// factor of two of MaxFloat64.
+			s2 = math.Abs((fp - c.f0) + (fm - c.f0))
+		}
+		if s2 > kinkNoise*2*r {
+			thr += c.inputFloor(s2, hp*hm, scale)
 		}
 	}
 	// An agreement counts only if the estimate resolves the derivative: a
@@ -268,8 +274,19 @@ func (c *checker[T]) threshold(m, err float64) float64 {
 // near zero: at a zero-residual minimum (f = 0, ∇f = 0), the rounding of
 // the residuals biases both sides by about that much at every step.
 // measureSensitivity extends it to the other parameters' rounding.
-func (c *checker[T]) inputFloor(curv, scale float64) float64 {
-	return c.s.k * c.s.prec.Eps * curv * scale
+//
+// The second derivative is d/hh, a second difference over a product of
+// steps or a difference of slopes over a step: where the loss is within a
+// few orders of MaxFloat64 it overflows (a loss of 5e307 over a step of
+// 1.7e-3, whose +Inf floor passed every gradient, gonum's BiggsEXP2 far
+// from its start), while the floor does not, and it is computed in another
+// order there.
+func (c *checker[T]) inputFloor(d, hh, scale float64) float64 {
+	f := c.s.k * c.s.prec.Eps * (d / hh) * scale
+	if math.IsInf(f, 1) && d <= math.MaxFloat64 {
+		return c.s.k * c.s.prec.Eps * scale * d / hh
+	}
+	return f
 }
 
 // resolved reports whether an estimate with error err resolves a

@@ -596,16 +596,16 @@ func (c *checker[T]) window(l *ladder, s, base, last int, a float64) windowEstim
 	// only once the step is small beside the scale the loss varies on, and
 	// the largest step's, 100 times f⁽²⁾ for x⁴ at x = 0.0039 and h = 0.1,
 	// let a gradient off by 1% pass in float32 (TestWrongGradientOfQuartic32).
-	curvAt := 0.0
+	ddAt, hAt := 0.0, 1.0 // f⁽²⁾ is ddAt/hAt
 	for j := last; j >= base; j-- {
 		if dd := math.Abs(l.fwd[j] - l.bwd[j]); dd > kinkNoise*2*l.noise[j] {
-			curvAt = dd / l.h[j]
+			ddAt, hAt = dd, l.h[j]
 			break
 		}
 	}
 	return windowEstimate{
 		n: n, err: err, m: m, consistent: consistent,
-		thr:      c.threshold(m, err) + max(c.inputFloor(curvAt, l.scale), l.floor),
+		thr:      c.threshold(m, err) + max(c.inputFloor(ddAt, hAt, l.scale), l.floor),
 		d:        math.Abs(a - n),
 		resolved: c.resolvedAt(err, m, slope),
 	}

@@ -207,7 +207,8 @@ func TestPropertyScaleEquivarianceJacobian(t *testing.T) {
 	})
 }
 
-// TestHugeLoss: a loss near 1e200 is judged as the same loss near 1. Its
+// TestHugeLoss: a loss near 1e200 is judged as the same loss near 1, and
+// one near MaxFloat64 does not pass what it cannot resolve. Its
 // differences square to +Inf, which the noise estimate took for noise of
 // σ = +Inf: every refined entry became Inconclusive with an error bound of
 // +Inf, a gradient off by 1% among them; and along directions the
@@ -260,5 +261,25 @@ func TestHugeLoss(t *testing.T) {
 	rep, err := gradcheck.Gradient(g.Func, g.Grad, x, nil)
 	if err != nil || !rep.OK() {
 		t.Errorf("gonum Gaussian at %v (loss %g): %v\n%v", x, g.Func(x), err, rep)
+	}
+	// gonum's BiggsEXP2 at a loss of 5.07e307, within a factor of four of
+	// MaxFloat64: the second difference over the first-pass step, f⁽²⁾ of
+	// 3.5e310, overflowed, and so did the input floor it makes, which
+	// passed a gradient off by any amount at the first pass, with an
+	// error bound of 3.3e294 on an entry of 1e308. It may pass coarsely,
+	// not more finely than the bug.
+	b := functions.BiggsEXP2{}
+	x = []float64{-102.83068474999347, -352.6485759058686}
+	for _, rel := range []float64{1e-6, 1e-3} {
+		rep, err := gradcheck.Gradient(b.Func, func(dst, x []float64) {
+			b.Grad(dst, x)
+			dst[1] *= 1 + rel
+		}, x, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := rep.Blocks[0].Entries[1]; e.Verdict.Pass() && 4*e.ErrEst < rel*math.Abs(e.Analytic)/(1+rel) {
+			t.Errorf("gonum BiggsEXP2 at %v (loss %g), x[1] off by %g: %v with an error bound of %.3g, finer than the bug\n%v", x, b.Func(x), rel, e.Verdict, e.ErrEst, rep)
+		}
 	}
 }
