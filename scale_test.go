@@ -30,12 +30,8 @@ import (
 // gradient above about 1e154 passed every direction, wrong or not.
 func TestPropertyScaleEquivariance(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		n := rapid.IntRange(1, 6).Draw(t, "n")
-		e := genExpr(t, n, 5)
-		x := make([]float64, n)
-		for i := range x {
-			x[i] = rapid.Float64Range(-3, 3).Draw(t, fmt.Sprintf("x%d", i))
-		}
+		e, x := drawCase(t)
+		n := len(x)
 		bad := rapid.IntRange(-1, n-1).Draw(t, "bad") // −1: no bug
 		opts := &gradcheck.Options{Directions: rapid.SampledFrom([]int{0, 3}).Draw(t, "directions")}
 		if e.underflows(x) {
