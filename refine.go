@@ -492,7 +492,7 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 		}
 	case d > thr:
 		switch {
-		case !final && l.sigma > 0 && d > decisive*thr && first.within(l.quantum/2/(c.s.step*l.scale)).confirms(c.s.k, n, d) && c.grownNoise(l) <= l.sigma && last-s >= 2 && c.inTaylorRegime(l, &l.noise, s, last):
+		case !final && l.sigma > 0 && d > decisive*thr && !w.subgradient && first.within(l.quantum/2/(c.s.step*l.scale)).confirms(c.s.k, n, d) && c.grownNoise(l) <= l.sigma && last-s >= 2 && c.inTaylorRegime(l, &l.noise, s, last):
 			// Early, on two witnesses, only where the loss's noise is
 			// known: with σ = 0 both rest on one rounding of values that
 			// a loss small by cancellation keeps far below its real
@@ -510,7 +510,30 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 			// agree with each other and with the first pass by chance
 			// (float32 property seed 8, sin(4x⁴ − 3x³) at x = −2.59),
 			// while the smaller steps converge to the analytic value.
+			// And only where the analytic value lies outside the
+			// one-sided slopes' extrapolations, by more than judgeKink's
+			// tolerance (subgradient): a kink at x is invisible to the
+			// central differences, which converge to the mean of its
+			// one-sided slopes, and a right subgradient disagrees with
+			// them by up to half the jump; isKink flags it once F − B
+			// stops shrinking, which where the loss curves strongly
+			// comes only once h·|f⁽²⁾| is well below the jump (|x −
+			// 1.96875|/4 + sin(exp(2·tanh(x − 1))) at its kink, f⁽²⁾ =
+			// 27: its right slope was called a Mismatch at the fourth
+			// row, step 0.025, and isKink flags the sixth).
 			return Mismatch, true
+		case final && w.jump:
+			// A kink that isKink did not flag: where the loss curves
+			// strongly, F − B = J + h·f⁽²⁾ + … is dominated by its
+			// curvature term down to the smallest step, and shrinks
+			// steadily while the jump J stays below it; the one-sided
+			// slopes extrapolated to a zero step show J (sin(1.5·e(x0)·
+			// 2·x2·e(x0 + 1)) + max(x0 − 1, 0)/8 at (1, ·, 3), e(u) =
+			// exp(2·tanh(u)), f⁽²⁾ = −2.8e4: F − B from −0.30 to −0.088
+			// over the last two rows, the slopes extrapolated to
+			// 123.11938 and 123.24438, the analytic right slope
+			// 123.24438 called a Mismatch against their mean).
+			return c.judgeKink(l, e, s), true
 		case final && c.corroborated(l, s, last, a, d):
 			return Mismatch, true
 		case final:
@@ -535,8 +558,9 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 		// of the expansion can agree by chance, and their spread then
 		// understates the error. Nor from a window whose central and
 		// one-sided extrapolations disagree beyond their bounds
-		// (estimate): the one with the smallest bound agreed with a
-		// gradient off by 1% there, and the next row refuted it.
+		// (extrapolations): the one with the smallest bound agreed
+		// with a gradient off by 1% there, and the next row refuted
+		// it.
 	case c.s.k*err <= c.s.rtol*m:
 		// Rtol already bounds the threshold: more rows cannot tighten it.
 		return OK, true
@@ -557,8 +581,14 @@ type windowEstimate struct {
 	thr, d   float64 // the threshold and the disagreement |a − n|
 	resolved bool    // whether err resolves the derivative (resolvedAt)
 	// consistent reports whether the central and the one-sided
-	// extrapolations agree within their error bounds (estimate).
+	// extrapolations agree within their error bounds (extrapolations).
 	consistent bool
+	// subgradient reports whether the analytic value lies between the
+	// one-sided slopes' extrapolations, within judgeKink's tolerance: a
+	// value that a kink at x would accept. jump reports whether those
+	// extrapolations stand apart, by kinkNoise times their error bounds:
+	// a kink at x that isKink did not flag.
+	subgradient, jump bool
 }
 
 // agrees reports whether the estimate agrees with the analytic value and
@@ -573,7 +603,10 @@ func (w windowEstimate) agrees() bool {
 // taken from rows base..last, base ≥ s: rows that widen brought back, at
 // steps above those a kink flag left standing, do not widen them.
 func (c *checker[T]) window(l *ladder, s, base, last int, a float64) windowEstimate {
-	n, err, consistent := l.estimate(s, last)
+	x := l.extrapolations(s, last)
+	n, err, consistent := x.n[x.best], x.err[x.best], x.consistent()
+	lo, hi := math.Min(x.n[1], x.n[2]), math.Max(x.n[1], x.n[2])
+	tol := c.threshold(math.Max(math.Abs(a), math.Max(math.Abs(lo), math.Abs(hi))), math.Max(x.err[1], x.err[2])) + l.floor
 	m := math.Max(math.Abs(a), math.Abs(n))
 	curv := 0.0 // f'' at the largest smooth step, above round-off
 	if dd := math.Abs(l.fwd[base] - l.bwd[base]); dd > kinkNoise*2*l.noise[base] {
@@ -605,9 +638,11 @@ func (c *checker[T]) window(l *ladder, s, base, last int, a float64) windowEstim
 	}
 	return windowEstimate{
 		n: n, err: err, m: m, consistent: consistent,
-		thr:      c.threshold(m, err) + max(c.inputFloor(ddAt, hAt, l.scale), l.floor),
-		d:        math.Abs(a - n),
-		resolved: c.resolvedAt(err, m, slope),
+		subgradient: a >= lo-tol && a <= hi+tol,
+		jump:        math.Abs(x.n[1]-x.n[2]) > kinkNoise*(x.err[1]+x.err[2]),
+		thr:         c.threshold(m, err) + max(c.inputFloor(ddAt, hAt, l.scale), l.floor),
+		d:           math.Abs(a - n),
+		resolved:    c.resolvedAt(err, m, slope),
 	}
 }
 
@@ -651,48 +686,53 @@ func (c *checker[T]) widen(l *ladder, start, s, last int) int {
 	return s
 }
 
-// estimate extrapolates the derivative from rows s..last of a ladder with
-// no kink, and returns the estimate with the smallest error bound among
-// three: the central differences in powers of h², and the forward and the
-// backward slopes in powers of h. The central one usually wins; the
-// one-sided ones win where the second derivative jumps (a seam between two
-// smooth pieces, as in a piecewise-defined loss), since there the central
-// difference converges only like h while each one-sided slope sees one
-// smooth piece.
-//
-// consistent reports whether the other two agree with the one returned
-// within the sum of their error bounds. Where they do not, some bound
-// is wrong, and the smallest may be: steps beyond the reach of the
-// expansion can give a one-sided tableau whose entries agree by chance
+// extrapolations extrapolates the derivative from rows s..last of a ladder
+// with no kink in three ways: the central differences in powers of h²
+// (n[0]), and the forward (n[1]) and the backward slopes (n[2]) in powers
+// of h, each with its error bound; best is the one with the smallest. The
+// central one usually wins; the one-sided ones win where the second
+// derivative jumps (a seam between two smooth pieces, as in a
+// piecewise-defined loss), since there the central difference converges
+// only like h while each one-sided slope sees one smooth piece.
+type extrapolations struct {
+	n, err [3]float64
+	best   int
+}
+
+// consistent reports whether the other two estimates agree with the best
+// within the sum of their error bounds. Where they do not, some bound is
+// wrong, and the smallest may be: steps beyond the reach of the expansion
+// can give a one-sided tableau whose entries agree by chance
 // (exp(2·tanh(sin(√(1 + (x0·x1)²) + 1))) at (3, 3) in float32, whose
 // backward slopes at steps 0.3 to 0.0375, over which the sine's argument
-// turns 0.9 to 0.11 radians, extrapolated to −1.21310 ± 6.7e-5 against
-// the central differences' −1.20140 ± 0.0021 and an exact −1.20146).
-// judge takes no early agreement from such a window.
-func (l *ladder) estimate(s, last int) (n, err float64, consistent bool) {
-	var ns, errs [3]float64
-	ns[0], errs[0], _ = fdiff.Extrapolate(l.central[s:last+1], l.noise[s:last+1], 2, 2)
+// turns 0.9 to 0.11 radians, extrapolated to −1.21310 ± 6.7e-5 against the
+// central differences' −1.20140 ± 0.0021 and an exact −1.20146). judge
+// takes no early agreement from such a window.
+func (x extrapolations) consistent() bool {
+	for k := range 3 {
+		if k != x.best && math.Abs(x.n[x.best]-x.n[k]) > x.err[x.best]+x.err[k] {
+			return false
+		}
+	}
+	return true
+}
+
+func (l *ladder) extrapolations(s, last int) extrapolations {
+	var x extrapolations
+	x.n[0], x.err[0], _ = fdiff.Extrapolate(l.central[s:last+1], l.noise[s:last+1], 2, 2)
 	var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
 	for j := s; j <= last; j++ {
 		noise1[j] = 2 * l.noise[j]
 	}
 	for k, seq := range [2]*[fdiff.MaxRows]float64{&l.fwd, &l.bwd} {
-		ns[k+1], errs[k+1], _ = fdiff.Extrapolate(seq[s:last+1], noise1[s:last+1], 2, 1)
+		x.n[k+1], x.err[k+1], _ = fdiff.Extrapolate(seq[s:last+1], noise1[s:last+1], 2, 1)
 	}
-	best := 0
 	for k := 1; k < 3; k++ {
-		if errs[k] < errs[best] {
-			best = k
+		if x.err[k] < x.err[x.best] {
+			x.best = k
 		}
 	}
-	n, err = ns[best], errs[best]
-	consistent = true
-	for k := range 3 {
-		if k != best && math.Abs(n-ns[k]) > err+errs[k] {
-			consistent = false
-		}
-	}
-	return n, err, consistent
+	return x
 }
 
 // A witness is the first-pass central difference and its round-off bound.
