@@ -453,6 +453,16 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 	}
 
 	kink := c.isKink(l, last)
+	if !kink && final {
+		// A kink at x whose jump the round-off of the smallest steps
+		// hides: their F − B stands below kinkNoise times its bound, and
+		// the last row where it stood above was flagged.
+		j := last
+		for j > start && !(math.Abs(l.fwd[j]-l.bwd[j]) > kinkNoise*2*l.noise[j]) {
+			j--
+		}
+		kink = j < last && c.isKink(l, j)
+	}
 	if kink && !final {
 		return 0, false
 	}

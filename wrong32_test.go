@@ -193,3 +193,43 @@ func TestWrongGradientOneSidedByChance32(t *testing.T) {
 		}
 	}
 }
+
+// TestKinkUnderRoundoff32: a float32 loss of 21, exp(2·tanh(1))·
+// exp(2·tanh(x0)), plus max(x1 − 1, 0)/8 at x1 = 1, a ReLU at its kink on
+// top of a loss much larger than its slope (found by a float32 version of
+// TestPropertySubgradients). Every subgradient passes; a value outside
+// them does not. At the smallest steps the float32 round-off of the loss,
+// an ulp of 21 being 1.9e-6, held F − B, the jump 0.125, below its bound,
+// isKink flagged only the larger steps, and the last row judged the
+// central differences, 0.0635 ± 0.015, the mean of the one-sided slopes,
+// against the analytic slope: either end of the subgradients, 0 (the
+// convention of most frameworks) or 0.125, was a Mismatch. The last row
+// whose F − B stands above its bound now decides whether there is a kink.
+func TestKinkUnderRoundoff32(t *testing.T) {
+	c := float32(math.Exp(2 * math.Tanh(1)))
+	for _, tc := range []struct {
+		s    float32 // the analytic slope along x1
+		pass bool
+	}{{0.125, true}, {0, true}, {0.0625, true}, {0.25, false}, {-0.125, false}} {
+		x := []float32{1, 1}
+		g := make([]float32, 2)
+		m := &gradcheck.Model[float32]{
+			Blocks: []gradcheck.Block[float32]{{Name: "x", Value: x, Grad: g}},
+			Loss: func() float64 {
+				return float64(c*float32(math.Exp(2*math.Tanh(float64(x[0])))) + 0.125*max(x[1]-1, 0))
+			},
+			Gradient: func() {
+				th := math.Tanh(float64(x[0]))
+				g[0] = float32(float64(c) * math.Exp(2*th) * 2 * (1 - th*th))
+				g[1] = tc.s
+			},
+		}
+		rep, err := gradcheck.Check(m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := rep.Blocks[0].Entries[1]; e.Verdict.Pass() != tc.pass {
+			t.Errorf("ReLU at its kink on a loss of %.3g, analytic slope %g: %v, want a pass: %v\n%s", m.Loss(), tc.s, e.Verdict, tc.pass, rep)
+		}
+	}
+}
