@@ -381,7 +381,7 @@ func (dc *dirCheck[T]) measure(d, lo, hi int) (analytic, thr float64, count int)
 		for i := i0; i < i1; i++ {
 			su := fdiff.Scale(float64(x[i])) * dc.weight(base+i)
 			dot.add(g[i] * su)
-			t := math.Abs((c.s.atol + c.s.rtol*math.Abs(g[i])) * su)
+			t := dc.tau(g[i], su)
 			tau2 += t * t
 			if t > tmax {
 				tmax = t
@@ -404,13 +404,19 @@ func (dc *dirCheck[T]) measure(d, lo, hi int) (analytic, thr float64, count int)
 			base := dc.off[b]
 			for i := i0; i < i1; i++ {
 				su := fdiff.Scale(float64(x[i])) * dc.weight(base+i)
-				t := math.Ldexp((c.s.atol+c.s.rtol*math.Abs(g[i]))*su, -e)
+				t := math.Ldexp(dc.tau(g[i], su), -e)
 				tau2 += t * t
 			}
 		})
 		norm = math.Ldexp(math.Sqrt(tau2), e)
 	}
 	return dot.value(), hoeffding*norm + sumRounding*abs, count
+}
+
+// tau is the tolerance τ_j·|v_j| of an entry whose analytic value is g and
+// whose direction entry is su: (Atol + Rtol·|g|)·|su|.
+func (dc *dirCheck[T]) tau(g, su float64) float64 {
+	return math.Abs((dc.c.s.atol + dc.c.s.rtol*math.Abs(g)) * su)
 }
 
 // along sets every entry of the set to x_j + t·v_j as stored in T, calls
