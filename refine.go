@@ -534,7 +534,19 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 			// 123.11938 and 123.24438, the analytic right slope
 			// 123.24438 called a Mismatch against their mean).
 			return c.judgeKink(l, e, s), true
-		case final && c.corroborated(l, s, last, a, d):
+		case final && (w.consistent || !w.subgradient) && c.corroborated(l, s, last, a, d):
+			// Not where the extrapolations disagree beyond their
+			// bounds (extrapolations) while the one-sided ones
+			// accept the analytic value (subgradient): a kink near x,
+			// within the smallest steps that resolve d, biases the
+			// central differences by up to half its jump, while the
+			// one-sided slopes of the side that does not reach it
+			// converge to f' (a float32 ReLU regressor's mean over
+			// a batch of 100, whose loss has a kink wherever a
+			// sample's pre-activation crosses zero: W1[1,2], exact
+			// 0.211695, central differences extrapolated to 0.21243
+			// ± 6.9e-5, backward slopes to 0.21165 ± 5.4e-4;
+			// TestReLUBatchMeanNoFalseMismatch32).
 			return Mismatch, true
 		case final:
 			// Only steps too large to be in the function's Taylor
@@ -764,8 +776,11 @@ func (w witness) confirms(k, n, d float64) bool {
 // a plateau of a saturated function, or a distant feature of it, does not.
 // Those steps must be in the Taylor regime, which takes two corrections,
 // three rows, to show: where only two rows resolve d, the next smaller row
-// is judged with them. Where no step resolves d, corroborated asks only
-// that rows s..last be in the Taylor regime: see the end.
+// is judged with them. Where the rows below them, which still resolve d
+// but not with the margin, come closer to a, they must be in the regime
+// too (towardAnalytic, strictlyInRegime). Where no step resolves d with
+// the margin, corroborated asks that rows s..last be in the Taylor regime,
+// and strictly so the rows that resolve d at all: see the end.
 func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 	noise := c.corroborationNoise(l)
 	for j := last; j >= s; j-- {
@@ -783,6 +798,24 @@ func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 		// against its own round-off, as always); where there is none,
 		// nothing vouches for the two.
 		if hi := min(last, lo+2); hi-lo < 2 || !c.inTaylorRegime(l, &noise, lo, max(j, hi)) {
+			return false
+		}
+		// The rows below j that still resolve d, where they come
+		// closer to a, must show the regime too, and strictly: a loss
+		// with kinks at every scale the ladder resolves (a float32
+		// batch mean of ReLU units: dozens within a step of 0.1, none
+		// only within a few 1e-4) reads at its larger steps central
+		// differences biased by the kinks, whose corrections grow
+		// within 2K times their round-off and pass converges, and which
+		// drift toward the derivative as the step shrinks, without
+		// the corrections that shrink as a smooth function's do
+		// (W1[0,5] of TestReLUBatchMeanNoFalseMismatch32: exact
+		// −0.54490, steps 0.1 to 0.025 extrapolated to −0.54920 ±
+		// 0.00066, the steps below coming down to −0.54383). Rows
+		// that move away from a say nothing against it: below the
+		// stair of a staircase the central differences go astray
+		// (TestWrongGradientOnStaircaseTimesSmooth).
+		if below := c.towardAnalytic(l, &noise, j, last, a, d); below > j && (!c.inTaylorRegime(l, &noise, lo, below) || !strictlyInRegime(l, &noise, lo, below)) {
 			return false
 		}
 		// The central differences, which inTaylorRegime vouches for, and
@@ -819,7 +852,51 @@ func (c *checker[T]) corroborated(l *ladder, s, last int, a, d float64) bool {
 	// a saturated unit seen from far, whose disagreement is a few ulps
 	// over the step, is not noisy at every step, but its largest steps,
 	// the plateau's, are outside the regime.
+	// The rows that resolve d at all, K·noise < d, must show the regime
+	// strictly (the same float32 batch mean: b1[5] at N = 1000, seed 4,
+	// whose central differences at steps 0.1 to 0.025 grew by 2.7e-4 on
+	// round-off bounds of 1.3e-4, and stood at 0.17729 ± 1.9e-4 against
+	// an exact 0.17632).
+	if r := c.resolving(&noise, s, last, d); r-s >= 2 && !strictlyInRegime(l, &noise, s, r) {
+		return false
+	}
 	return c.inTaylorRegime(l, &noise, s, last)
+}
+
+// resolving returns the last row from lo on, up to last, whose round-off
+// resolves a disagreement d, K·noise < d; lo − 1 where none does. The
+// round-off bound grows as the step shrinks, so the rows that resolve d
+// are those from lo to it.
+func (c *checker[T]) resolving(noise *[fdiff.MaxRows]float64, lo, last int, d float64) int {
+	r := lo - 1
+	for r < last && c.s.k*noise[r+1] < d {
+		r++
+	}
+	return r
+}
+
+// strictlyInRegime reports whether over rows lo..j the corrections of the
+// central differences and of (F − B)/h shrink to taylorRegime or less at
+// each halving of the step, wherever they stand above their own round-off
+// bound (shrinks, curvatureConverges): the Taylor regime as inTaylorRegime
+// tests it, without converges' allowance of 2K times the round-off.
+func strictlyInRegime(l *ladder, noise *[fdiff.MaxRows]float64, lo, j int) bool {
+	return shrinks(l.central[:], noise[:], lo, j, taylorRegime) && curvatureConverges(l, noise, lo, j)
+}
+
+// towardAnalytic returns the last row below row j that still resolves a
+// disagreement d (K·noise < d), where the central differences of the rows
+// below j come closer to the analytic value a than row j's, by more than
+// the round-off of the two rows; j where they do not.
+func (c *checker[T]) towardAnalytic(l *ladder, noise *[fdiff.MaxRows]float64, j, last int, a, d float64) int {
+	below := max(j, c.resolving(noise, j+1, last, d))
+	far := math.Abs(l.central[j] - a)
+	for r := j + 1; r <= below; r++ {
+		if far-math.Abs(l.central[r]-a) > noise[r]+noise[j] {
+			return below
+		}
+	}
+	return j
 }
 
 // corroborationNoise is the round-off bound of each row for corroborated:
