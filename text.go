@@ -151,7 +151,13 @@ func (r *Report) Summary() string {
 		extra = append(extra, fmt.Sprintf("%d kinks checked as subgradients", k))
 	}
 	if k := r.Count(Inconclusive); k > 0 {
-		extra = append(extra, fmt.Sprintf("%d inconclusive", k))
+		hint := ""
+		if r.Precision == "float32" {
+			// The usual cause in float32: round-off swamps every
+			// step that the function's smoothness allows.
+			hint = " (float32's round-off limits every step there: a check of the model in float64 resolves more)"
+		}
+		extra = append(extra, fmt.Sprintf("%d inconclusive%s", k, hint))
 	}
 	if k := r.Count(NonFinite); k > 0 {
 		extra = append(extra, fmt.Sprintf("%d non-finite", k))
