@@ -40,14 +40,27 @@ import (
 // is suspicious; not m times that. Remembering the values allocates once
 // per point, unlike the scalar check.
 //
+// The term K·ε·S of a gradient entry (see the package docs, Refinement)
+// measures how far the gradient moves when every parameter moves by its
+// rounding, from two evaluations of the gradient at points where every
+// parameter moves at once. Here the gradient of f_i is row i of jac, so
+// where some entry of a row goes on to refinement, jac is called at those
+// two points; they are the same for every row, so the check calls jac
+// twice more, not 2m times, and not at all where every entry passes its
+// first pass. A jac that keeps state between calls (a NotReentrant
+// hazard) is not called there, and its entries are judged without the
+// term, as a gradient check does.
+//
 // The report has one block named "J" of shape [m, n], diagnosed as a
 // whole. Report.Evals counts evaluations of f and Report.GradEvals calls of
-// jac. Hazards are those of a gradient check, with f in the place of the
-// loss and jac in the place of the gradient.
+// jac, those at the two points above included. Hazards are those of a
+// gradient check, with f in the place of the loss and jac in the place of
+// the gradient.
 //
 // x is perturbed in place and restored bit for bit. A panic in f or jac is
 // returned as a *PanicError whose Func is "jac", or "f" followed by the
-// output being checked, as "f (output 3)".
+// output being checked, as "f (output 3)"; one in jac at the two points
+// above says so in its Along.
 func Jacobian(f func(dst, x []float64), jac func(dst, x []float64), m int, x []float64, opts *Options) (*Report, error) {
 	return checkJacobian(vecSpec{fname: "f", dname: "jac", block: "J", f: f, jac: jac, m: m}, x, opts)
 }
@@ -83,7 +96,8 @@ func checkJacobian(s vecSpec, x []float64, opts *Options) (*Report, error) {
 
 	J := make([]float64, s.m*n)
 	calls := 0
-	fatal, err := p.derivative(rep, s.dname, J, func(dst []float64) { calls++; s.jac(dst, p.x) })
+	jac := func(dst []float64) { calls++; s.jac(dst, p.x) }
+	fatal, err := p.derivative(rep, s.dname, J, jac)
 	if err != nil || fatal {
 		p.count(rep, calls)
 		return rep, err
@@ -94,13 +108,14 @@ func checkJacobian(s vecSpec, x []float64, opts *Options) (*Report, error) {
 		}
 	}
 
+	jacAt := p.moving(rep, false, s.dname, s.m*n, jac)
 	blk := BlockReport{Name: s.block, Shape: []int{s.m, n}}
 	for i := range s.m {
 		param := s.param
 		if param == "" {
 			param = "x"
 		}
-		sub, err := p.checkScalar(J[i*n:(i+1)*n], p.output(i), param)
+		sub, err := p.checkScalar(J[i*n:(i+1)*n], p.output(i), param, jacAt.row(i*n))
 		if sub != nil && len(sub.Blocks) > 0 {
 			rep.Sampled, rep.Seed = sub.Sampled, sub.Seed
 			for _, e := range sub.Blocks[0].Entries {
@@ -388,20 +403,123 @@ func (p *vecProblem) dot(w []float64) func() float64 {
 }
 
 // checkScalar checks analytic as the gradient of loss with the scalar
-// checker, the hazards having been looked for once already.
-func (p *vecProblem) checkScalar(analytic []float64, loss func() float64, name string) (*Report, error) {
+// checker, the hazards having been looked for once already. The scalar
+// checker's Gradient is analytic at x and the part grad of the user's
+// derivative elsewhere (movingDerivative); a panic there is named after
+// the derivative.
+func (p *vecProblem) checkScalar(analytic []float64, loss func() float64, name string, grad derivativeRow) (*Report, error) {
 	g := make([]float64, len(p.x))
 	m := &Model[float64]{
-		Blocks:   []Block[float64]{{Name: name, Value: p.x, Grad: g}},
-		Loss:     loss,
-		Gradient: func() { copy(g, analytic) },
+		Blocks: []Block[float64]{{Name: name, Value: p.x, Grad: g}},
+		Loss:   loss,
+		Gradient: func() {
+			if v := grad.at(); v != nil {
+				copy(g, v)
+				return
+			}
+			copy(g, analytic)
+		},
 	}
 	o := p.opts
 	o.SkipHazards = true
 	// Directions counts cotangents and tangents here, not a directional
 	// check of each output.
 	o.Directions = 0
-	return CheckContext(context.Background(), m, &o)
+	rep, err := CheckContext(context.Background(), m, &o)
+	var pe *PanicError
+	if errors.As(err, &pe) && pe.Func == "Gradient" && grad.d != nil {
+		pe.Func = grad.d.name
+	}
+	return rep, err
+}
+
+// A movingDerivative is the user's derivative of a vector check (the
+// Jacobian, a VJP, a JVP, the Hessian) as a function of x, for the
+// Gradient of the scalar checks. The scalar checker asks for a gradient at
+// x, which is the derivative already computed, and, where some entry goes
+// on to refinement, at the two sensitivity probes (measureSensitivity),
+// which move every coordinate of x at once. There it must be the user's
+// derivative at the moved x: a copy of its value at x would measure S = 0,
+// and drop from every entry the term K·ε·S that a gradient check of the
+// same function has (x2·sin(c + (x0 − c)), whose slope along x2 the loss
+// computes from x0 rounded at the scale of c). Each point is evaluated
+// once and remembered: the probes are the same points for every output of
+// a Jacobian, so its m rows cost two calls of jac, as one gradient check
+// does.
+type movingDerivative struct {
+	p      *vecProblem
+	name   string              // the derivative's, for panics: "jac", "vjp", …
+	d      func(dst []float64) // the derivative at p.x, into dst of length size
+	size   int
+	points [][]float64 // where d was evaluated
+	values [][]float64 // and what it gave there
+}
+
+// moving returns d, the user's derivative named name, as a function of x
+// (movingDerivative), or nil where d was seen to keep state between calls
+// (stateful, or a NotReentrant hazard in rep): its values at the probes
+// would not be the derivative's. The scalar checks then see the
+// derivative at x wherever they ask, measure S = 0, and judge without the
+// term, as the gradient check does where it skips the probes.
+func (p *vecProblem) moving(rep *Report, stateful bool, name string, size int, d func(dst []float64)) *movingDerivative {
+	for _, h := range rep.Hazards {
+		stateful = stateful || h.Kind == NotReentrant
+	}
+	if stateful {
+		return nil
+	}
+	return &movingDerivative{p: p, name: name, d: d, size: size}
+}
+
+// at returns the derivative at the current x, or nil at the caller's x.
+func (md *movingDerivative) at() []float64 {
+	p := md.p
+	if sameBits(p.x, p.saved) {
+		return nil
+	}
+	for k, pt := range md.points {
+		if sameBits(pt, p.x) {
+			return md.values[k]
+		}
+	}
+	pt := append([]float64(nil), p.x...)
+	v := make([]float64, md.size)
+	md.d(v)
+	md.points, md.values = append(md.points, pt), append(md.values, v)
+	return v
+}
+
+// A derivativeRow is the part of a movingDerivative that one scalar check
+// takes for its gradient: len(x) values from lo on (row i of a Jacobian
+// starts at i·n).
+type derivativeRow struct {
+	d  *movingDerivative // nil: the derivative at x, wherever x is
+	lo int
+}
+
+func (md *movingDerivative) row(lo int) derivativeRow { return derivativeRow{md, lo} }
+
+// at returns the row at the current x, or nil where it is the derivative
+// at the caller's x.
+func (r derivativeRow) at() []float64 {
+	if r.d == nil {
+		return nil
+	}
+	v := r.d.at()
+	if v == nil {
+		return nil
+	}
+	return v[r.lo : r.lo+len(r.d.p.x)]
+}
+
+// sameBits reports whether a and b, of the same length, agree bit for bit.
+func sameBits(a, b []float64) bool {
+	for i, v := range a {
+		if math.Float64bits(v) != math.Float64bits(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // rename puts the name of f, and what was being checked, into a panic

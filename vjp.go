@@ -68,8 +68,12 @@ func Tangent(x []float64, seed uint64, d int) []float64 {
 // check of w·f, entry by entry, with the verdicts of CheckContext. The
 // report has one block per cotangent, named "vjp0", "vjp1", …, of shape [n].
 // The cotangents share the evaluations of f: every point is evaluated
-// once, so k cotangents cost about what one does. Report.Evals counts
-// evaluations of f and Report.GradEvals calls of vjp.
+// once, so k cotangents cost about what one does. Where some entry of a
+// cotangent goes on to refinement, vjp is called with that cotangent at
+// the two points where the gradient check of w·f would evaluate its
+// gradient to measure the term K·ε·S (see Jacobian): twice per such
+// cotangent. Report.Evals counts evaluations of f and Report.GradEvals
+// calls of vjp, those included.
 //
 // x is perturbed in place and restored bit for bit; w is a fresh slice on
 // every call. A panic in f or vjp is returned as a *PanicError whose Func
@@ -101,7 +105,8 @@ func VJP(f func(dst, x []float64), vjp func(dst, x, w []float64), m int, x []flo
 		w := Cotangent(m, seed, d)
 		name := "vjp" + strconv.Itoa(d)
 		g := make([]float64, len(x))
-		fatal, err := p.derivative(rep, "vjp", g, func(dst []float64) { calls++; vjp(dst, p.x, append([]float64(nil), w...)) })
+		at := func(dst []float64) { calls++; vjp(dst, p.x, append([]float64(nil), w...)) }
+		fatal, err := p.derivative(rep, "vjp", g, at)
 		if err != nil || fatal {
 			p.count(rep, calls)
 			return rep, err
@@ -114,7 +119,7 @@ func VJP(f func(dst, x []float64), vjp func(dst, x, w []float64), m int, x []flo
 				return nil, fmt.Errorf("gradcheck: the analytic %s at %s is %v", "vjp", entryName(name, []int{len(x)}, j), v)
 			}
 		}
-		sub, err := p.checkScalar(g, p.dot(w), name)
+		sub, err := p.checkScalar(g, p.dot(w), name, p.moving(rep, false, "vjp", len(x), at).row(0))
 		if sub != nil {
 			rep.Blocks = append(rep.Blocks, sub.Blocks...)
 			rep.Sampled, rep.Seed = sub.Sampled, sub.Seed
