@@ -73,6 +73,10 @@ type vecSpec struct {
 	param               string // the name of x in panics: "x", or "t" for a JVP's curve
 	f, jac              func(dst, x []float64)
 	m                   int
+	// stateful: jac was seen to keep state between calls by an earlier
+	// check of the same function (a JVP's first tangent), so it is not
+	// evaluated away from x (movingDerivative).
+	stateful bool
 }
 
 func checkJacobian(s vecSpec, x []float64, opts *Options) (*Report, error) {
@@ -108,7 +112,7 @@ func checkJacobian(s vecSpec, x []float64, opts *Options) (*Report, error) {
 		}
 	}
 
-	jacAt := p.moving(rep, false, s.dname, s.m*n, jac)
+	jacAt := p.moving(rep, s.stateful, s.dname, s.m*n, jac)
 	blk := BlockReport{Name: s.block, Shape: []int{s.m, n}}
 	for i := range s.m {
 		param := s.param

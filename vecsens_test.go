@@ -180,6 +180,100 @@ func TestVJPSensitivityAsGradient(t *testing.T) {
 	}
 }
 
+// curveChecks runs, for tangent d of a JVP-like check of f (m outputs)
+// with derivative jvp, the gradient check of each output along the curve
+// t ↦ f(x + t·v), with jvp at x + t·v as its derivative, as JVP builds
+// them: at t = 0 the point is x itself.
+func curveChecks(t *testing.T, f func(dst, x []float64), jvp func(dst, x, v []float64), m int, x []float64, seed uint64, d int) []*gradcheck.Report {
+	t.Helper()
+	v := gradcheck.Tangent(x, seed, d)
+	at := func(tt float64) []float64 {
+		xt := slices.Clone(x)
+		if tt != 0 {
+			for j := range xt {
+				xt[j] = x[j] + tt*v[j]
+			}
+		}
+		return xt
+	}
+	var reps []*gradcheck.Report
+	for i := range m {
+		reps = append(reps, checkGrad(t, func(tt []float64) float64 {
+			xt := slices.Clone(x)
+			for j := range xt {
+				xt[j] = x[j] + tt[0]*v[j]
+			}
+			y := make([]float64, m)
+			f(y, xt)
+			return y[i]
+		}, func(dst, tt []float64) {
+			y := make([]float64, m)
+			jvp(y, at(tt[0]), slices.Clone(v))
+			dst[0] = y[i]
+		}, []float64{0}))
+	}
+	return reps
+}
+
+// TestJVPSensitivityAsGradient: a JVP is a Jacobian check of the curve
+// t ↦ f(x + t·v), so each of its entries gets the verdict of the gradient
+// check of that output along the curve, whose one parameter is t: the
+// probes move x along v, and jvp is evaluated there, as often as those
+// checks evaluate their gradient. So does an HVP's, with grad in the
+// place of f.
+func TestJVPSensitivityAsGradient(t *testing.T) {
+	const seed = 3
+	o := &gradcheck.Options{Directions: 2, Seed: seed}
+	probes := 0
+	for _, x := range sensX {
+		for _, rel := range sensRels {
+			jac := roundedJac(rel)
+			jvp := func(dst, x, v []float64) {
+				var J [6]float64
+				jac(J[:], x)
+				dst[0] = J[0]*v[0] + J[1]*v[1] + J[2]*v[2]
+				dst[1] = J[3]*v[0] + J[4]*v[1] + J[5]*v[2]
+			}
+			away := 0 // calls of jvp away from x
+			rv, err := gradcheck.JVP(roundedFn, func(dst, xt, v []float64) {
+				if !slices.Equal(xt, x) {
+					away++
+				}
+				jvp(dst, xt, v)
+			}, 2, slices.Clone(x), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := 0
+			for d := range 2 {
+				probed := 0
+				for i, rg := range curveChecks(t, roundedFn, jvp, 2, x, seed, d) {
+					sameEntries(t, fmt.Sprintf("JVP, tangent %d, output %d, x = %v, ∂f0/∂x2 off by %g", d, i, x, rel), rv.Blocks[d].Entries[i:i+1], rg.Blocks[0].Entries, i, rg, rv)
+					probed = max(probed, rg.NoiseGradEvals)
+				}
+				// The outputs share the probes, as a Jacobian's rows do.
+				want += probed
+			}
+			if away != want {
+				t.Errorf("x = %v, ∂f0/∂x2 off by %g: jvp called %d times away from x, the gradient checks of the curves probe %d points", x, rel, away, want)
+			}
+			probes += want
+		}
+	}
+	if probes == 0 {
+		t.Error("no JVP check of the example probed: the test has lost its point")
+	}
+	rv, err := gradcheck.HVP(scalarGrad, scalarHVP, slices.Clone(scalarX), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := range 2 {
+		for i, rg := range curveChecks(t, scalarGrad, scalarHVP, 3, scalarX, seed, d) {
+			sameEntries(t, fmt.Sprintf("HVP, tangent %d, output %d", d, i), rv.Blocks[d].Entries[i:i+1], rg.Blocks[0].Entries, i, rg, rv)
+		}
+	}
+}
+
 // roundedGrad is the gradient of F = x1·x2·sin(x0) with the sine of its
 // last two entries computed as sin(c + (x0 − c)), and roundedHess its
 // Hessian by hand with H[1,2] and H[2,1] times 1 + rel: the rounding of
@@ -315,6 +409,29 @@ func TestVectorSensitivityCalls(t *testing.T) {
 			t.Errorf("x = %v: an accumulating jac called %d times away from x, want none", x, got)
 		}
 	}
+	// The same for a JVP, whose hazards are looked for along the first
+	// tangent only.
+	for _, x := range sensX {
+		c := &counts{at: map[string]int{}}
+		acc := func(dst, x, v []float64) {
+			var J [6]float64
+			jac(J[:], x)
+			dst[0] += J[0]*v[0] + J[1]*v[1] + J[2]*v[2]
+			dst[1] += J[3]*v[0] + J[4]*v[1] + J[5]*v[2]
+			c.at[fmt.Sprint(x)]++
+		}
+		rv, err := gradcheck.JVP(roundedFn, acc, 2, slices.Clone(x), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rv.Hazards) != 1 || rv.Hazards[0].Kind != gradcheck.NotReentrant {
+			t.Fatalf("x = %v: hazards %+v, want NotReentrant", x, rv.Hazards)
+		}
+		if got := away(c, x); got != 0 {
+			t.Errorf("x = %v: an accumulating jvp called %d times away from x, want none", x, got)
+		}
+	}
+
 	// A panic at a probe names the derivative and the probe.
 	for _, tc := range []struct {
 		name string

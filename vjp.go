@@ -148,6 +148,17 @@ func VJP(f func(dst, x []float64), vjp func(dst, x, w []float64), m int, x []flo
 // Inconclusive where Jacobian would call it OK. Report.Evals counts
 // evaluations of f and Report.GradEvals calls of jvp.
 //
+// The curve has one parameter, t, so the term K·ε·S of an entry (see
+// Jacobian) is measured along it: where some entry of a tangent goes on
+// to refinement, jvp is called at x + t·v for the two values of t that a
+// gradient check of the curve would probe, twice per such tangent. That
+// moves x along v only: S is then the curve's own second derivative,
+// which the refinement's term for the rounding of the entry's own
+// parameter already bounds, and it does not see the rounding of each
+// coordinate of x apart, as the entries of Jacobian do. A directional
+// derivative that a loss computes from a coordinate rounded at the scale
+// of a constant (see the package docs) may need the Jacobian check.
+//
 // f and jvp are called on a copy of x, which is left untouched, and with a
 // fresh v on every call. A panic in f is returned as a *PanicError whose
 // Entry is t[0], the step along v.
@@ -182,6 +193,7 @@ func checkJVP(fname, dname string, f func(dst, x []float64), jvp func(dst, x, v 
 	}
 	o := &copts
 	rep := &Report{Precision: "float64", Seed: seed}
+	stateful := false // jvp keeps state between calls (a NotReentrant hazard)
 	for d := range k {
 		v := Tangent(x0, seed, d)
 		// The curve x + t·v, with t the one parameter.
@@ -191,15 +203,25 @@ func checkJVP(fname, dname string, f func(dst, x []float64), jvp func(dst, x, v 
 			}
 			f(dst, xt)
 		}
+		// The derivative of the curve at t, which the sensitivity probes
+		// move (movingDerivative); at t = 0, x itself.
 		dcurve := func(dst, t []float64) {
 			copy(xt, x0)
+			if t[0] != 0 {
+				for j := range xt {
+					xt[j] = x0[j] + t[0]*v[j]
+				}
+			}
 			jvp(dst, xt, append([]float64(nil), v...))
 		}
-		sub, err := checkJacobian(vecSpec{fname: fname, dname: dname, block: dname + strconv.Itoa(d), param: "t", f: curve, jac: dcurve, m: m}, []float64{0}, o)
+		sub, err := checkJacobian(vecSpec{fname: fname, dname: dname, block: dname + strconv.Itoa(d), param: "t", f: curve, jac: dcurve, m: m, stateful: stateful}, []float64{0}, o)
 		if sub != nil {
 			rep.Evals += sub.Evals
 			rep.GradEvals += sub.GradEvals
 			rep.Hazards = append(rep.Hazards, sub.Hazards...)
+			for _, h := range sub.Hazards {
+				stateful = stateful || h.Kind == NotReentrant
+			}
 			for _, b := range sub.Blocks {
 				b.Shape = []int{m}
 				rep.Blocks = append(rep.Blocks, b)
