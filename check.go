@@ -66,10 +66,11 @@ func Check[T Float](m *Model[T], opts *Options) (*Report, error) {
 //
 // The parameters are restored bit for bit before CheckContext returns,
 // whatever happens. A panic in Loss, Gradient or Reseed is returned as a
-// *PanicError naming the entry being perturbed. Caller mistakes (a nil
-// function, a length mismatch, NaN in the parameters or in the gradient)
-// are errors. When ctx is done the check stops between two entries and
-// returns the report so far together with ctx's error.
+// *PanicError naming the entry being perturbed, and so is a runtime.Goexit
+// there on a goroutine of the check's own (Options.Workers). Caller
+// mistakes (a nil function, a length mismatch, NaN in the parameters or in
+// the gradient) are errors. When ctx is done the check stops between two
+// entries and returns the report so far together with ctx's error.
 func CheckContext[T Float](ctx context.Context, m *Model[T], opts *Options) (*Report, error) {
 	if err := m.validate(); err != nil {
 		return nil, err
@@ -117,17 +118,28 @@ type PanicError struct {
 	// Along describes the parameters a directional check had moved, all
 	// at once, when the panic happened; empty otherwise.
 	Along string
+	// Goexit reports that Func did not panic but called runtime.Goexit
+	// (as testing.T's FailNow does) on a goroutine of the check's own: a
+	// worker's (Options.Workers) or the directional check's helper. Value
+	// is nil then. On the caller's own goroutine runtime.Goexit ends that
+	// goroutine, which no library can prevent; the parameters are
+	// restored on the way.
+	Goexit bool
 }
 
 func (e *PanicError) Error() string {
+	what, value := "panicked", fmt.Sprintf(": %v", e.Value)
+	if e.Goexit {
+		what, value = "called runtime.Goexit", ""
+	}
 	if e.Along != "" {
-		return fmt.Sprintf("gradcheck: %s panicked with the parameters moved along %s: %v", e.Func, e.Along, e.Value)
+		return fmt.Sprintf("gradcheck: %s %s with the parameters moved along %s%s", e.Func, what, e.Along, value)
 	}
 	if e.Entry == "" {
-		return fmt.Sprintf("gradcheck: %s panicked at the unperturbed parameters: %v", e.Func, e.Value)
+		return fmt.Sprintf("gradcheck: %s %s at the unperturbed parameters%s", e.Func, what, value)
 	}
-	return fmt.Sprintf("gradcheck: %s panicked with %s set to %.17g (saved value %.17g, step %+.3g): %v",
-		e.Func, e.Entry, e.Perturbed, e.Saved, e.Perturbed-e.Saved, e.Value)
+	return fmt.Sprintf("gradcheck: %s %s with %s set to %.17g (saved value %.17g, step %+.3g)%s",
+		e.Func, what, e.Entry, e.Perturbed, e.Saved, e.Perturbed-e.Saved, value)
 }
 
 // checker holds the state of one check. A parallel check runs one
@@ -152,7 +164,8 @@ type checker[T Float] struct {
 	flat       float64     // ε^(2/3)·|f0|, the smallest gradient scale (entry.go, resolved)
 
 	evals, gradEvals int
-	reseeding        bool // inside Reseed, for panic messages
+	reseeding        bool  // inside Reseed, for panic messages
+	exited           error // a runtime.Goexit in callLoss or callGradient, for the goroutine's last deferred call (goexited)
 
 	// What lossPair is evaluating, for the recover around it (recovered):
 	// live while the caller's code runs, entry curI of block curB set to
@@ -205,16 +218,24 @@ func (c *checker[T]) changed() (b, i int) {
 
 // callLoss runs the model's Loss, turning a panic into a *PanicError
 // naming the perturbed entry (b, i), set to perturbed, or none for b = −1.
+// A runtime.Goexit, which recover does not stop, it leaves in c.exited for
+// goexited.
 func (c *checker[T]) callLoss(b, i int, perturbed T) (f float64, err error) {
+	returned := false
 	defer func() {
 		if r := recover(); r != nil {
 			err = c.panicError("Loss", r, b, i, perturbed)
+		} else if !returned {
+			c.exited = c.goexitError("Loss", b, i, perturbed)
 		}
 	}()
-	if err := c.beforeLoss(); err != nil {
-		return math.NaN(), err
+	if err = c.beforeLoss(); err == nil {
+		f = c.m.loss()
+	} else {
+		f = math.NaN()
 	}
-	return c.m.loss(), nil
+	returned = true
+	return f, err
 }
 
 // beforeLoss precedes every loss evaluation: it stops a cancelled check,
@@ -241,9 +262,12 @@ func (c *checker[T]) beforeLoss() error {
 }
 
 func (c *checker[T]) callGradient() (err error) {
+	returned := false
 	defer func() {
 		if r := recover(); r != nil {
 			err = c.panicError("Gradient", r, -1, -1, 0)
+		} else if !returned {
+			c.exited = c.goexitError("Gradient", -1, -1, 0)
 		}
 	}()
 	if c.m.Reseed != nil {
@@ -253,10 +277,11 @@ func (c *checker[T]) callGradient() (err error) {
 	}
 	c.gradEvals++
 	c.m.gradient()
+	returned = true
 	return nil
 }
 
-func (c *checker[T]) panicError(fn string, r any, b, i int, perturbed T) error {
+func (c *checker[T]) panicError(fn string, r any, b, i int, perturbed T) *PanicError {
 	if c.reseeding {
 		fn, c.reseeding = "Reseed", false
 	}
@@ -266,6 +291,13 @@ func (c *checker[T]) panicError(fn string, r any, b, i int, perturbed T) error {
 		e.Entry = entryName(blk.Name, shapeOf(blk), i)
 		e.Saved, e.Perturbed = float64(c.saved[b][i]), float64(perturbed)
 	}
+	return e
+}
+
+// goexitError is panicError for a runtime.Goexit in fn.
+func (c *checker[T]) goexitError(fn string, b, i int, perturbed T) error {
+	e := c.panicError(fn, nil, b, i, perturbed)
+	e.Goexit = true
 	return e
 }
 
@@ -329,6 +361,24 @@ func (c *checker[T]) recovered(r any) error {
 	b, i := c.curB, c.curI
 	c.m.Blocks[b].Value[i] = c.saved[b][i]
 	return c.panicError("Loss", r, b, i, c.curV)
+}
+
+// goexited is recovered for a goroutine of the check's own (a worker, the
+// directional helper) that is ending in runtime.Goexit, which recover does
+// not see: the caller's code called it. It names the evaluation that
+// lossPair or callLoss was making, and puts back lossPair's entry as
+// recovered does.
+func (c *checker[T]) goexited() error {
+	if c.live {
+		c.live = false
+		b, i := c.curB, c.curI
+		c.m.Blocks[b].Value[i] = c.saved[b][i]
+		return c.goexitError("Loss", b, i, c.curV)
+	}
+	if c.exited != nil {
+		return c.exited
+	}
+	return errors.New("gradcheck: a goroutine of the check ended in runtime.Goexit outside the caller's functions")
 }
 
 // lossStep evaluates the loss at x_i + h and returns it with the step

@@ -96,34 +96,44 @@ func (c *checker[T]) runEntries(jobs []job, stage string) ([]Entry, func(int) bo
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			k, before := -1, 0
+			k, before, returned := -1, 0, false
 			defer func() {
 				// A panic of the caller's Loss in the first pass (see
 				// lossPair), or a bug of the checker's own, which must
 				// not kill the program from a goroutine the caller
-				// cannot recover in.
-				if r := recover(); r != nil {
-					if k >= 0 {
-						jobEvals[k] = int32(w.evals - before)
-					}
+				// cannot recover in. Or a runtime.Goexit in the
+				// caller's code, which recover does not see, and which
+				// left job k unjudged: it fails the check as a panic
+				// does, or the job's zero Entry would count as judged.
+				r := recover()
+				if r == nil && returned {
+					return
+				}
+				if k >= 0 {
+					jobEvals[k] = int32(w.evals - before)
+				}
+				if r != nil {
 					fail(max(k, 0), w.recovered(r))
+				} else {
+					fail(max(k, 0), w.goexited())
 				}
 			}()
 			for !stop.Load() {
 				k = int(next.Add(1) - 1)
 				if k >= len(jobs) {
-					return
+					break
 				}
 				before = w.evals
 				err := w.do(jobs[k], &results[k])
 				jobEvals[k] = int32(w.evals - before)
 				if err != nil {
 					fail(k, err)
-					return
+					break
 				}
 				evals.Add(int64(w.evals - before))
 				finished.Add(1)
 			}
+			returned = true
 		}()
 	}
 	base := c.evals
