@@ -121,6 +121,7 @@ type pairRes struct {
 	f, gdx float64
 	evals  int
 	err    error
+	exited bool // the helper's goroutine has ended (runtime.Goexit)
 }
 
 // startHelper starts the helper when the model can clone itself and more
@@ -139,14 +140,24 @@ func (dc *dirCheck[T]) startHelper() (stop func(), err error) {
 		for r := range h.req {
 			var out pairRes
 			func() {
+				before, returned := h.w.evals, false
 				defer func() {
 					if p := recover(); p != nil {
 						out.err = fmt.Errorf("gradcheck: internal error in a directional evaluation: %v", p)
+					} else if !returned {
+						// runtime.Goexit in the clone's Loss or Reseed:
+						// this goroutine ends here, and pair waits for
+						// its answer, which it must still get.
+						err := h.w.goexited()
+						if pe, ok := err.(*PanicError); ok {
+							pe.Along = dc.alongText(r.d, r.lo, r.hi, r.t)
+						}
+						h.res <- pairRes{evals: h.w.evals - before, err: err, exited: true}
 					}
 				}()
-				before := h.w.evals
 				out.f, out.gdx, out.err = dc.along(h.w, r.d, r.lo, r.hi, r.t)
 				out.evals = h.w.evals - before
+				returned = true
 			}()
 			h.res <- out
 		}
@@ -446,9 +457,14 @@ func (dc *dirCheck[T]) along(w *checker[T], d, lo, hi int, t float64) (f, gdx fl
 		copy(c.m.Blocks[b].Value[i0:i1], c.saved[b][i0:i1])
 	})
 	if pe, ok := err.(*PanicError); ok {
-		pe.Along = fmt.Sprintf("direction %d over %s with step %.3g", d, dc.describe(lo, hi), t)
+		pe.Along = dc.alongText(d, lo, hi, t)
 	}
 	return f, dot.value(), err
+}
+
+// alongText is PanicError.Along for the parameters along moves.
+func (dc *dirCheck[T]) alongText(d, lo, hi int, t float64) string {
+	return fmt.Sprintf("direction %d over %s with step %.3g", d, dc.describe(lo, hi), t)
 }
 
 // describe names the set [lo, hi) for people.
@@ -484,6 +500,9 @@ func (dc *dirCheck[T]) pair(d, lo, hi, count int, t float64) (delta, round float
 		h.req <- pairReq{d: d, lo: lo, hi: hi, t: -t}
 		fp, sp, err = dc.along(dc.c, d, lo, hi, t)
 		r := <-h.res
+		if r.exited {
+			dc.helper = nil // gone: no request may wait for it
+		}
 		if err != nil {
 			return 0, 0, false, err
 		}

@@ -226,3 +226,18 @@ func TestGoexitConcurrentGradient(t *testing.T) {
 		}
 	}
 }
+
+// TestGoexitOnDirectionalHelper: in a directional check with a clone, the
+// − side of each pair is evaluated on a helper goroutine, which the check
+// waits for. A clone's Loss that called runtime.Goexit there once left the
+// check waiting forever.
+func TestGoexitOnDirectionalHelper(t *testing.T) {
+	g := newGoexitModel(0, func(calls int64, _ []float64) bool { return calls == 1 })
+	rep, err := checkReturns(t, func() (*gradcheck.Report, error) {
+		return gradcheck.Check(g.model(), &gradcheck.Options{Workers: 2, Directions: 3})
+	})
+	pe := goexitError(t, g, rep, err)
+	if !strings.HasPrefix(pe.Along, "direction 0 over all parameters") {
+		t.Errorf("error %v does not say along which direction the parameters were moved", err)
+	}
+}
