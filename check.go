@@ -71,6 +71,13 @@ func Check[T Float](m *Model[T], opts *Options) (*Report, error) {
 // mistakes (a nil function, a length mismatch, NaN in the parameters or in
 // the gradient) are errors. When ctx is done the check stops between two
 // entries and returns the report so far together with ctx's error.
+//
+// A report returned together with an error (ctx's, a *PanicError) is
+// partial: it holds the entries whose verdicts were given before the check
+// stopped, and no other. An entry whose first central difference did not
+// pass at once waits for the noise measurement (see the package
+// documentation) and is left out if the check stops before it is judged
+// again.
 func CheckContext[T Float](ctx context.Context, m *Model[T], opts *Options) (*Report, error) {
 	if err := m.validate(); err != nil {
 		return nil, err
@@ -498,6 +505,11 @@ func (c *checker[T]) runStages() (*Report, error) {
 	results, complete, err := c.runEntries(jobs, StageEntries)
 	if err == nil {
 		complete, err = c.settlePending(rep, jobs, results)
+	} else {
+		// The entries the first pass left pending before it stopped
+		// have no verdict: a partial report leaves them out.
+		first := complete
+		complete = func(k int) bool { return first(k) && results[k].Verdict != pending }
 	}
 	fillBlocks(rep, jobs, results, complete)
 	c.diagnoseAll(rep) // diagnose.go: hypotheses about each failing block

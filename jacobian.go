@@ -60,7 +60,8 @@ import (
 // x is perturbed in place and restored bit for bit. A panic in f or jac is
 // returned as a *PanicError whose Func is "jac", or "f" followed by the
 // output being checked, as "f (output 3)"; one in jac at the two points
-// above says so in its Along.
+// above says so in its Along. A panic comes together with a partial
+// report: the entries judged before it, as CheckContext's.
 func Jacobian(f func(dst, x []float64), jac func(dst, x []float64), m int, x []float64, opts *Options) (*Report, error) {
 	return checkJacobian(vecSpec{fname: "f", dname: "jac", block: "J", f: f, jac: jac, m: m}, x, opts)
 }
