@@ -509,6 +509,15 @@ func TestBadInput(t *testing.T) {
 			_, err := gradcheck.Check(model(func(m *gradcheck.Model[float64]) { m.Blocks[0].Shape = []int{3, 1} }), nil)
 			return err
 		}, `block "w" has shape [3 1] (3 entries) but 2 values`},
+		// 3·6148914691236517206 wraps to 2 in int64.
+		{"shape overflow", func() error {
+			_, err := gradcheck.Check(model(func(m *gradcheck.Model[float64]) { m.Blocks[0].Shape = []int{3, 6148914691236517206} }), nil)
+			return err
+		}, `block "w" has shape [3 6148914691236517206], whose number of entries overflows an int, but 2 values`},
+		{"shape overflow in Sweep", func() error {
+			_, err := gradcheck.Sweep(model(func(m *gradcheck.Model[float64]) { m.Blocks[0].Shape = []int{3, 6148914691236517206} }), []string{"w[1,0]"}, nil)
+			return err
+		}, "overflows an int"},
 		{"duplicate name", func() error {
 			_, err := gradcheck.Check(model(func(m *gradcheck.Model[float64]) { m.Blocks = append(m.Blocks, m.Blocks[0]) }), nil)
 			return err

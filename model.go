@@ -3,6 +3,7 @@ package gradcheck
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // Float is the element type of a parameter block. The step and the
@@ -144,12 +145,14 @@ func (m *Model[T]) validate() error {
 			return fmt.Errorf("gradcheck: block %q has %d values but a Grad of length %d", name, len(b.Value), len(b.Grad))
 		}
 		if b.Shape != nil {
-			p := 1
 			for axis, d := range b.Shape {
 				if d <= 0 {
 					return fmt.Errorf("gradcheck: block %q has shape %v: axis %d is %d", name, b.Shape, axis, d)
 				}
-				p *= d
+			}
+			p, ok := shapeSize(b.Shape)
+			if !ok {
+				return fmt.Errorf("gradcheck: block %q has shape %v, whose number of entries overflows an int, but %d values", name, b.Shape, len(b.Value))
 			}
 			if p != len(b.Value) {
 				return fmt.Errorf("gradcheck: block %q has shape %v (%d entries) but %d values", name, b.Shape, p, len(b.Value))
@@ -157,6 +160,20 @@ func (m *Model[T]) validate() error {
 		}
 	}
 	return nil
+}
+
+// shapeSize returns the number of entries of a shape of positive axes, the
+// product of the axes, and false where that overflows an int: a product
+// that wraps (4·(2⁶²+1) is 4 in int64) would pass for any length.
+func shapeSize(shape []int) (n int, ok bool) {
+	n = 1
+	for _, d := range shape {
+		if d <= 0 || n > math.MaxInt/d {
+			return 0, false
+		}
+		n *= d
+	}
+	return n, true
 }
 
 // firstNamed returns the first of the blocks before k named name, or −1,
