@@ -35,7 +35,8 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 // older release: the decoded report equals the encoded one, so reports of
 // shards of a check can be decoded and merged. It rejects data without a
 // schema version, of a newer version, with an unknown verdict or hazard,
-// or with an entry index outside its block.
+// with a shape whose number of entries is not a positive int, or with more
+// entries than its block has or an entry index outside it.
 func (r *Report) UnmarshalJSON(data []byte) error {
 	var j jsonReport
 	if err := json.Unmarshal(data, &j); err != nil {
@@ -300,8 +301,14 @@ func fromJSON(j *jsonReport) (*Report, error) {
 				return nil, fmt.Errorf("gradcheck: decoding a report: block %q has shape %v: axis %d is %d", jb.Name, jb.Shape, axis, d)
 			}
 		}
+		size, ok := shapeSize(jb.Shape)
+		if !ok {
+			return nil, fmt.Errorf("gradcheck: decoding a report: block %q has shape %v, whose number of entries overflows an int", jb.Name, jb.Shape)
+		}
+		if len(jb.Entries) > size {
+			return nil, fmt.Errorf("gradcheck: decoding a report: block %q has %d entries, more than the %d of its shape %v", jb.Name, len(jb.Entries), size, jb.Shape)
+		}
 		b.Shape = append([]int(nil), jb.Shape...)
-		size := b.Size()
 		b.Entries = make([]Entry, len(jb.Entries))
 		for k, je := range jb.Entries {
 			v, ok := parseVerdict(je.Verdict)

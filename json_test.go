@@ -176,6 +176,11 @@ func TestJSONRejects(t *testing.T) {
 		{"index out of block", `"index":5,`, `"index":6,`, "index 6 outside its 6 entries"},
 		{"bad float string", `"err_est":"+Inf"`, `"err_est":"lots"`, `"lots" is not a number`},
 		{"bad shape", `"shape":[2,3]`, `"shape":[2,0]`, "axis 1 is 0"},
+		// 3·3074457345618258603 wraps to −2⁶³ + 1, 2·2⁶² to −2⁶³.
+		{"shape overflow", `"shape":[2,3]`, `"shape":[3,3074457345618258603]`, "overflows an int"},
+		{"shape overflow to MinInt", `"shape":[2,3]`, `"shape":[2,4611686018427387904]`, "overflows an int"},
+		{"shape overflow, no entries", `"shape":[4]`, `"shape":[3,3074457345618258603]`, `block "empty" has shape [3 3074457345618258603], whose number of entries overflows an int`},
+		{"more entries than the shape", `"shape":[2,3]`, `"shape":[1,3]`, "6 entries, more than the 3 of its shape [1 3]"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			bad := strings.Replace(string(good), c.old, c.new, 1)

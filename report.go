@@ -114,7 +114,10 @@ type BlockReport struct {
 	Diagnoses []Diagnosis
 }
 
-// Size is the number of entries of the block.
+// Size is the number of entries of the block, the product of its axes. A
+// report of a check, or one ReadJSON accepted, has positive axes whose
+// product fits an int; for a BlockReport built by hand whose product
+// overflows, Size wraps.
 func (b *BlockReport) Size() int {
 	n := 1
 	for _, d := range b.Shape {

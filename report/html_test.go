@@ -221,6 +221,30 @@ func TestHeatmapRasterizesLargeBlocks(t *testing.T) {
 	}
 }
 
+// TestHeatmapHugeShapes: a block whose shape claims more entries than a
+// heatmap draws gets an error, not a panic in make. A hand-built block
+// whose shape's product wraps had a negative Size, and one of 2⁶² entries
+// (a report may come from anywhere) asked for a grid of that many cells.
+func TestHeatmapHugeShapes(t *testing.T) {
+	for _, shape := range [][]int{{3, 3074457345618258603}, {1 << 31, 1 << 31}, {4097, 4097}} {
+		b := &gradcheck.BlockReport{Name: "w", Shape: shape, Entries: []gradcheck.Entry{{Index: 5, Verdict: gradcheck.Mismatch, Analytic: 1, Numeric: 2}}}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("HeatmapSVG of shape %v panicked: %v", shape, r)
+				}
+			}()
+			if _, err := report.HeatmapSVG(b); err == nil || !strings.Contains(err.Error(), "more entries than a heatmap draws") {
+				t.Errorf("HeatmapSVG of shape %v: error %v, want one saying it is too large", shape, err)
+			}
+		}()
+		html := render(t, &gradcheck.Report{Precision: "float64", Blocks: []gradcheck.BlockReport{*b}}, nil)
+		if !strings.Contains(html, "No heatmap plot") {
+			t.Errorf("HTML of a block of shape %v draws a heatmap", shape)
+		}
+	}
+}
+
 // taylorOf runs a Taylor test of f(x) = Σ x_i³ with the gradient 3x²,
 // plus wrong on entry bug when bug ≥ 0.
 func taylorOf(t testing.TB, bug int) *gradcheck.TaylorReport {

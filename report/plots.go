@@ -33,6 +33,12 @@ const (
 	maxScatterPassing  = 4000 // passing entries in a scatter; failing ones are always all shown
 	maxTableRowsHTML   = 20   // failing entries listed per block
 	maxSweepLinesBlock = 6    // sweeps drawn in one block's plot
+
+	// maxHeatmapCells bounds the heatmap's grid, one float64 and one
+	// pixel per entry of the block (192 MiB at the bound): a block of
+	// 4096×4096 is drawn; a larger one, or a decoded report that claims
+	// 2³¹×2³¹ entries, gets an error, not an allocation that fails.
+	maxHeatmapCells = 1 << 24
 )
 
 var (
@@ -109,6 +115,8 @@ type errorGrid struct {
 	z          []float64
 }
 
+// newErrorGrid needs a shape of positive axes of at most maxHeatmapCells
+// entries (HeatmapSVG).
 func newErrorGrid(b *gradcheck.BlockReport) *errorGrid {
 	rows := b.Shape[0]
 	cols := b.Size() / rows
@@ -139,6 +147,19 @@ func maxAbsFinite(v []float64) (m float64) {
 	return m
 }
 
+// size is the number of entries of a shape of positive axes, and false
+// where it overflows an int (BlockReport.Size wraps).
+func size(shape []int) (n int, ok bool) {
+	n = 1
+	for _, d := range shape {
+		if d <= 0 || n > math.MaxInt/d {
+			return 0, false
+		}
+		n *= d
+	}
+	return n, true
+}
+
 // HeatmapSVG draws the signed error analytic − numeric of a block of two
 // or more axes as a matrix, row 0 at the top, in a diverging palette
 // symmetric about zero: red where the analytic value is too large, blue
@@ -152,6 +173,9 @@ func HeatmapSVG(b *gradcheck.BlockReport) ([]byte, error) {
 		if d <= 0 {
 			return nil, fmt.Errorf("block %s has shape %v", b.Name, b.Shape)
 		}
+	}
+	if n, ok := size(b.Shape); !ok || n > maxHeatmapCells {
+		return nil, fmt.Errorf("block %s of shape %v has more entries than a heatmap draws (%d)", b.Name, b.Shape, maxHeatmapCells)
 	}
 	g := newErrorGrid(b)
 	m := g.maxAbs()
