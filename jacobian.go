@@ -92,6 +92,9 @@ func checkJacobian(s vecSpec, x []float64, opts *Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.m > maxFloats/n {
+		return nil, fmt.Errorf("gradcheck: the %s of %d outputs by %d parameters has more entries than a slice holds (%d)", s.dname, s.m, n, maxFloats)
+	}
 	defer p.restore()
 	rep := &Report{Precision: "float64"}
 	if fatal, err := p.start(rep); err != nil || fatal {
@@ -202,10 +205,17 @@ type pointKey struct {
 	bits uint64
 }
 
+// maxFloats is the most float64 values the runtime makes a slice of on a
+// 64-bit platform (2⁴⁸ bytes), or half the address space on a 32-bit one:
+// make panics beyond it.
+const maxFloats = min(math.MaxInt/8, 1<<45)
+
 func newVecProblem(fname string, f func(dst, x []float64), m int, x []float64, opts *Options) (*vecProblem, error) {
 	switch {
 	case m <= 0:
 		return nil, fmt.Errorf("gradcheck: the number of outputs m is %d: it must be positive", m)
+	case m > maxFloats:
+		return nil, fmt.Errorf("gradcheck: the number of outputs m is %d: more values than a slice holds (%d)", m, maxFloats)
 	case len(x) == 0:
 		return nil, errors.New("gradcheck: x is empty")
 	}

@@ -246,6 +246,51 @@ func TestJacobianBadInput(t *testing.T) {
 	}
 }
 
+// TestVectorChecksRejectHugeM: an m whose values, or whose m×n Jacobian,
+// no slice holds is an error. It once panicked in make (makeslice: len out
+// of range) out of Jacobian, VJP and JVP.
+func TestVectorChecksRejectHugeM(t *testing.T) {
+	const maxFloats = min(math.MaxInt/8, 1<<45) // the most float64 values make gives a slice (2⁴⁸ bytes)
+	f := func(dst, x []float64) {}
+	for _, tc := range []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"Jacobian", func() error {
+			_, err := gradcheck.Jacobian(f, f, math.MaxInt, slices.Clone(vecX), nil)
+			return err
+		}, fmt.Sprintf("outputs m is %d: more values than a slice holds", math.MaxInt)},
+		{"Jacobian m·n", func() error {
+			_, err := gradcheck.Jacobian(f, f, maxFloats/len(vecX)+1, slices.Clone(vecX), nil)
+			return err
+		}, fmt.Sprintf("the jac of %d outputs by %d parameters has more entries than a slice holds", maxFloats/len(vecX)+1, len(vecX))},
+		{"VJP", func() error {
+			_, err := gradcheck.VJP(f, func(dst, x, w []float64) {}, math.MaxInt, slices.Clone(vecX), nil)
+			return err
+		}, "more values than a slice holds"},
+		{"JVP", func() error {
+			_, err := gradcheck.JVP(f, func(dst, x, v []float64) {}, math.MaxInt, slices.Clone(vecX), nil)
+			return err
+		}, "more values than a slice holds"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("panic escaped: %v", r)
+					}
+				}()
+				err = tc.run()
+			}()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
 func TestJacobianNilOptionsEqualZero(t *testing.T) {
 	bad := func(dst, x []float64) { vecJac(dst, x); dst[7] += 0.01 }
 	a, err1 := gradcheck.Jacobian(vecFn, bad, vecM, slices.Clone(vecX), nil)
