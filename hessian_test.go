@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gradcheck/gradcheck"
@@ -93,6 +94,21 @@ func TestHessianPlantedBugs(t *testing.T) {
 				t.Errorf("failing %v, want %v (%s)\n%s", got, tc.want, tc.reason, rep)
 			}
 		})
+	}
+}
+
+// TestHessianBadInput: Hessian and HVP take no m, so an empty x must not
+// be reported as the inner Jacobian's "the number of outputs m is 0", as
+// Hessian's once was.
+func TestHessianBadInput(t *testing.T) {
+	if _, err := gradcheck.Hessian(scalarGrad, scalarHess, nil, nil); err == nil || !strings.Contains(err.Error(), "x is empty") {
+		t.Errorf("Hessian with an empty x: error %v, want one saying x is empty", err)
+	}
+	if _, err := gradcheck.HVP(scalarGrad, scalarHVP, nil, nil); err == nil || !strings.Contains(err.Error(), "x is empty") {
+		t.Errorf("HVP with an empty x: error %v, want one saying x is empty", err)
+	}
+	if _, err := gradcheck.Hessian(nil, scalarHess, slices.Clone(scalarX), nil); err == nil || !strings.Contains(err.Error(), "grad is nil") {
+		t.Errorf("Hessian with a nil grad: error %v, want one saying grad is nil", err)
 	}
 }
 

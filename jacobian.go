@@ -212,12 +212,13 @@ const maxFloats = min(math.MaxInt/8, 1<<45)
 
 func newVecProblem(fname string, f func(dst, x []float64), m int, x []float64, opts *Options) (*vecProblem, error) {
 	switch {
+	case len(x) == 0:
+		// First: Hessian passes m = len(x), which its caller never gave.
+		return nil, errors.New("gradcheck: x is empty")
 	case m <= 0:
 		return nil, fmt.Errorf("gradcheck: the number of outputs m is %d: it must be positive", m)
 	case m > maxFloats:
 		return nil, fmt.Errorf("gradcheck: the number of outputs m is %d: more values than a slice holds (%d)", m, maxFloats)
-	case len(x) == 0:
-		return nil, errors.New("gradcheck: x is empty")
 	}
 	for i, v := range x {
 		if !isFinite(v) {
