@@ -67,9 +67,19 @@ func Problem(p optimize.Problem, x []float64, opts *gradcheck.Options) (*gradche
 // row-major form of gradcheck.Hessian. The SymDense is allocated once and
 // zeroed before every call, so a Hess that adds into its destination is
 // seen as it is on a fresh matrix.
+//
+// n is len(x) and must be positive: mat has no empty matrix. Hess itself
+// does not panic for n ≤ 0; the function it returns then panics when
+// called, saying that n is not positive, which gradcheck.Hessian returns as
+// a *gradcheck.PanicError of "hess".
 func Hess(hess func(dst *mat.SymDense, x []float64), n int) func(dst, x []float64) {
 	if hess == nil {
 		return nil
+	}
+	if n <= 0 {
+		return func(dst, x []float64) {
+			panic(fmt.Sprintf("gonumopt: Hess of n = %d: n is the length of x, and it must be positive", n))
+		}
 	}
 	s := mat.NewSymDense(n, nil)
 	return func(dst, x []float64) {

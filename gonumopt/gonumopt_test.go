@@ -1,6 +1,7 @@
 package gonumopt
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -254,6 +255,29 @@ func TestProblem(t *testing.T) {
 // BenchmarkProblem reports what a check of Grad and Hess costs on Watson
 // in 9 variables: evaluations of Func and of Grad as the function of the
 // Hessian check (evals/op), and of Grad as a gradient and Hess (derivs/op).
+// TestHessBadN: Hess of n ≤ 0 once panicked in mat.NewSymDense, out of
+// the adapter. Now the function it returns fails when called, which the
+// Hessian check reports as an error of hess.
+func TestHessBadN(t *testing.T) {
+	grad := func(dst, x []float64) { copy(dst, x) }
+	for _, n := range []int{0, -1} {
+		var h func(dst, x []float64)
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("Hess(hess, %d) panicked: %v", n, r)
+				}
+			}()
+			h = Hess(func(*mat.SymDense, []float64) {}, n)
+		}()
+		_, err := gradcheck.Hessian(grad, h, []float64{1, 2}, nil)
+		var pe *gradcheck.PanicError
+		if !errors.As(err, &pe) || pe.Func != "hess" || !strings.Contains(err.Error(), fmt.Sprintf("Hess of n = %d", n)) {
+			t.Errorf("Hessian with Hess(hess, %d): error %v, want a panic of hess saying n is not positive", n, err)
+		}
+	}
+}
+
 func BenchmarkProblem(b *testing.B) {
 	w := functions.Watson{}
 	p := optimize.Problem{Func: w.Func, Grad: w.Grad, Hess: w.Hess}
