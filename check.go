@@ -320,12 +320,16 @@ func (c *checker[T]) lossAt(b, i int, v T) (float64, error) {
 }
 
 // lossPair returns the loss with entry i of block b set to vp, then to vm,
-// restoring the saved value after each: the first pass, which makes it for
+// restoring the saved value after both: the first pass, which makes it for
 // every entry. It recovers nothing itself, so that it costs no deferred
 // call per entry: its callers run it under one recover for many entries
 // (serial, entry, and runEntries' workers), and it leaves in c.live,
 // c.curB, c.curI and c.curV what was being evaluated, for that recover to
 // name the entry and put back its saved value (recovered).
+//
+// The value is set before beforeLoss, as lossAt sets it before callLoss:
+// Reseed sees the parameters the loss is evaluated at on every path, and a
+// panic in Reseed is named with the entry as it was set.
 func (c *checker[T]) lossPair(b, i int, vp, vm T) (fp, fm float64, err error) {
 	vals, x0 := c.m.Blocks[b].Value, c.saved[b][i]
 	// beforeLoss, which is not inlined, only where it has more to do than
@@ -334,23 +338,22 @@ func (c *checker[T]) lossPair(b, i int, vp, vm T) (fp, fm float64, err error) {
 	// loss (measured A/B).
 	plain := c.done == nil && c.m.Reseed == nil
 	c.curB, c.curI, c.curV, c.live = b, i, vp, true
-	if plain {
-		c.evals++
-	} else if err = c.beforeLoss(); err != nil {
-		c.live = false
-		return
-	}
 	vals[i] = vp
-	fp = c.m.loss()
-	vals[i] = x0
-	c.curV = vm
 	if plain {
 		c.evals++
 	} else if err = c.beforeLoss(); err != nil {
-		c.live = false
+		vals[i], c.live = x0, false
 		return
 	}
+	fp = c.m.loss()
+	c.curV = vm
 	vals[i] = vm
+	if plain {
+		c.evals++
+	} else if err = c.beforeLoss(); err != nil {
+		vals[i], c.live = x0, false
+		return
+	}
 	fm = c.m.loss()
 	vals[i] = x0
 	c.live = false

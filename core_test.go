@@ -3,9 +3,11 @@ package gradcheck_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -386,53 +388,66 @@ func TestPanicIsReportedAndRestores(t *testing.T) {
 }
 
 // TestReseedPanicInFirstPass: a panic in Model.Reseed before a first-pass
-// evaluation is reported as Reseed's, naming the entry being checked, and
-// the parameters are restored; serially and on several workers.
+// evaluation is reported as Reseed's, naming the entry being checked as it
+// was set when Reseed ran, and the parameters are restored; serially and
+// on several workers. The first pass once called Reseed before it set the
+// entry, and named a perturbation that Reseed had not seen.
 func TestReseedPanicInFirstPass(t *testing.T) {
 	for _, workers := range []int{1, 3} {
-		x := []float64{0.5, -1.5, 2.5, 3.5, 4.5, 5.5}
-		want := slices.Clone(x)
-		g := make([]float64, len(x))
-		var calls atomic.Int64
-		m := &gradcheck.Model[float64]{
-			Blocks:   []gradcheck.Block[float64]{{Name: "x", Value: x, Grad: g}},
-			Loss:     func() float64 { return sumSin(x) },
-			Gradient: func() { sumSinGrad(g, x) },
-			// The hazard checks call Reseed five times (three losses,
-			// two gradients); the eleventh call is in the first pass,
-			// before x[2] − h, the second evaluation of the third entry
-			// of a serial check.
-			Reseed: func() {
-				if calls.Add(1) == 11 {
-					panic("reseed boom")
-				}
-			},
-		}
-		if workers > 1 {
-			m.Clone = func() *gradcheck.Model[float64] {
-				xc := slices.Clone(x)
-				gc := make([]float64, len(x))
+		// The hazard checks call Reseed five times (three losses, two
+		// gradients); the tenth and eleventh calls are in the first pass,
+		// before x[2] + h and x[2] − h, the evaluations of the third entry
+		// of a serial check.
+		for _, at := range []int64{10, 11} {
+			x := []float64{0.5, -1.5, 2.5, 3.5, 4.5, 5.5}
+			want := slices.Clone(x)
+			var calls atomic.Int64
+			var mu sync.Mutex
+			var seen []float64 // the parameters Reseed saw when it panicked
+			model := func(x []float64) *gradcheck.Model[float64] {
+				g := make([]float64, len(x))
 				return &gradcheck.Model[float64]{
-					Blocks:   []gradcheck.Block[float64]{{Name: "x", Value: xc, Grad: gc}},
-					Loss:     func() float64 { return sumSin(xc) },
-					Gradient: func() { sumSinGrad(gc, xc) },
-					Reseed:   m.Reseed,
+					Blocks:   []gradcheck.Block[float64]{{Name: "x", Value: x, Grad: g}},
+					Loss:     func() float64 { return sumSin(x) },
+					Gradient: func() { sumSinGrad(g, x) },
+					Reseed: func() {
+						if calls.Add(1) == at {
+							mu.Lock()
+							seen = slices.Clone(x)
+							mu.Unlock()
+							panic("reseed boom")
+						}
+					},
 				}
 			}
-		}
-		_, err := gradcheck.Check(m, &gradcheck.Options{Workers: workers})
-		var pe *gradcheck.PanicError
-		if !errors.As(err, &pe) {
-			t.Fatalf("%d workers: error %v, want a *PanicError", workers, err)
-		}
-		if pe.Func != "Reseed" || pe.Value != "reseed boom" || !strings.HasPrefix(pe.Entry, "x[") {
-			t.Errorf("%d workers: panic error %+v does not name Reseed, an entry and the panic value", workers, pe)
-		}
-		if workers == 1 && (pe.Entry != "x[2]" || pe.Perturbed >= 2.5) {
-			t.Errorf("serial check: the panic is named at %s set to %v, want x[2] below 2.5", pe.Entry, pe.Perturbed)
-		}
-		if !bitsEqual(x, want) {
-			t.Errorf("%d workers: x = %v after a panic in Reseed, want %v", workers, x, want)
+			m := model(x)
+			if workers > 1 {
+				m.Clone = func() *gradcheck.Model[float64] { return model(slices.Clone(want)) }
+			}
+			_, err := gradcheck.Check(m, &gradcheck.Options{Workers: workers})
+			var pe *gradcheck.PanicError
+			if !errors.As(err, &pe) {
+				t.Fatalf("%d workers, call %d: error %v, want a *PanicError", workers, at, err)
+			}
+			if pe.Func != "Reseed" || pe.Value != "reseed boom" || !strings.HasPrefix(pe.Entry, "x[") {
+				t.Errorf("%d workers, call %d: panic error %+v does not name Reseed, an entry and the panic value", workers, at, pe)
+			}
+			if workers == 1 && (pe.Entry != "x[2]" || (pe.Perturbed > 2.5) != (at == 10)) {
+				t.Errorf("serial check, call %d: the panic is named at %s set to %v, want x[2] %s 2.5", at, pe.Entry, pe.Perturbed, map[bool]string{true: "above", false: "below"}[at == 10])
+			}
+			// What the error says is what Reseed saw.
+			var k int
+			if _, err := fmt.Sscanf(pe.Entry, "x[%d]", &k); err != nil {
+				t.Fatalf("%d workers, call %d: entry %q: %v", workers, at, pe.Entry, err)
+			}
+			claimed := slices.Clone(want)
+			claimed[k] = pe.Perturbed
+			if !bitsEqual(seen, claimed) || pe.Perturbed == pe.Saved {
+				t.Errorf("%d workers, call %d: %v\nbut Reseed saw x = %v", workers, at, err, seen)
+			}
+			if !bitsEqual(x, want) {
+				t.Errorf("%d workers, call %d: x = %v after a panic in Reseed, want %v", workers, at, x, want)
+			}
 		}
 	}
 }
