@@ -34,8 +34,12 @@ func seedOf(o *Options) uint64 {
 
 // Cotangent returns the cotangent w that VJP draws for direction d with
 // the given seed: m standard normal entries. It is exported so that a
-// failing direction can be reproduced by hand.
+// failing direction can be reproduced by hand. For an m that VJP rejects
+// (not positive, or more values than a slice holds) it returns nil.
 func Cotangent(m int, seed uint64, d int) []float64 {
+	if m <= 0 || m > maxFloats {
+		return nil
+	}
 	rng := rand.New(rand.NewPCG(seed, 0x5eed_c07a_0000_0000+uint64(d)))
 	w := make([]float64, m)
 	for i := range w {

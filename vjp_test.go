@@ -3,6 +3,7 @@ package gradcheck_test
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -131,6 +132,13 @@ func TestDirectionsReproducible(t *testing.T) {
 	}
 	if v, w := gradcheck.Tangent(vecX, 1, 0), gradcheck.Tangent(vecX, 2, 0); slices.Equal(v, w) {
 		t.Errorf("tangents of seeds 1 and 2 are equal: %v", v)
+	}
+	// An m that VJP rejects gives no cotangent, and no panic (make
+	// panicked for a negative m and for one no slice holds).
+	for _, m := range []int{0, -1, math.MaxInt} {
+		if w := gradcheck.Cotangent(m, 42, 0); w != nil {
+			t.Errorf("Cotangent(%d, …) has %d entries, want nil", m, len(w))
+		}
 	}
 }
 
