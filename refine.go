@@ -32,10 +32,11 @@ type ladder struct {
 	dp, dm  [fdiff.MaxRows]float64 // f(x + h) − f(x) and f(x − h) − f(x)
 
 	// disputed: the last row's disagreement was not corroborated because
-	// the rows below the corroborating ones, or the one-sided slopes,
-	// dispute the extrapolation it rests on (corroborated, judge). The
-	// entry is then Inconclusive for good: no climbed ladder or Taylor
-	// remainder may call it OK (refine).
+	// the ladder's own rows dispute the extrapolation it rests on: the
+	// rows below the corroborating ones, or the rows that resolve it
+	// at all, are outside the Taylor regime (corroborated). The climbed
+	// ladder still judges the entry; the Taylor remainder may confirm
+	// the disagreement but not overrule it (climb).
 	disputed bool
 }
 
