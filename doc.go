@@ -120,7 +120,18 @@
 // its own size and raises nothing there; where it is above (tanh(u) − 1
 // with tanh(u) within 1e-10 of 1 lies on the grid of an ulp of 1, and its
 // rounding repeats from step to step where the count of stairs halves
-// exactly with the step), the ladders are judged again with it.
+// exactly with the step), the ladders are judged again with it. A
+// staircase times a smooth factor, Q(x)·s(x), does not stay at f(x) below
+// its first stair but moves with s, a smooth function there whose slope is
+// Q·s', not the derivative. The row whose step reaches a stair's edge on
+// one side only shows the edge: its second difference f(x + h) + f(x − h)
+// − 2·f(x) holds the quantum, and those of the rows below, the smooth
+// factor's alone, fall to an eighth of it or to the loss's rounding. Where
+// that row's second difference is at least half the one above (a smooth
+// loss's shrinks fourfold, a kink's twofold), the row lies below the steps
+// from which the ladder shows the Taylor regime, and the loss crosses at
+// least 32 such stairs over the largest step (a saturated unit seen from
+// far has one edge, of the size of that change), it bounds Δ from below.
 //
 // Refinement. An entry that does not pass is never failed on one estimate.
 // It is evaluated on a ladder of steps h_j = 0.1·scale/2^j down to the

@@ -540,6 +540,7 @@ func TestIllConditioned(t *testing.T) {
 	et := func(u float64) float64 { return math.Exp(2 * math.Tanh(u)) }
 	c := 1.5625 * 1.9951171875
 	staircaseF, staircaseGrad := staircaseTimesSmooth(1)
+	saturatedF, saturatedGrad := saturatedTimesShift(1)
 	for _, tc := range []struct {
 		name, reason string
 		f            func(x []float64) float64
@@ -558,6 +559,12 @@ func TestIllConditioned(t *testing.T) {
 		staircaseF, staircaseGrad,
 		[]float64{1, 2.146484375, 0.03125, -3},
 		2.15,
+	}, {
+		"a staircase times a smooth factor, its edge within the ladder",
+		"(1 − tanh²(s·x3))·s with s = x0 + 2.528 at (3, ·, ·, 3), a row of the gradient of a composition drawn by a property test of the Hessian check: 1 − tanh²(16.6) = 1.6e-14 lies on the grid of an ulp of 1, so the loss, 8.7e-14, moves in quanta of 6e-16. Below step 7.8e-4 the factor stood on one stair and the loss was exactly linear, its slope the stair, 1.6e-14, against a derivative of −5.1e-13; one side left the stair at step 1.2e-3, an F − B of 1.1e-12 that isKink flagged, and the window below it, whose corrections were zero and passed the Taylor regime's collapse tests, made a Mismatch with an error bound of 3e-25. The edge's second difference now bounds the loss's quantum (stairEdge)",
+		saturatedF, saturatedGrad,
+		saturatedTimesShiftX,
+		5.5,
 	}, {
 		"saturated tanh",
 		"tanh within 12 ulps of 1, derivative 5e-14: the large steps see a plateau on one side and an exponential fall on the other, the small ones a loss quantized to its ulps",

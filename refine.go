@@ -94,13 +94,112 @@ func (c *checker[T]) quantize(l *ladder, j int) {
 			q = math.Max(q, d)
 		}
 	}
-	q = max(q, l.still)
+	q = max(q, l.still, c.stairEdge(l, j))
 	l.quantum = q
 	sigma := max(l.sigma, q/4, secondDifferenceNoise(l, j))
 	for k := range j + 1 {
 		l.noise[k] = c.roundoffWith(l.fmax[k], l.hmin[k], sigma)
 	}
 }
+
+// stairEdge is the loss's quantum that the edge of a stair shows at rows up
+// to j, 0 where none does (see quantize).
+//
+// A staircase times a smooth factor, Q(x)·s(x) with Q on a grid coarser
+// than the loss's own ulps, does not stay at f(x) below its first stair,
+// as quantize asks: it moves with s. It is a smooth function there, Q(x)
+// times s, its slope Q·s' and not the derivative (1 − tanh²(s·x3))·s with
+// s = x0 + 2.53 at (3, ·, ·, 3), 1 − tanh² = 1.6e-14 on the grid of an ulp
+// of 1, a row of the gradient of a composition drawn by a property test of
+// the Hessian check: exactly linear below step 7.8e-4, its slope the
+// stair, 1.6e-14, against a derivative of −5.1e-13). The row whose step
+// reaches the stair's edge on one side only shows the edge: its second
+// difference f(x + h) + f(x − h) − 2·f(x) holds the quantum Δ, while the
+// rows below hold only the smooth factor's, h²·Q·s⁽²⁾ + …, and that row
+// reads an F − B of Δ/h, which isKink took for a kink, and the window
+// below it, whose corrections were zero, for the Taylor regime: a Mismatch
+// with an error bound of 3e-25. So a row k gives the quantum |f(x + h) +
+// f(x − h) − 2·f(x)| where
+//
+//   - its F − B stands clear of round-off (as fb counts it, without the
+//     quantum), and its second difference is at least half the one of the
+//     row above: in the Taylor regime a second difference shrinks
+//     fourfold per halving of the step (sixteenfold where f⁽²⁾ vanishes),
+//     at a kink at x twofold, and at a kink within the step faster;
+//   - the second differences of every row below, down to j, are an eighth
+//     of it or less, or within two roundings of the loss values: a kink at
+//     x keeps h·J, halving, and with curvature of the other sign, which can
+//     cancel it at one row, more. Not within kinkNoise times their
+//     round-off bound: in float32 that bound exceeds the second
+//     differences of a piecewise quadratic loss at every step below 0.01,
+//     and a ReLU regressor's kinks read as a quantum
+//     (TestReLUBatchMeanNoFalseMismatch32, N = 300, seed 25: W1[1,5] a
+//     Mismatch);
+//   - it lies below the rows from which the ladder shows the Taylor
+//     regime, as grownNoise finds them: at steps beyond the reach of the
+//     expansion a smooth function's second differences can cancel at one
+//     row and not at the next (√(1 + et(sin(sin(x) − 3x))²) at x = −3, et(u)
+//     = exp(2·tanh(u)): 0.002, 0.054, 4e-4 at steps 0.3, 0.15, 0.075, a
+//     quantum of 0.054 with which a gradient off by 1e-4 passed as a
+//     Kink, float64 property seed 9104);
+//   - Δ is at most 1/stairCount of the loss's change over the ladder's
+//     largest step, |f(x + h₀) − f(x − h₀)|: a staircase's stairs are
+//     small beside what the loss crosses of them (390 times in the loss
+//     above), while a saturated unit seen from far has one edge, its
+//     transition, of the size of that change.
+//
+// A loss rounded to its own size gives a Δ of an ulp or two here, about
+// its one-rounding floor, if any.
+func (c *checker[T]) stairEdge(l *ladder, j int) float64 {
+	s2 := func(r int) float64 { return math.Abs(l.dp[r] + l.dm[r]) }
+	// clear: F − B at row r stands above its round-off bound without the
+	// quantum, as fb counts it (kinkNoise times twice the bound).
+	clear := func(r int) bool {
+		return math.Abs(l.fwd[r]-l.bwd[r]) > kinkNoise*2*c.roundoffWith(l.fmax[r], l.hmin[r], l.sigma)
+	}
+	// The rows from which the ladder shows the Taylor regime, as
+	// grownNoise finds them: two corrections in a row that shrank to
+	// between collapseCentral and taylorRegime of the one before, clear
+	// of round-off.
+	regime, shrunk := j, 0
+	for r := 2; r < j; r++ {
+		if !(l.okp[r] && l.okm[r] && l.okp[r-1] && l.okm[r-1] && l.okp[r-2] && l.okm[r-2]) {
+			shrunk = 0
+			continue
+		}
+		step, prev := math.Abs(l.central[r]-l.central[r-1]), math.Abs(l.central[r-1]-l.central[r-2])
+		if step <= taylorRegime*prev && step >= collapseCentral*prev && step > 2*c.s.k*c.roundoffWith(l.fmax[r], l.hmin[r], l.sigma) {
+			if shrunk++; shrunk >= 2 {
+				regime = r
+				break
+			}
+		} else {
+			shrunk = 0
+		}
+	}
+	for k := j - 2; k > regime; k-- {
+		q := s2(k)
+		if !clear(k) || !isFinite(q) || !(s2(k-1) <= 2*q) || !(q <= math.Abs(l.dp[0]-l.dm[0])/stairCount) {
+			continue
+		}
+		below := true
+		for r := k + 1; r <= j; r++ {
+			if !(s2(r) <= max(q/8, 2*c.lossRoundoff(l.fmax[r], l.sigma))) {
+				below = false
+				break
+			}
+		}
+		if below {
+			return q
+		}
+	}
+	return 0
+}
+
+// stairCount: the edge of a stair bounds the loss's quantum only where
+// the loss crosses at least this many such stairs over the ladder's
+// largest step (stairEdge).
+const stairCount = 32
 
 // secondDifferenceNoise is the least noise of the loss that the second
 // differences of rows up to j show: 0, or a quarter of the largest

@@ -89,6 +89,47 @@ func TestWrongGradientOnStaircaseTimesSmooth(t *testing.T) {
 	}
 }
 
+// saturatedTimesShift is (1 − tanh²(s·x3))·s with s = x0 + 2c, a row of
+// the gradient of a composition (a Hessian check's scalar function), and
+// its gradient with ∂/∂x0 times factor (TestIllConditioned). At x = (3, ·,
+// ·, 3), 1 − tanh²(s·x3) = 1.6e-14 lies on the grid of an ulp of 1.
+func saturatedTimesShift(factor float64) (func([]float64) float64, func(dst, x []float64)) {
+	const c = 1.2640199749630252
+	f := func(x []float64) float64 {
+		s := x[0] + 2*c
+		t := math.Tanh(s * x[3])
+		return (1 + -1*(t*t)) * (s * 1)
+	}
+	grad := func(dst, x []float64) {
+		s := x[0] + 2*c
+		t := math.Tanh(s * x[3])
+		a := 1 - t*t
+		d := -2 * t * a // d(1 − tanh²(u))/du
+		clear(dst)
+		dst[0] = (a + s*d*x[3]) * factor
+		dst[3] = s * d * s
+	}
+	return f, grad
+}
+
+// saturatedTimesShiftX is where TestIllConditioned checks
+// saturatedTimesShift.
+var saturatedTimesShiftX = []float64{3, 7.864595981983398e-100, -2.718785385850072e-192, 3}
+
+// TestWrongGradientOnStairEdge: TestIllConditioned's staircase whose edge
+// the ladder crosses (saturatedTimesShift) with ∂/∂x0 doubled, left out or
+// of the wrong sign. With the loss's quantum read from the stair's edge
+// (stairEdge), the steps above the edge resolve the derivative to 3% and
+// each is a Mismatch. (Off by 10%, it passes with an error bound of 1.5e-14,
+// K times which, 5.9e-14, covers the bug, 5.1e-14: at what the loss's
+// rounding resolves.)
+func TestWrongGradientOnStairEdge(t *testing.T) {
+	for _, factor := range []float64{2, 0, -1} {
+		f, grad := saturatedTimesShift(factor)
+		wantVerdicts(t, f, grad, append([]float64(nil), saturatedTimesShiftX...), 0)
+	}
+}
+
 // wantVerdicts checks grad of f at x and wants entry k a Mismatch (none for
 // k < 0) and every other entry OK.
 func wantVerdicts(t *testing.T, f func([]float64) float64, grad func(dst, x []float64), x []float64, k int) {
