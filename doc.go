@@ -161,7 +161,11 @@
 //   - The difference of the one-sided slopes, F(h) − B(h), halves with h on
 //     a smooth function and stays put at a kink. At a kink the analytic
 //     value must lie between the one-sided slopes, as a subgradient must:
-//     verdict Kink, which passes, or Mismatch. The extrapolation leaves out
+//     verdict Kink, which passes, or Mismatch. A Kink rests on F − B
+//     above its round-off bound: where the ladder's corrections grew
+//     beyond the noise it was judged with (below), it goes on as a
+//     Mismatch from the last row does, judged again with the noise along
+//     the entry. The extrapolation leaves out
 //     the steps above the last row flagged so. On a smooth function whose
 //     f⁽²⁾ is small, F − B can stay put too (its next term, of the other
 //     sign, holds it); there (F − B)/h still converges like a smooth

@@ -285,7 +285,18 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 		low.Verdict, low.ErrEst = Inconclusive, math.Inf(1)
 		return c.climb(b, i, e, low, end, h0, rows, first, sigma, 0)
 	}
-	if err != nil || low.Verdict == OK || low.Verdict == Kink || low.Verdict == NonFinite || end.early {
+	// A Kink rests on F − B above its round-off bound, which a noise
+	// underestimated makes: where the ladder's own corrections grew
+	// beyond the noise it was judged with (grownNoise), a Kink goes on
+	// as a Mismatch from the last row does, and is judged again with the
+	// noise along the entry. A second derivative off by 1e-4 passed as a
+	// Kink of a smooth function, ∂f/∂x1 of tanh(x1 + (x1 + c)·x1²) at
+	// x1 = −1.68, (1 − tanh²(w))·p(x1) with 1 − tanh²(w) = 3.7e-9 on the
+	// grid of an ulp of 1: its one-sided slopes at the three smallest
+	// steps differed by a few quanta over the step, against a bound of one
+	// rounding of the loss, and their interval held both the right and
+	// the wrong value (TestWrongGradientOnStaircaseNotKink).
+	if err != nil || low.Verdict == OK || low.Verdict == Kink && end.grown <= sigma || low.Verdict == NonFinite || end.early {
 		// An agreement stands whatever the noise; an early Mismatch has
 		// two witnesses at steps far apart (judge), which a noise
 		// underestimated along this entry would not make agree. judge
