@@ -566,6 +566,19 @@ func TestIllConditioned(t *testing.T) {
 		saturatedTimesShiftX,
 		5.5,
 	}, {
+		"a smooth loss whose rounding repeats at the smallest steps",
+		"the curve t ↦ ∂f/∂x1(x + t·v) of an HVP check, f = et(x2 + x1²) at x = (·, −3, −2.45), sin(E + π/2)·(E·2·(1 − T²))·2x1 with T = tanh(6.55), E = exp(2T): 1 − T² = 8e-6 lies on the grid of an ulp of 1, so the loss, 3e-4, carries about 40 ulps of round-off that the noise measurement did not find; the central differences at steps 1.2e-5 to 3e-6 agreed to 4e-13 on a value 2.7e-10 off, and their Mismatch, at 1e-7 relative, had an error bound of 2.7e-13. The exact derivative (complex step) passes: the rows below the corroborating ones come closer to it and are not strictly in the Taylor regime, which withholds the Mismatch (towardAnalytic), and the climbed ladder resolves it",
+		func(x []float64) float64 {
+			x1 := -3 + x[0]*0.6345504502931925
+			x2 := -2.451171875 + x[0]*-0.2866205675113583
+			T := math.Tanh(1*x2 + x1*x1)
+			E := math.Exp(2 * T)
+			return math.Sin(E+math.Pi/2) * ((E * (2 * (1 + -1*(T*T)))) * ((1 * x1) + (x1 * 1)))
+		},
+		func(dst, x []float64) { dst[0] = -0.0026008311413585564 }, // by complex step
+		[]float64{0},
+		40,
+	}, {
 		"saturated tanh",
 		"tanh within 12 ulps of 1, derivative 5e-14: the large steps see a plateau on one side and an exponential fall on the other, the small ones a loss quantized to its ulps",
 		func(x []float64) float64 { return math.Tanh(et(et(1)) * et(x[0])) },
