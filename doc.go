@@ -279,6 +279,24 @@
 //     x·(tanh(−5.9) + 1 + x) at x = 6e-8, a quadratic whose central
 //     differences agree to 5e-17 at every step, counted as corrections
 //     that do not shrink, and a gradient off by 1.5e-9 passed.
+//     Kinks at every scale that resolves the disagreement (a float32
+//     ReLU network's batch mean: a kink wherever a sample's pre-activation
+//     crosses zero, dozens within a step of 0.1, none only within a few
+//     1e-4, where float32's round-off is about 1% of the slope) bias the
+//     larger steps, whose corrections can grow within eight times their
+//     bound and pass for round-off. So the rows below the corroborating
+//     ones that still resolve the disagreement, where they come closer to
+//     the analytic value, must be in the regime as well, and strictly:
+//     the corrections of the central differences and of (F − B)/h must
+//     shrink wherever they stand above their own bound. So must the rows
+//     that resolve it at all where none does eight times over. And a
+//     last-row Mismatch is withheld where the three extrapolations
+//     disagree beyond their bounds while the one-sided ones accept the
+//     analytic value, as a kink near x, reached by one side only, makes
+//     them. Such an entry is Inconclusive; the climbed ladder judges it
+//     again, and the Taylor remainder may confirm the disagreement (order
+//     1) but not overrule the rows that showed it: at its large steps an
+//     order of 2 hides a bug small beside h·f⁽²⁾.
 //   - A loss that never moves along the coordinate, at any step, gives a
 //     numeric zero bounded by one ulp of f over the largest step. That
 //     step is the climbed ladder's (see Resolution): a loss that did not
