@@ -38,7 +38,10 @@ import (
 // of each row (2·6 evaluations along the coordinate of the row's largest
 // entry, shared by rows with the same one), and refinement where an entry
 // is suspicious; not m times that. Remembering the values allocates once
-// per point, unlike the scalar check.
+// per point, unlike the scalar check. So the check needs memory for a few
+// m×n Jacobians: an m, or an m×n, that no slice holds is an error, but one
+// within that bound and beyond the machine's memory ends the program, as
+// any allocation the runtime cannot satisfy does.
 //
 // The term K·ε·S of a gradient entry (see the package docs, Refinement)
 // measures how far the gradient moves when every parameter moves by its

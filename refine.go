@@ -157,10 +157,11 @@ func (c *checker[T]) stairEdge(l *ladder, j int) float64 {
 	clear := func(r int) bool {
 		return math.Abs(l.fwd[r]-l.bwd[r]) > kinkNoise*2*c.roundoffWith(l.fmax[r], l.hmin[r], l.sigma)
 	}
-	// The rows from which the ladder shows the Taylor regime, as
-	// grownNoise finds them: two corrections in a row that shrank to
+	// The rows from which the ladder shows the Taylor regime, found as
+	// grownNoise finds them (two corrections in a row that shrank to
 	// between collapseCentral and taylorRegime of the one before, clear
-	// of round-off.
+	// of round-off), but against the round-off without the quantum that
+	// this row may set: grownNoise's bounds, l.noise, already hold it.
 	regime, shrunk := j, 0
 	for r := 2; r < j; r++ {
 		if !(l.okp[r] && l.okm[r] && l.okp[r-1] && l.okm[r-1] && l.okp[r-2] && l.okm[r-2]) {
@@ -1020,16 +1021,14 @@ func strictlyInRegime(l *ladder, noise *[fdiff.MaxRows]float64, lo, j int) bool 
 }
 
 // towardAnalytic returns the last row below row j that still resolves a
-// disagreement d (K·noise < d), where the central differences of the rows
-// below j come closer to the analytic value a, row after row, until one is
-// closer than row j's by more than the round-off of the two rows; j where
-// they do not.
+// disagreement d (K·noise < d), where some row below j among them is
+// closer to the analytic value a than row j by more than the round-off of
+// the two rows; j where none is.
 func (c *checker[T]) towardAnalytic(l *ladder, noise *[fdiff.MaxRows]float64, j, last int, a, d float64) int {
 	below := max(j, c.resolving(noise, j+1, last, d))
 	far := math.Abs(l.central[j] - a)
 	for r := j + 1; r <= below; r++ {
-		dist := math.Abs(l.central[r] - a)
-		if far-dist > noise[r]+noise[j] {
+		if far-math.Abs(l.central[r]-a) > noise[r]+noise[j] {
 			return below
 		}
 	}
