@@ -293,10 +293,13 @@
 //     last-row Mismatch is withheld where the three extrapolations
 //     disagree beyond their bounds while the one-sided ones accept the
 //     analytic value, as a kink near x, reached by one side only, makes
-//     them. Such an entry is Inconclusive; the climbed ladder judges it
-//     again, and the Taylor remainder may confirm the disagreement (order
-//     1) but not overrule the rows that showed it: at its large steps an
-//     order of 2 hides a bug small beside h·f⁽²⁾.
+//     them. Such an entry is Inconclusive, and the climbed ladder judges
+//     it again. Where the rows below or the rows that resolve the
+//     disagreement withheld it, the Taylor remainder may confirm the
+//     disagreement (order 1) but not overrule the rows that showed it: at
+//     its large steps an order of 2 hides a bug small beside h·f⁽²⁾
+//     (where only the one-sided slopes withheld it, no case has shown
+//     the remainder passing a wrong gradient, and it judges as usual).
 //   - A loss that never moves along the coordinate, at any step, gives a
 //     numeric zero bounded by one ulp of f over the largest step. That
 //     step is the climbed ladder's (see Resolution): a loss that did not
