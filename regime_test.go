@@ -243,3 +243,66 @@ func TestWrongGradientAfterDispute(t *testing.T) {
 		}
 	}
 }
+
+// sineAndFarUnit is sin(w·x0) + a·tanh(10⁴·(x0 − 0.003)) and its gradient
+// times factor: at x0 = 0 the tanh is saturated to 1e-26 of its
+// asymptote, and its transition, 0.003 away, is crossed by the ladder's
+// steps from 0.1 down to 0.0031 on one side only (TestSaturatedUnitNotStair).
+func sineAndFarUnit(w, a, factor float64) (func([]float64) float64, func(dst, x []float64)) {
+	f := func(x []float64) float64 { return math.Sin(w*x[0]) + a*math.Tanh(1e4*(x[0]-0.003)) }
+	grad := func(dst, x []float64) {
+		th := math.Tanh(1e4 * (x[0] - 0.003))
+		dst[0] = (w*math.Cos(w*x[0]) + a*1e4*(1-th*th)) * factor
+	}
+	return f, grad
+}
+
+// TestSaturatedUnitNotStair: a saturated unit seen from far
+// (sineAndFarUnit at x0 = 0) is not a staircase. The last step that
+// crosses its transition, 0.0031, shows the edge stairEdge looks for: a
+// second difference of about 2a, F − B clear of round-off, every row
+// below it at rounding, and the sine's central differences in their
+// Taylor regime above it. Read as the loss's quantum, the edge, 0.0185
+// for a = 0.01, sets a noise of 4.6e-3 that no step resolves: the exact
+// derivative, 30, was Inconclusive (30.97 ± 1.8), and so was one off by
+// 1e-4. The edge is 1/16 of the loss's change over the ladder's largest
+// step, 0.302, and the bound of 1/stairCount of that change rejects it;
+// so it does where the sine all but cancels over that step, w = 10π (a
+// change of 2e-6, the edge's own), where a gradient off by 1e-4 passed
+// through the Taylor remainder, 31.259 ± 0.16 against 31.419. A smaller
+// unit passes the bound (TestSaturatedUnitNotStairLimitation).
+func TestSaturatedUnitNotStair(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		w, a float64
+	}{
+		{"edge 1/16 of the change", 30, 0.01},
+		{"edge all of the change", 10 * math.Pi, 1e-6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := []float64{0}
+			f, grad := sineAndFarUnit(tc.w, tc.a, 1)
+			wantVerdicts(t, f, grad, x, -1)
+			for _, factor := range []float64{1 + 1e-4, 1 - 1e-4} {
+				f, grad := sineAndFarUnit(tc.w, tc.a, factor)
+				wantVerdicts(t, f, grad, x, 0)
+			}
+		})
+	}
+}
+
+// TestSaturatedUnitNotStairLimitation keeps, skipped, a wrong gradient
+// that passes: sineAndFarUnit with w = 30 and a = 1e-3, off by 1e-4. The
+// unit's edge, 1.9e-3, is below 1/32 of the loss's change over the
+// largest step, 0.284, so stairEdge takes it for the loss's quantum, and
+// with that noise the gradient is accepted. With no edge read (stairEdge
+// returning 0) it is a Mismatch. Of a from 1e-9 to 3e-3 by decades, 1e-6,
+// 1e-3 and 3e-3 pass so; 1e-5 and 1e-4 pass with or without the edge, by
+// another way. Remove the Skip to see the report.
+func TestSaturatedUnitNotStairLimitation(t *testing.T) {
+	t.Skip("fails on purpose: a known limitation, kept so that it can be seen")
+	for _, factor := range []float64{1 + 1e-4, 1 - 1e-4} {
+		f, grad := sineAndFarUnit(30, 1e-3, factor)
+		wantVerdicts(t, f, grad, []float64{0}, 0)
+	}
+}
