@@ -473,3 +473,42 @@ func TestVectorSensitivityCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestJVPStatefulNotProbed: a jvp seen to keep state between calls on the
+// first tangent is not called at the sensitivity probes of the later ones
+// either, whose checks look for no hazards (JVP). Its result drifts with
+// the count of its calls, a relative 1e-9 each, so that two calls at the
+// same x disagree (a NotReentrant hazard) and every tangent has entries
+// that go on to refinement, where a jvp without state is probed twice per
+// tangent. Its values at the probes would carry the drift, not the
+// curve's second derivative; it is called at x only, once per tangent and
+// once more for the hazard check, and GradEvals counts those calls.
+func TestJVPStatefulNotProbed(t *testing.T) {
+	at := map[string]int{} // calls at each point
+	calls := 0
+	drifting := func(dst, x, v []float64) {
+		calls++
+		at[fmt.Sprint(x)]++
+		vecJVP(dst, x, v)
+		for j := range dst {
+			dst[j] *= 1 + 1e-9*float64(calls)
+		}
+	}
+	const tangents = 3
+	rep, err := gradcheck.JVP(vecFn, drifting, vecM, slices.Clone(vecX), &gradcheck.Options{Directions: tangents})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Hazards) != 1 || rep.Hazards[0].Kind != gradcheck.NotReentrant {
+		t.Fatalf("hazards %+v, want one NotReentrant", rep.Hazards)
+	}
+	for _, b := range rep.Blocks[1:] {
+		if !slices.ContainsFunc(b.Entries, func(e gradcheck.Entry) bool { return e.Refined }) {
+			t.Fatalf("block %s: no entry refined, so no probe to skip\n%s", b.Name, rep)
+		}
+	}
+	if away := calls - at[fmt.Sprint(vecX)]; away != 0 || calls != tangents+1 || rep.GradEvals != calls {
+		t.Errorf("jvp called %d times, %d of them away from x, GradEvals %d; want %d, all at x, and GradEvals the same\n%s",
+			calls, away, rep.GradEvals, tangents+1, rep)
+	}
+}
