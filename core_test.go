@@ -720,3 +720,28 @@ func bitsEqual(a, b []float64) bool {
 	}
 	return true
 }
+
+// TestBlockReportSize: Size is the product of the axes where they are
+// positive and it fits an int, and 0 otherwise, never a product that
+// wrapped (3·3074457345618258603 is −2⁶³ + 1 in int64, 2·2⁶² is −2⁶³).
+func TestBlockReportSize(t *testing.T) {
+	for _, tc := range []struct {
+		shape []int
+		want  int
+	}{
+		{[]int{3, 4}, 12},
+		{[]int{7}, 7},
+		{nil, 1},
+		{[]int{1 << 31, 1 << 31}, 1 << 62},
+		{[]int{3, 3074457345618258603}, 0},
+		{[]int{2, 1 << 62}, 0},
+		{[]int{1 << 32, 1 << 32}, 0},
+		{[]int{0, 5}, 0},
+		{[]int{-2, 3}, 0},
+	} {
+		b := &gradcheck.BlockReport{Name: "w", Shape: tc.shape}
+		if got := b.Size(); got != tc.want {
+			t.Errorf("Size of shape %v: %d, want %d", tc.shape, got, tc.want)
+		}
+	}
+}

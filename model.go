@@ -162,9 +162,11 @@ func (m *Model[T]) validate() error {
 	return nil
 }
 
-// shapeSize returns the number of entries of a shape of positive axes, the
-// product of the axes, and false where that overflows an int: a product
-// that wraps (4·(2⁶²+1) is 4 in int64) would pass for any length.
+// shapeSize returns the number of entries of a shape, the product of its
+// axes, and false where an axis is not positive or the product overflows
+// an int: a product that wraps (4·(2⁶²+1) is 4 in int64) would pass for
+// any length. Model validation, ReadJSON and BlockReport.Size (and through
+// it the report package) all count a shape's entries with it.
 func shapeSize(shape []int) (n int, ok bool) {
 	n = 1
 	for _, d := range shape {

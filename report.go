@@ -116,12 +116,13 @@ type BlockReport struct {
 
 // Size is the number of entries of the block, the product of its axes. A
 // report of a check, or one ReadJSON accepted, has positive axes whose
-// product fits an int; for a BlockReport built by hand whose product
-// overflows, Size wraps.
+// product fits an int, and so at least one entry; for a BlockReport built
+// by hand with an axis that is not positive, or whose product overflows
+// an int, Size is 0.
 func (b *BlockReport) Size() int {
-	n := 1
-	for _, d := range b.Shape {
-		n *= d
+	n, ok := shapeSize(b.Shape)
+	if !ok {
+		return 0
 	}
 	return n
 }

@@ -263,7 +263,7 @@ func plotFigure(kind string, draw func() ([]byte, error), caption string) figure
 // entryName is b.EntryName(i) for an index in the block, and names the
 // flat index otherwise: a hand-built report may hold anything.
 func entryName(b *gradcheck.BlockReport, i int) string {
-	if n, ok := size(b.Shape); !ok || len(b.Shape) == 0 || i < 0 || i >= n {
+	if len(b.Shape) == 0 || i < 0 || i >= b.Size() { // Size is 0 for an axis not positive or a product that overflows
 		return fmt.Sprintf("%s[flat %d]", b.Name, i)
 	}
 	return b.EntryName(i)

@@ -147,19 +147,6 @@ func maxAbsFinite(v []float64) (m float64) {
 	return m
 }
 
-// size is the number of entries of a shape of positive axes, and false
-// where it overflows an int (BlockReport.Size wraps).
-func size(shape []int) (n int, ok bool) {
-	n = 1
-	for _, d := range shape {
-		if d <= 0 || n > math.MaxInt/d {
-			return 0, false
-		}
-		n *= d
-	}
-	return n, true
-}
-
 // HeatmapSVG draws the signed error analytic − numeric of a block of two
 // or more axes as a matrix, row 0 at the top, in a diverging palette
 // symmetric about zero: red where the analytic value is too large, blue
@@ -174,7 +161,7 @@ func HeatmapSVG(b *gradcheck.BlockReport) ([]byte, error) {
 			return nil, fmt.Errorf("block %s has shape %v", b.Name, b.Shape)
 		}
 	}
-	if n, ok := size(b.Shape); !ok || n > maxHeatmapCells {
+	if n := b.Size(); n == 0 || n > maxHeatmapCells { // 0: the product overflows
 		return nil, fmt.Errorf("block %s of shape %v has more entries than a heatmap draws (%d)", b.Name, b.Shape, maxHeatmapCells)
 	}
 	g := newErrorGrid(b)
