@@ -378,3 +378,140 @@ func TestDriftingLoss(t *testing.T) {
 		t.Fatalf("a drifting loss is not named as state:\n%s", rep)
 	}
 }
+
+// rotatingRegression is a least-squares regression whose Gradient sums its
+// samples from a different one at every call, as a parallel reduction
+// does: a correct, stateless gradient whose last bits vary from call to
+// call.
+type rotatingRegression[T gradcheck.Float] struct {
+	x, y, w, g []T
+	n, d, call int
+}
+
+func newRotatingRegression[T gradcheck.Float](n, d int) *rotatingRegression[T] {
+	r := rand.New(rand.NewPCG(5, 6))
+	m := &rotatingRegression[T]{x: make([]T, n*d), y: make([]T, n), w: make([]T, d), g: make([]T, d), n: n, d: d}
+	for i := range m.x {
+		m.x[i] = T(r.NormFloat64())
+	}
+	for i := range m.y {
+		m.y[i] = T(r.NormFloat64())
+	}
+	for i := range m.w {
+		m.w[i] = T(r.NormFloat64())
+	}
+	return m
+}
+
+func (m *rotatingRegression[T]) residual(k int) T {
+	var s T
+	for j := range m.d {
+		s += m.x[k*m.d+j] * m.w[j]
+	}
+	return s - m.y[k]
+}
+
+func (m *rotatingRegression[T]) model() *gradcheck.Model[T] {
+	return &gradcheck.Model[T]{
+		Blocks: []gradcheck.Block[T]{{Name: "w", Value: m.w, Grad: m.g}},
+		Loss: func() float64 {
+			var f T
+			for k := range m.n {
+				r := m.residual(k)
+				f += r * r
+			}
+			return float64(f / T(m.n))
+		},
+		Gradient: func() {
+			clear(m.g)
+			m.call++
+			for i := range m.n {
+				k := (i + m.call) % m.n
+				r := 2 * m.residual(k) / T(m.n)
+				for j := range m.d {
+					m.g[j] += r * m.x[k*m.d+j]
+				}
+			}
+		},
+	}
+}
+
+// TestGradientReductionOrder: a gradient whose two calls at the same
+// parameters differ by a few ulps (its samples summed from a different one
+// each time) neither keeps state nor accumulates: it was reported as
+// NotReentrant ("it keeps state between calls"), and the report of a
+// correct gradient was never OK. Differences below what the verdicts can
+// see, Rtol times the entry and the gradient's scale, are no hazard; a
+// gradient that adds into Grad, or drifts by more, still is.
+func TestGradientReductionOrder(t *testing.T) {
+	m64 := newRotatingRegression[float64](64, 6)
+	rep, err := gradcheck.Check(m64.model(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || len(rep.Hazards) > 0 {
+		t.Errorf("float64: a gradient summed in another order at each call:\n%s", rep)
+	}
+	m32 := newRotatingRegression[float32](64, 6)
+	rep, err = gradcheck.Check(m32.model(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || len(rep.Hazards) > 0 {
+		t.Errorf("float32: a gradient summed in another order at each call:\n%s", rep)
+	}
+	// Drifting by a relative 1e-6 at each call is state, and a gradient
+	// that grows with the calls as an accumulating one does is the bug
+	// the hazard names.
+	for _, tc := range []struct {
+		name  string
+		after func(g []float64, call int)
+	}{
+		{"drifting", func(g []float64, call int) {
+			for j := range g {
+				g[j] *= 1 + 1e-6*float64(call)
+			}
+		}},
+		{"accumulating", func(g []float64, call int) {
+			for j := range g {
+				g[j] *= float64(call)
+			}
+		}},
+	} {
+		m := newRotatingRegression[float64](64, 6)
+		mod := m.model()
+		grad := mod.Gradient
+		mod.Gradient = func() { grad(); tc.after(m.g, m.call) }
+		rep, err := gradcheck.Check(mod, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hzHazard(rep, gradcheck.NotReentrant) == nil {
+			t.Errorf("%s gradient: no NotReentrant hazard:\n%s", tc.name, rep)
+		}
+	}
+}
+
+// TestJacobianReductionOrder: the same for a Jacobian, whose jac sums its
+// samples from another one at each call: no NotReentrant hazard, and the
+// check of the correct Jacobian passes.
+func TestJacobianReductionOrder(t *testing.T) {
+	m := newRotatingRegression[float64](64, 6)
+	mod := m.model()
+	f := func(dst, x []float64) {
+		copy(m.w, x)
+		dst[0] = mod.Loss()
+	}
+	jac := func(dst, x []float64) {
+		copy(m.w, x)
+		mod.Gradient()
+		copy(dst, m.g)
+	}
+	rep, err := gradcheck.Jacobian(f, jac, 1, append([]float64(nil), m.w...), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || len(rep.Hazards) > 0 {
+		t.Errorf("a Jacobian summed in another order at each call:\n%s", rep)
+	}
+}
