@@ -6,6 +6,16 @@
 // term), wrong only at an edge, wrong only at a few entries, or wrong only
 // at the level of the precision's round-off.
 //
+// One hypothesis is about n instead: when the numeric estimate is zero at
+// every checked entry (to the bit, or within its estimated error, Block.Err)
+// and the analytic gradient is not, the loss did not move at any
+// perturbation, and LossUnmoved says so, first, whatever else fits: the
+// Loss reads a cache or a copy rather than the parameters the check
+// perturbs in place, or does not depend on them at all (then the analytic
+// gradient is the bug); the values cannot tell which. Every other
+// hypothesis would read a zero n as the truth. A zero at only some entries
+// is not this pattern.
+//
 // # Evidence and acceptance
 //
 // A hypothesis predicts the analytic value â_k of each entry k of its
@@ -75,6 +85,7 @@ const (
 	Edge        = "edge"
 	Few         = "few"
 	Noise       = "noise"
+	LossUnmoved = "loss-unmoved"
 	None        = "no-pattern"
 )
 
@@ -108,6 +119,15 @@ type Block struct {
 	// Terms, when the loss is given as named terms, hold each term's own
 	// check on the same entries; NaN where the term has no usable value.
 	Terms []Term
+
+	// Err, when not nil, is the estimated error of each N (the checker's
+	// ErrEst); an N within it of zero counts as zero for LossUnmoved. nil
+	// means zero to the bit.
+	Err []float64
+
+	// Func names the function whose derivatives N estimates, in messages;
+	// "" means the model's Loss.
+	Func string
 }
 
 // A Term is the check of one loss term on the block's entries.
@@ -141,6 +161,7 @@ func Diagnose(b Block) []Hypothesis {
 	if !ok {
 		return nil
 	}
+	unmoved, isUnmoved := d.unmoved(b)
 	var acc []Hypothesis
 	try := func(h Hypothesis, ok bool) {
 		if ok {
@@ -162,7 +183,7 @@ func Diagnose(b Block) []Hypothesis {
 		try(d.noise())
 	}
 	try(d.few())
-	if len(acc) == 0 {
+	if len(acc) == 0 && !isUnmoved {
 		return []Hypothesis{d.none()}
 	}
 	slices.SortStableFunc(acc, func(x, y Hypothesis) int {
@@ -171,6 +192,11 @@ func Diagnose(b Block) []Hypothesis {
 		}
 		return cmp.Compare(x.params, y.params)
 	})
+	if isUnmoved {
+		// Every other hypothesis reads n as the truth; here n is the
+		// suspect, so this one comes first whatever they fit.
+		acc = append([]Hypothesis{unmoved}, acc...)
+	}
 	return acc
 }
 
@@ -180,6 +206,7 @@ type data struct {
 	shape        []int
 	idx          []int
 	x, a, n, tol []float64
+	err          []float64 // the estimated error of n; 0 when not given
 	r            []float64
 	fail         []bool
 	stride       []int       // row-major stride of each axis
@@ -232,6 +259,11 @@ func prepare(b Block) (*data, bool) {
 		d.a = append(d.a, b.A[k])
 		d.n = append(d.n, b.N[k])
 		d.tol = append(d.tol, b.Tol[k])
+		e := 0.0
+		if len(b.Err) == m && b.Err[k] >= 0 {
+			e = b.Err[k]
+		}
+		d.err = append(d.err, e)
 		r := b.A[k] - b.N[k]
 		d.r = append(d.r, r)
 		d.fail = append(d.fail, b.Fail[k])
@@ -320,6 +352,45 @@ func (d *data) zero() (Hypothesis, bool) {
 		h.Summary = fmt.Sprintf("the analytic gradient is nearly zero (‖a‖ = %.2g·‖n‖): the gradient of this block is mostly not propagated to it", norm(d.a)/norm(d.n))
 	}
 	return h, ok
+}
+
+// unmoved: the numeric gradient is zero at every checked entry, to the
+// bit or within its estimated error, while the analytic one is not (prepare
+// has found failing entries). The loss did not measurably move at any
+// step of any entry: it does not read the parameters as the check perturbs
+// them in place (it returns a cache, or a value memoized by the
+// parameters' address, or reads a copy), or it does not depend on them at
+// all, and then the analytic gradient is the bug. The values alone cannot
+// tell these apart. A cache that Gradient refills now and then (the check
+// calls Gradient at perturbed points too) leaves estimates of a few ulps
+// of the loss over the step rather than zeros, hence the estimated error.
+// A zero at only some entries is none of this: a loss that reads a stale
+// value reads it at every entry, and a few zero estimates are the other
+// hypotheses' to explain. Two checked entries at least, as for any
+// hypothesis.
+func (d *data) unmoved(b Block) (Hypothesis, bool) {
+	if len(d.idx) < 2 {
+		return Hypothesis{}, false
+	}
+	exact := true
+	for k, n := range d.n {
+		if math.Abs(n) > d.err[k] {
+			return Hypothesis{}, false
+		}
+		exact = exact && n == 0
+	}
+	fn := b.Func
+	if fn == "" {
+		fn = "Loss"
+	}
+	zero := "zero to the bit"
+	if !exact {
+		zero = "zero, within its estimated error,"
+	}
+	// It explains every failing entry, by saying that n is not evidence.
+	h := Hypothesis{Pattern: LossUnmoved, Axis: -1, Fit: 1, Explained: d.nfail, Of: d.nfail}
+	h.Summary = fmt.Sprintf("%s did not move: the numeric gradient is %s at all %d checked entries while the analytic gradient is not. Either %s does not read these parameters as they are perturbed in place (it returns a cache, for example one filled by Gradient, or a value memoized by the parameters' address, or reads a copy), or it does not depend on them at all and their analytic gradient should be zero; the check cannot tell which", fn, zero, len(d.idx), fn)
+	return h, true
 }
 
 // sign: the analytic gradient is the negative of the numeric one.

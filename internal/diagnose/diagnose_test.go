@@ -88,6 +88,7 @@ func TestPatterns(t *testing.T) {
 		entries []int   // checked when not nil
 	}{
 		{"zero", []int{R, C}, make([]float64, R*C), n, x, Zero, 0, -1, nil},
+		{"loss unmoved", []int{R, C}, n, make([]float64, R*C), x, LossUnmoved, 0, -1, nil},
 		{"sign", []int{R, C}, mapN(func(_ int, v float64) float64 { return -v }), n, x, Sign, 0, -1, nil},
 		{"scale 2", []int{R, C}, mapN(func(_ int, v float64) float64 { return 2 * v }), n, x, Scale, 2, -1, nil},
 		{"scale 1/7", []int{R, C}, mapN(func(_ int, v float64) float64 { return v / 7 }), n, x, Scale, 1.0 / 7, -1, nil},
@@ -129,6 +130,77 @@ func TestPatterns(t *testing.T) {
 				t.Errorf("weak evidence for a planted pattern: fit %.3f, %d of %d", h.Fit, h.Explained, h.Of)
 			}
 			t.Logf("%s [fit %.4f, %d of %d]", h.Summary, h.Fit, h.Explained, h.Of)
+		})
+	}
+}
+
+// TestLossUnmoved: a numeric gradient zero at every checked entry (to the
+// bit, or within its estimated error), against an analytic one that is not, says that the loss did not
+// move, whatever the analytic values are: the hypotheses that compare a
+// with n would read a zero n as the truth. Zero at only some entries says
+// nothing of the kind.
+func TestLossUnmoved(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	const R, C = 4, 6
+	x, a := randVec(r, R*C), randVec(r, R*C)
+	zeros := make([]float64, R*C)
+	small := make([]float64, R*C) // a few ulps of a loss of 1 over a step of 0.1
+	for i := range small {
+		small[i] = 3e-20 * float64(i%3-1)
+	}
+	for _, c := range []struct {
+		name string
+		a, n []float64
+		err  float64 // the estimated error of every n; 0: not given
+		want bool
+	}{
+		{"every entry", a, zeros, 0, true},
+		{"within the estimates' error", a, small, 8e-5, true},
+		{"beyond the estimates' error", a, small, 0, false},
+		// Dead units: a = n = 0 at some entries, which pass.
+		{"analytic zero at some entries", func() []float64 {
+			v := slices.Clone(a)
+			clear(v[:R*C/3])
+			return v
+		}(), zeros, 0, true},
+		// An analytic gradient proportional to x, as a pure L2 term's: the
+		// weight-decay hypothesis fits a − n = λ·x, but n is no witness.
+		{"analytic proportional to x", func() []float64 {
+			v := slices.Clone(x)
+			for i := range v {
+				v[i] *= 0.05
+			}
+			return v
+		}(), zeros, 0, true},
+		{"numeric zero at half the entries", a, func() []float64 {
+			v := slices.Clone(a)
+			clear(v[:R*C/2])
+			return v
+		}(), 8e-5, false},
+		{"numeric zero at all but one entry", a, func() []float64 {
+			v := slices.Clone(zeros)
+			v[5] = a[5]
+			return v
+		}(), 8e-5, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := block([]int{R, C}, x, c.a, c.n)
+			if c.err > 0 {
+				for range b.Index {
+					b.Err = append(b.Err, c.err)
+				}
+			}
+			hs := Diagnose(b)
+			h := top(t, hs)
+			if got := h.Pattern == LossUnmoved; got != c.want {
+				t.Fatalf("top hypothesis %q (%s); want %s: %v", h.Pattern, h.Summary, LossUnmoved, c.want)
+			}
+			for _, o := range hs[1:] {
+				if o.Pattern == LossUnmoved {
+					t.Errorf("%s is not the top hypothesis but %d", LossUnmoved, slices.IndexFunc(hs, func(h Hypothesis) bool { return h.Pattern == LossUnmoved }))
+				}
+			}
+			t.Logf("%s [fit %.3f, %d of %d]", h.Summary, h.Fit, h.Explained, h.Of)
 		})
 	}
 }
