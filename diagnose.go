@@ -46,6 +46,7 @@ func (c *checker[T]) diagnose(rep *Report, b int) {
 		in.X = append(in.X, float64(c.saved[b][e.Index]))
 		in.A = append(in.A, e.Analytic)
 		in.N = append(in.N, e.Numeric)
+		in.Err = append(in.Err, e.ErrEst)
 		// The verdict's threshold, rebuilt from the entry's evidence.
 		in.Tol = append(in.Tol, c.threshold(math.Max(math.Abs(e.Analytic), math.Abs(e.Numeric)), e.ErrEst))
 		in.Fail = append(in.Fail, e.Verdict == Mismatch)

@@ -638,3 +638,79 @@ func TestPropertyDenseLayerDiagnosis(t *testing.T) {
 		}
 	})
 }
+
+// TestDiagnosisOfALossThatDoesNotMove: a Loss that does not read the
+// parameters as the check perturbs them in place returns the same value at
+// every step, and its numeric gradient is zero at every entry (to the bit,
+// or within its estimated error) while the (correct) analytic one is not. The diagnosis must send the user
+// to the Loss, not to the gradient: a forward cache that Gradient fills and
+// only an optimizer step would invalidate; a loss memoized by the
+// parameters' address rather than their values; and, a real gradient bug
+// of the same shape, a loss that does not depend on the block at all.
+func TestDiagnosisOfALossThatDoesNotMove(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		loss func(l *dxLayer) func() float64
+		grad func(l *dxLayer) func() // nil: the layer's own Gradient
+	}{
+		{"forward cache filled by Gradient", nil, nil},
+		{"loss memoized by address", func(l *dxLayer) func() float64 {
+			memo := map[*float64]float64{}
+			return func() float64 {
+				if f, ok := memo[&l.w[0]]; ok {
+					return f
+				}
+				f := l.loss()
+				memo[&l.w[0]] = f
+				return f
+			}
+		}, nil},
+		{"loss independent of the block", func(*dxLayer) func() float64 {
+			return func() float64 { return 0.75 }
+		}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := dxDense(21, 3, 4, 5, "")
+			m := l.model()
+			if c.loss != nil {
+				m.Loss = c.loss(l)
+			} else {
+				valid, cached := false, 0.0
+				m.Loss = func() float64 {
+					if valid {
+						return cached
+					}
+					return l.loss()
+				}
+				gradient := m.Gradient
+				m.Gradient = func() {
+					gradient()
+					cached, valid = l.loss(), true // the forward pass, kept for the next Loss
+				}
+			}
+			rep, err := gradcheck.Check(m, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK() {
+				t.Fatalf("a loss that does not move passed:\n%s", rep)
+			}
+			for _, e := range rep.Blocks[0].Entries {
+				// The cache is refilled when the check calls Gradient at a
+				// perturbed point, so its estimates are a few ulps of the
+				// loss over the step rather than zeros.
+				if e.Verdict == gradcheck.Mismatch && math.Abs(e.Numeric) > e.ErrEst {
+					t.Fatalf("entry %d: numeric %v beyond its error %v, want zero (the test's premise):\n%s", e.Index, e.Numeric, e.ErrEst, rep)
+				}
+			}
+			ds := rep.Blocks[0].Diagnoses
+			if len(ds) == 0 || ds[0].Pattern != gradcheck.PatternLossUnmoved {
+				t.Fatalf("top diagnosis %+v, want %q:\n%s", ds, gradcheck.PatternLossUnmoved, rep)
+			}
+			if !strings.Contains(ds[0].Summary, "cache") || !strings.Contains(ds[0].Summary, "does not depend") {
+				t.Errorf("the summary names neither a cache nor a loss that does not depend on the block: %s", ds[0].Summary)
+			}
+			t.Logf("%s [fit %.3f, %d of %d]", ds[0].Summary, ds[0].Fit, ds[0].Explained, ds[0].Of)
+		})
+	}
+}

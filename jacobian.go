@@ -167,7 +167,7 @@ func (p *vecProblem) diagnose(br *BlockReport) {
 		return
 	}
 	n := br.Shape[len(br.Shape)-1]
-	in := diagnose.Block{Shape: br.Shape, Eps: s.prec.Eps}
+	in := diagnose.Block{Shape: br.Shape, Eps: s.prec.Eps, Func: "f"}
 	for _, e := range br.Entries {
 		if e.Verdict == Inconclusive || e.Verdict == NonFinite {
 			continue
@@ -176,6 +176,7 @@ func (p *vecProblem) diagnose(br *BlockReport) {
 		in.X = append(in.X, p.saved[e.Index%n%len(p.saved)])
 		in.A = append(in.A, e.Analytic)
 		in.N = append(in.N, e.Numeric)
+		in.Err = append(in.Err, e.ErrEst)
 		in.Tol = append(in.Tol, s.atol+s.rtol*math.Max(math.Abs(e.Analytic), math.Abs(e.Numeric))+s.k*e.ErrEst)
 		in.Fail = append(in.Fail, e.Verdict == Mismatch)
 	}
