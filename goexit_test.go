@@ -145,7 +145,9 @@ func goexitError(t *testing.T, g *goexitModel, rep *gradcheck.Report, err error)
 // check: recover does not see runtime.Goexit, so the worker's job kept its
 // zero Entry, reported as w[0] with Verdict OK.
 func TestGoexitOnWorker(t *testing.T) {
-	g := newGoexitModel(0, func(calls int64, _ []float64) bool { return calls == 1 })
+	// A clone's first Loss is the check's comparison of it with the model
+	// (TestCloneReadsModel); the Goexit comes at its second, on a worker.
+	g := newGoexitModel(0, func(calls int64, _ []float64) bool { return calls == 2 })
 	rep, err := checkReturns(t, func() (*gradcheck.Report, error) {
 		return gradcheck.Check(g.model(), &gradcheck.Options{Workers: 4})
 	})
@@ -232,12 +234,27 @@ func TestGoexitConcurrentGradient(t *testing.T) {
 // waits for. A clone's Loss that called runtime.Goexit there once left the
 // check waiting forever.
 func TestGoexitOnDirectionalHelper(t *testing.T) {
-	g := newGoexitModel(0, func(calls int64, _ []float64) bool { return calls == 1 })
+	// The clone's first Loss is the check's comparison of it with the
+	// model; the Goexit comes at its second, on the helper.
+	g := newGoexitModel(0, func(calls int64, _ []float64) bool { return calls == 2 })
 	rep, err := checkReturns(t, func() (*gradcheck.Report, error) {
 		return gradcheck.Check(g.model(), &gradcheck.Options{Workers: 2, Directions: 3})
 	})
 	pe := goexitError(t, g, rep, err)
 	if !strings.HasPrefix(pe.Along, "direction 0 over all parameters") {
 		t.Errorf("error %v does not say along which direction the parameters were moved", err)
+	}
+}
+
+// TestGoexitInCloneComparison: a clone's Loss that calls runtime.Goexit at
+// its first call, the check's comparison of the clone with the model, is
+// an error naming the entry, and the check returns.
+func TestGoexitInCloneComparison(t *testing.T) {
+	g := newGoexitModel(0, func(calls int64, _ []float64) bool { return calls == 1 })
+	rep, err := checkReturns(t, func() (*gradcheck.Report, error) {
+		return gradcheck.Check(g.model(), &gradcheck.Options{Workers: 4})
+	})
+	if pe := goexitError(t, g, rep, err); pe.Entry == "" {
+		t.Errorf("error %v names no entry", err)
 	}
 }

@@ -55,7 +55,11 @@ type Model[T Float] struct {
 	// Options.Workers models at once, one goroutine each, and the report
 	// is the same as a serial check's. Clones are perturbed and restored
 	// like the model, never written back to it, and dropped after the
-	// check. Only Loss and Reseed are called on a clone.
+	// check. Only Loss and Reseed are called on a clone. Before it uses a
+	// clone, the checker compares the clone's loss with the model's at one
+	// perturbed entry, and a clone whose Loss does not follow its own
+	// parameters is an error; those two evaluations are not counted in
+	// Report.Evals, so that the report is the serial one's.
 	Clone func() *Model[T]
 
 	// Terms, if not empty, name the parts the loss is made of (a data

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gradcheck/gradcheck/internal/fdiff"
 )
 
 // A job is one entry to judge: block b, flat index i.
@@ -233,7 +235,87 @@ func (c *checker[T]) clone() (cm *Model[T], err error) {
 			}
 		}
 	}
+	if err := c.readsItself(cm); err != nil {
+		return nil, err
+	}
 	return cm, nil
+}
+
+// readsItself checks that a clone's Loss reads the clone's parameters: with
+// the entry of the largest analytic value moved by its first-pass step, in
+// the model and then in the clone, the two losses must agree (within the
+// stated noise). A Clone whose Loss read the model's parameters gave the
+// unperturbed loss at every step its worker took: each of those entries
+// failed, and the parallel report differed from the serial one with no
+// word of why (TestCloneReadsModel). The clone's Loss runs on a goroutine
+// of its own, as it would on a worker, so that a runtime.Goexit there ends
+// only that goroutine. These two evaluations are not counted in
+// Report.Evals, so that a parallel check reports what a serial one does.
+func (c *checker[T]) readsItself(cm *Model[T]) (err error) {
+	b, i, best := -1, -1, -1.0
+	for bb := range c.m.Blocks {
+		for ii, a := range c.analytic[bb] {
+			if math.Abs(a) > best {
+				b, i, best = bb, ii, math.Abs(a)
+			}
+		}
+	}
+	if b < 0 {
+		return nil
+	}
+	x0 := c.saved[b][i]
+	v, _ := c.perturbed(b, i, c.s.step*fdiff.Scale(float64(x0)))
+	model := c.m.Blocks[b].Value
+	fm, err := func() (f float64, err error) {
+		defer func() {
+			model[i] = x0
+			if r := recover(); r != nil {
+				err = c.panicError("Loss", r, b, i, v)
+			}
+		}()
+		model[i] = v
+		if c.m.Reseed != nil {
+			c.m.Reseed()
+		}
+		return c.m.loss(), nil
+	}()
+	if err != nil {
+		return err
+	}
+	type result struct {
+		f        float64
+		returned bool
+		panicked any
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		clone := cm.Blocks[b].Value
+		defer func() {
+			r.panicked = recover()
+			clone[i] = x0
+			done <- r
+		}()
+		clone[i] = v
+		if cm.Reseed != nil {
+			cm.Reseed()
+		}
+		r.f = cm.loss()
+		r.returned = true
+	}()
+	r := <-done
+	switch {
+	case r.panicked != nil:
+		return c.panicError("Loss", r.panicked, b, i, v)
+	case !r.returned:
+		e := c.panicError("Loss", nil, b, i, v)
+		e.Goexit = true
+		return e
+	case !c.sameLoss(fm, r.f):
+		return fmt.Errorf("gradcheck: Model.Clone returned a model whose Loss does not follow its own parameters: with %s set to %v the model's loss is %.17g and the clone's %.17g; a clone's Loss must read the clone only",
+			entryName(c.m.Blocks[b].Name, shapeOf(c.m.Blocks[b]), i), v, fm, r.f)
+	}
+	return nil
 }
 
 // concurrentClone makes the Clone of the model that Gradient builds when

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -287,4 +288,61 @@ func Example_parallel() {
 	fmt.Println("ok:", parallel.OK(), "entries:", parallel.Checked(), "same report:", bytes.Equal(a, b))
 	// Output:
 	// ok: true entries: 50 same report: true
+}
+
+// TestCloneReadsModel: a Model.Clone whose Loss reads the model's
+// parameters rather than the clone's passes every other check of a clone
+// (same blocks, same values, memory of its own), and with Workers above 1
+// every entry a clone judged failed, reading the unperturbed loss, so that
+// the parallel report differed from the serial one with no word of why.
+// The check now compares the clone's loss with the model's at one
+// perturbed entry, and says so.
+func TestCloneReadsModel(t *testing.T) {
+	w := []float64{0.3, -1.2, 0.7, 2.1, -0.4, 0.9}
+	g := make([]float64, len(w))
+	loss := func(v []float64) float64 {
+		s := 0.0
+		for i, x := range v {
+			s += math.Sin(x) * float64(i+1)
+		}
+		return s
+	}
+	m := &gradcheck.Model[float64]{
+		Blocks: []gradcheck.Block[float64]{{Name: "w", Value: w, Grad: g}},
+		Loss:   func() float64 { return loss(w) },
+		Gradient: func() {
+			for i, x := range w {
+				g[i] = math.Cos(x) * float64(i+1)
+			}
+		},
+	}
+	m.Clone = func() *gradcheck.Model[float64] {
+		cw, cg := slices.Clone(w), make([]float64, len(w))
+		return &gradcheck.Model[float64]{
+			Blocks:   []gradcheck.Block[float64]{{Name: "w", Value: cw, Grad: cg}},
+			Loss:     func() float64 { return loss(w) }, // the model's w: the bug
+			Gradient: m.Gradient,
+		}
+	}
+	saved := slices.Clone(w)
+	_, err := gradcheck.Check(m, &gradcheck.Options{Workers: 4})
+	if err == nil || !strings.Contains(err.Error(), "Loss does not follow its own parameters") {
+		t.Errorf("a clone whose Loss reads the model: error %v, want one saying so", err)
+	}
+	if !slices.Equal(w, saved) {
+		t.Errorf("w = %v after the check, saved %v", w, saved)
+	}
+	// A correct clone passes the comparison, and the report is the serial one's.
+	m.Clone = func() *gradcheck.Model[float64] {
+		cw, cg := slices.Clone(w), make([]float64, len(w))
+		return &gradcheck.Model[float64]{
+			Blocks:   []gradcheck.Block[float64]{{Name: "w", Value: cw, Grad: cg}},
+			Loss:     func() float64 { return loss(cw) },
+			Gradient: func() {},
+		}
+	}
+	rep, err := gradcheck.Check(m, &gradcheck.Options{Workers: 4})
+	if err != nil || !rep.OK() {
+		t.Errorf("a correct clone: %v\n%v", err, rep)
+	}
 }
