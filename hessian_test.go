@@ -246,3 +246,27 @@ func ExampleHVP() {
 	// Output:
 	// true
 }
+
+// TestSampledHessianAdvice: a sampled Hessian check's report tells how to
+// check the same entries again, and that advice holds. It once said
+// Options{Sample: N} with N the entries checked, while a Hessian's Sample
+// counts columns: that advice checked other entries, more of them.
+func TestSampledHessianAdvice(t *testing.T) {
+	bad := func(dst, x []float64) { scalarHess(dst, x); dst[0] += 1 }
+	opts := &gradcheck.Options{Sample: 2, Seed: 1}
+	rep, err := gradcheck.Hessian(scalarGrad, bad, slices.Clone(scalarX), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := rep.String()
+	if !strings.Contains(text, "the same Options with Seed: 1 check the same entries") {
+		t.Errorf("no advice to check the same entries again:\n%s", text)
+	}
+	again, err := gradcheck.Hessian(scalarGrad, bad, slices.Clone(scalarX), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Checked() != rep.Checked() || again.String() != text {
+		t.Errorf("the same options checked other entries: %d, then %d", rep.Checked(), again.Checked())
+	}
+}

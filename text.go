@@ -87,8 +87,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		sb.WriteString(m)
 	}
 	if r.Sampled {
-		fmt.Fprintf(&sb, "sample of %d entries, seed %d: Options{Sample: %d, Seed: %d} checks the same entries\n",
-			r.Checked(), r.Seed, r.Checked(), r.Seed)
+		// The Options.Sample that drew the sample, not the count of
+		// entries it drew: a Jacobian's or Hessian's Sample counts
+		// columns, and a gradient's sample adds the corners of every
+		// block; so the advice names the options, not a number.
+		fmt.Fprintf(&sb, "sample of %d entries, seed %d: the same Options with Seed: %d check the same entries\n",
+			r.Checked(), r.Seed, r.Seed)
 	}
 	_, err := io.WriteString(w, sb.String())
 	return err

@@ -61,14 +61,11 @@ the planted bug's report (or, with -correct, the correct network's); with
 				return err
 			}
 		}
-		if out.json {
-			return rep.WriteJSON(stdout)
-		}
-		fmt.Fprintln(stdout, c.title)
-		if err := rep.WriteText(stdout); err != nil {
-			return err
-		}
-		if c.chosen && out.html != "" {
+		// The HTML file is written before the JSON returns: with both
+		// -json and -html the demo once printed the JSON and wrote no
+		// file, exit status 0.
+		html := c.chosen && out.html != ""
+		if html {
 			cmd := "gradcheck demo -html " + out.html
 			if *correct {
 				cmd += " -correct"
@@ -80,6 +77,18 @@ the planted bug's report (or, with -correct, the correct network's); with
 			if err := writeHTMLFile(out.html, rep, opts); err != nil {
 				return err
 			}
+		}
+		if out.json {
+			if html {
+				fmt.Fprintf(stderr, "HTML report written to %s\n", out.html)
+			}
+			return rep.WriteJSON(stdout)
+		}
+		fmt.Fprintln(stdout, c.title)
+		if err := rep.WriteText(stdout); err != nil {
+			return err
+		}
+		if html {
 			fmt.Fprintf(stdout, "HTML report written to %s\n", out.html)
 		}
 		fmt.Fprintln(stdout)

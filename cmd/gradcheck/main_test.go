@@ -248,3 +248,20 @@ func TestProgressBarWired(t *testing.T) {
 		t.Errorf("the bar was not erased at the end: output ends %q", out[max(0, len(out)-120):])
 	}
 }
+
+// TestDemoJSONAndHTML: demo -json -html FILE prints the JSON report and
+// writes the HTML file. It once returned after the JSON, exit status 0,
+// and wrote no file.
+func TestDemoJSONAndHTML(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "demo.html")
+	code, stdout, stderr := runArgs("demo", "-json", "-html", page)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := gradcheck.ReadJSON(strings.NewReader(stdout)); err != nil {
+		t.Errorf("stdout is not a report: %v\n%s", err, stdout)
+	}
+	if _, err := os.Stat(page); err != nil {
+		t.Errorf("demo -json -html %s: the HTML file was not written: %v", page, err)
+	}
+}
