@@ -42,7 +42,25 @@ func report(t TB, rep *gradcheck.Report, err error) *gradcheck.Report {
 		return nil
 	}
 	if !rep.OK() {
-		t.Errorf("[gradcheck] the gradient is wrong:\n%s", rep)
+		t.Errorf("[gradcheck] %s:\n%s", headline(rep), rep)
 	}
 	return rep
+}
+
+// headline says why a report is not OK: a Mismatch, a wrong region or a
+// direction that disagrees says the gradient is wrong; a hazard, or
+// entries no step resolved, say the check could not vouch for it (every
+// failure once read "the gradient is wrong").
+func headline(rep *gradcheck.Report) string {
+	wrong := rep.Count(gradcheck.Mismatch) > 0 || len(rep.Regions) > 0
+	for _, d := range rep.Directions {
+		wrong = wrong || d.Verdict == gradcheck.Mismatch
+	}
+	switch {
+	case wrong:
+		return "the gradient is wrong"
+	case len(rep.Hazards) > 0:
+		return "the check found a hazard that makes its verdicts unreliable"
+	}
+	return "the check could not confirm the gradient"
 }

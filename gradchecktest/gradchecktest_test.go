@@ -75,3 +75,24 @@ func TestExampleFailure(t *testing.T) {
 var _ gradchecktest.TB = (*testing.T)(nil)
 var _ gradchecktest.TB = (*testing.B)(nil)
 var _ = gradcheck.OK
+
+// TestHeadlineSaysWhy: the failure's first line says why the report is not
+// OK. A hazard alone (a loss that counts its calls) once read "the
+// gradient is wrong", of a gradient that may be right.
+func TestHeadlineSaysWhy(t *testing.T) {
+	var r recorder
+	calls := 0
+	drifting := func(x []float64) float64 { calls++; return square(x) + 1e-3*float64(calls) }
+	gradchecktest.Gradient(&r, drifting, func(dst, x []float64) { dst[0], dst[1] = 2*x[0], 3 }, []float64{1, 2}, nil)
+	if len(r.errors) != 1 {
+		t.Fatalf("a drifting loss: %d errors, want 1: %q", len(r.errors), r.errors)
+	}
+	if strings.Contains(r.errors[0], "the gradient is wrong") || !strings.Contains(r.errors[0], "hazard") {
+		t.Errorf("a hazard alone, headline:\n%s", r.errors[0])
+	}
+	r = recorder{}
+	gradchecktest.Gradient(&r, square, func(dst, x []float64) { dst[0], dst[1] = 2*x[0], 3.5 }, []float64{1, 2}, nil)
+	if len(r.errors) != 1 || !strings.Contains(r.errors[0], "the gradient is wrong") {
+		t.Errorf("a wrong gradient, headline: %q", r.errors)
+	}
+}
