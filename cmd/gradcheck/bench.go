@@ -28,11 +28,17 @@ func runBench(stdout, stderr io.Writer, args []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
 	verbose := fs.Bool("v", false, "list every case with its outcome after the table")
 	only := fs.String("run", "", "check only the cases whose name contains this `text`")
-	if err := fs.Parse(args); err != nil {
+	setUsage(fs, "[flags]", `
+Run the bug corpus (the zoo's layers, correct and with realistic and
+systematic bugs, in float64 and float32) through the checker and print
+what it detected, missed and diagnosed. Exit status 1 when a bug above the
+finite-difference resolution is missed or a correct layer is flagged.`)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	if len(pos) > 0 {
+		return usageErr(fs, "unexpected arguments %q", pos)
 	}
 	var cases []*zoo.Case
 	for _, c := range zoo.Corpus() {

@@ -185,6 +185,17 @@ gradient is wrong, 2 on a usage or runtime error.`)
 	if err != nil {
 		return err
 	}
+	switch {
+	case *list && len(names) > 0:
+		return usageErr(fs, "-list lists every model: name none")
+	case out.taylor < 0:
+		return usageErr(fs, "-taylor %d: want a count of directions, 0 or more", out.taylor)
+	case *directions > 0 && *sample > 0:
+		// The library checks every direction over all the parameters
+		// and ignores Options.Sample there; say so rather than drop
+		// the flag unnoticed.
+		return usageErr(fs, "-sample does not apply to a check along -directions, which moves every parameter at once")
+	}
 	if *list {
 		for _, n := range modelNames() {
 			fmt.Fprintf(stdout, "%-32s %s\n", n, models[n].about)

@@ -265,3 +265,31 @@ func TestDemoJSONAndHTML(t *testing.T) {
 		t.Errorf("demo -json -html %s: the HTML file was not written: %v", page, err)
 	}
 }
+
+// TestFlagsChecked: flags the command cannot honour are usage errors (exit
+// status 2, with the usage), not silently dropped: -list with a model
+// name, a negative -taylor, -sample with -directions; and bench parses its
+// flags as the other subcommands do (a bad flag printed once, -h with the
+// synopsis, a stray argument with the usage).
+func TestFlagsChecked(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"check", "-list", "demo"}, 2, "-list lists every model"},
+		{[]string{"check", "-taylor", "-1", "demo"}, 2, "-taylor -1"},
+		{[]string{"check", "-directions", "3", "-sample", "5", "demo"}, 2, "-sample does not apply"},
+		{[]string{"bench", "extra"}, 2, "usage: gradcheck bench"},
+		{[]string{"bench", "-h"}, 0, "Run the bug corpus"},
+	} {
+		code, _, stderr := runArgs(tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q; want %d and %q", tc.args, code, stderr, tc.code, tc.want)
+		}
+	}
+	code, _, stderr := runArgs("bench", "-bogus")
+	if code != 2 || strings.Count(stderr, "-bogus") != 1 {
+		t.Errorf("bench -bogus: exit %d, stderr %q; want 2 and the flag named once", code, stderr)
+	}
+}
