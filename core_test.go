@@ -533,6 +533,12 @@ func TestBadInput(t *testing.T) {
 			_, err := gradcheck.Sweep(model(func(m *gradcheck.Model[float64]) { m.Blocks[0].Shape = []int{3, 6148914691236517206} }), []string{"w[1,0]"}, nil)
 			return err
 		}, "overflows an int"},
+		// JSON would carry the name as U+FFFD, and the report read back
+		// would name another block.
+		{"name not UTF-8", func() error {
+			_, err := gradcheck.Check(model(func(m *gradcheck.Model[float64]) { m.Blocks[0].Name = "W\xff1" }), nil)
+			return err
+		}, "not valid UTF-8"},
 		{"duplicate name", func() error {
 			_, err := gradcheck.Check(model(func(m *gradcheck.Model[float64]) { m.Blocks = append(m.Blocks, m.Blocks[0]) }), nil)
 			return err

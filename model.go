@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unicode/utf8"
 )
 
 // Float is the element type of a parameter block. The step and the
@@ -138,6 +139,11 @@ func (m *Model[T]) validate() error {
 		name := b.Name
 		if name == "" {
 			return fmt.Errorf("gradcheck: block %d has no name", k)
+		}
+		if !utf8.ValidString(name) {
+			// JSON would carry it as U+FFFD, and the report read back
+			// would name another block (Report.Block, SweepWorst).
+			return fmt.Errorf("gradcheck: block %d is named %q, which is not valid UTF-8", k, name)
 		}
 		if j := m.firstNamed(name, k, seen); j >= 0 {
 			return fmt.Errorf("gradcheck: blocks %d and %d are both named %q", j, k, name)

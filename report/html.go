@@ -277,15 +277,17 @@ func shapeText(shape []int) string {
 	return strings.Join(s, "×")
 }
 
-// anchorName keeps letters, digits, '-' and '_' of a block name for an
-// HTML id.
+// anchorName keeps letters, digits and '-' of a block name for an HTML id
+// and writes any other rune c as _x_, x its code in hex: one id per name.
+// '_' kept as itself let "a." and "a_2e" share an id, and the links of
+// the second led to the first.
 func anchorName(s string) string {
 	var b strings.Builder
 	for _, c := range s {
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' {
 			b.WriteRune(c)
 		} else {
-			fmt.Fprintf(&b, "_%x", c)
+			fmt.Fprintf(&b, "_%x_", c)
 		}
 	}
 	return b.String()
@@ -338,7 +340,7 @@ code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
 {{range .Hazards}}<div class="hazard"><b>hazard {{.Kind}}{{if .Fatal}} (no verdicts made){{end}}:</b> {{.Detail}}</div>
 {{end}}
 {{if .Findings}}<div class="findings"><b>Diagnosis</b><ul>
-{{range .Findings}}<li><a href="#{{.Anchor}}"><b>{{.Block}}</b></a>: {{.Failing}} of {{.Of}} checked entries fail.{{if .Summary}} {{sentence .Summary}}{{else}} No pattern was recognised.{{end}}</li>
+{{range .Findings}}<li><a href="#{{.Anchor}}"><b>{{.Block}}</b></a>: {{.Failing}} of {{.Of}} checked entries fail.{{if .Summary}} {{sentence .Summary}}{{else}} No diagnosis was made: its failures are not Mismatches, or the block was split between shards.{{end}}</li>
 {{end}}</ul></div>
 {{else if .Blocks}}<div class="findings clean"><b>Diagnosis:</b> every checked entry agrees with its finite-difference estimate.</div>
 {{end}}

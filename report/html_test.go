@@ -327,3 +327,43 @@ func TestHTMLDirections(t *testing.T) {
 		}
 	}
 }
+
+// TestAnchorsAndUndiagnosedBlocks: blocks named "a." and "a_2e" get ids of
+// their own (both were block-a_2e, and the second's links led to the
+// first); and a failing block without a diagnosis (split between shards
+// and merged, or failing by inconclusive entries only) says that none was
+// made, not that no pattern was recognised.
+func TestAnchorsAndUndiagnosedBlocks(t *testing.T) {
+	x, y := []float64{0.3, 0.5}, []float64{0.7, 0.2}
+	gx, gy := make([]float64, 2), make([]float64, 2)
+	m := &gradcheck.Model[float64]{
+		Blocks: []gradcheck.Block[float64]{{Name: "a.", Value: x, Grad: gx}, {Name: "a_2e", Value: y, Grad: gy}},
+		Loss:   func() float64 { return math.Sin(x[0]) + x[1]*x[1] + math.Sin(y[0]) + y[1]*y[1] },
+		Gradient: func() {
+			gx[0], gx[1] = math.Cos(x[0]), 2*x[1]
+			gy[0], gy[1] = 2*math.Cos(y[0]), 4*y[1] // wrong: doubled
+		},
+	}
+	rep, err := gradcheck.Check(m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := regexp.MustCompile(`id="(block-[^"]*)"`).FindAllStringSubmatch(render(t, rep, nil), -1)
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id[1]] {
+			t.Errorf("two blocks share the id %q", id[1])
+		}
+		seen[id[1]] = true
+	}
+	if len(seen) != 2 {
+		t.Errorf("ids %v, want one per block", ids)
+	}
+	for i := range rep.Blocks {
+		rep.Blocks[i].Diagnoses = nil
+	}
+	html := render(t, rep, nil)
+	if strings.Contains(html, "No pattern was recognised") || !strings.Contains(html, "No diagnosis was made") {
+		t.Errorf("a failing block without a diagnosis: the page does not say that none was made")
+	}
+}
