@@ -61,8 +61,8 @@ func Check[T Float](m *Model[T], opts *Options) (*Report, error) {
 // gradient that accumulates, hidden state). Then each entry gets one
 // central difference; entries that do not pass it are refined on a ladder
 // of steps with Ridders' extrapolation and one-sided differences before any
-// verdict. A full check of n entries costs 2n loss evaluations, plus four
-// for the hazards and the unperturbed loss, plus the refinement.
+// verdict. A full check of n entries costs 2n loss evaluations, plus three
+// for the unperturbed loss and the hazards, plus the refinement.
 //
 // The parameters are restored bit for bit before CheckContext returns,
 // whatever happens. A panic in Loss, Gradient or Reseed is returned as a

@@ -34,6 +34,10 @@ type Options struct {
 	// analytic and numeric values may differ. Zero means 4: Ridders' error
 	// estimate is the distance between successive extrapolations, which
 	// tracks the true error to within a small factor on smooth functions.
+	// K also sizes the resolution an agreement needs (K·err within 10% of
+	// the entry, or 1e-3 of the gradient's scale; see the package docs,
+	// Resolution), so a larger K is not only looser: an entry whose
+	// estimate resolved it with the default can be Inconclusive with it.
 	K float64
 
 	// Sample, when positive, checks a seeded sample of about Sample entries
@@ -50,7 +54,7 @@ type Options struct {
 
 	// SkipHazards skips the checks for nondeterminism, mutation of the
 	// parameters, a gradient that accumulates across calls and hidden
-	// state, saving three loss and one gradient evaluation.
+	// state, saving two loss and one gradient evaluation.
 	SkipHazards bool
 
 	// Noise is the known size of random noise in the loss, in the loss's
@@ -69,7 +73,11 @@ type Options struct {
 	// larger steps, and left Inconclusive if none resolves it (the
 	// Taylor-remainder opinion is not asked: noise pushes its window to
 	// steps where higher-order terms mimic a wrong slope). An overstated
-	// Noise makes entries Inconclusive, never OK.
+	// Noise coarsens every error bound: an entry it still resolves to 10%
+	// passes with that coarse bound, which the summary states ("resolved
+	// only to …"), and one it does not is Inconclusive. A wrong entry
+	// whose error is below the coarsened bound passes then: f(x) = x with
+	// a derivative of 1.01 and Noise = 3.16e-3 does.
 	Noise float64
 
 	// Progress, if not nil, is called during a long check with how far it
