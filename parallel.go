@@ -270,12 +270,14 @@ func (c *checker[T]) readsItself(cm *Model[T]) (err error) {
 		defer func() {
 			model[i] = x0
 			if r := recover(); r != nil {
-				err = c.panicError("Loss", r, b, i, v)
+				err = c.panicError("Loss", r, b, i, v) // "Reseed" while c.reseeding
 			}
 		}()
 		model[i] = v
 		if c.m.Reseed != nil {
+			c.reseeding = true
 			c.m.Reseed()
+			c.reseeding = false
 		}
 		return c.m.loss(), nil
 	}()
@@ -283,9 +285,10 @@ func (c *checker[T]) readsItself(cm *Model[T]) (err error) {
 		return err
 	}
 	type result struct {
-		f        float64
-		returned bool
-		panicked any
+		f         float64
+		returned  bool
+		reseeding bool // the clone's Reseed was running when it stopped
+		panicked  any
 	}
 	done := make(chan result, 1)
 	go func() {
@@ -298,17 +301,23 @@ func (c *checker[T]) readsItself(cm *Model[T]) (err error) {
 		}()
 		clone[i] = v
 		if cm.Reseed != nil {
+			r.reseeding = true
 			cm.Reseed()
+			r.reseeding = false
 		}
 		r.f = cm.loss()
 		r.returned = true
 	}()
 	r := <-done
+	fn := "Loss"
+	if r.reseeding {
+		fn = "Reseed"
+	}
 	switch {
 	case r.panicked != nil:
-		return c.panicError("Loss", r.panicked, b, i, v)
+		return c.panicError(fn, r.panicked, b, i, v)
 	case !r.returned:
-		e := c.panicError("Loss", nil, b, i, v)
+		e := c.panicError(fn, nil, b, i, v)
 		e.Goexit = true
 		return e
 	case !c.sameLoss(fm, r.f):

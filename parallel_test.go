@@ -346,3 +346,58 @@ func TestCloneReadsModel(t *testing.T) {
 		t.Errorf("a correct clone: %v\n%v", err, rep)
 	}
 }
+
+// TestCloneComparisonNamesReseed: a panic in Reseed while the check
+// compares a clone with the model is named as Reseed's, on either side
+// (it was named Loss's), and the parameters are restored.
+func TestCloneComparisonNamesReseed(t *testing.T) {
+	w := []float64{0.3, -1.2, 0.7, 2.1}
+	saved := slices.Clone(w)
+	g := make([]float64, len(w))
+	loss := func(v []float64) float64 {
+		s := 0.0
+		for i, x := range v {
+			s += math.Sin(x) * float64(i+1)
+		}
+		return s
+	}
+	for _, side := range []string{"model", "clone"} {
+		m := &gradcheck.Model[float64]{
+			Blocks: []gradcheck.Block[float64]{{Name: "w", Value: w, Grad: g}},
+			Loss:   func() float64 { return loss(w) },
+			Gradient: func() {
+				for i, x := range w {
+					g[i] = math.Cos(x) * float64(i+1)
+				}
+			},
+		}
+		if side == "model" {
+			// The comparison is the first evaluation at a perturbed w.
+			m.Reseed = func() {
+				if !slices.Equal(w, saved) {
+					panic("reseed")
+				}
+			}
+		}
+		m.Clone = func() *gradcheck.Model[float64] {
+			cw := slices.Clone(w)
+			c := &gradcheck.Model[float64]{
+				Blocks:   []gradcheck.Block[float64]{{Name: "w", Value: cw, Grad: make([]float64, len(w))}},
+				Loss:     func() float64 { return loss(cw) },
+				Gradient: func() {},
+			}
+			if side == "clone" {
+				c.Reseed = func() { panic("reseed") }
+			}
+			return c
+		}
+		_, err := gradcheck.Check(m, &gradcheck.Options{Workers: 2})
+		var pe *gradcheck.PanicError
+		if !errors.As(err, &pe) || pe.Func != "Reseed" {
+			t.Errorf("%s's Reseed panicking in the comparison: error %v, want a PanicError of Reseed", side, err)
+		}
+		if !slices.Equal(w, saved) {
+			t.Errorf("%s: w = %v after the check, saved %v", side, w, saved)
+		}
+	}
+}

@@ -318,7 +318,7 @@ const (
 	PatternEdge        Pattern = "edge"         // wrong only at the first or last index along an axis
 	PatternFew         Pattern = "few"          // wrong only at a few entries (Diagnosis.Entries)
 	PatternNoise       Pattern = "noise"        // disagreement at the level of the precision's round-off
-	PatternLossUnmoved Pattern = "loss-unmoved" // numeric zero to the bit at every entry where the analytic gradient is not: Loss reads a cache or a copy, or does not depend on the block
+	PatternLossUnmoved Pattern = "loss-unmoved" // numeric zero, to the bit or within its estimated error, at every entry, where the analytic gradient is not: Loss reads a cache or a copy, or does not depend on the block
 	PatternNone        Pattern = "no-pattern"   // wrong, with no recognisable structure
 	PatternTerm        Pattern = "term"         // a loss term's gradient is wrong, left out or counted twice (Model.Terms); Factor is the term's weight in Gradient, 0 when its own gradient is wrong
 )

@@ -334,14 +334,19 @@ func TestHTMLDirections(t *testing.T) {
 // and merged, or failing by inconclusive entries only) says that none was
 // made, not that no pattern was recognised.
 func TestAnchorsAndUndiagnosedBlocks(t *testing.T) {
-	x, y := []float64{0.3, 0.5}, []float64{0.7, 0.2}
-	gx, gy := make([]float64, 2), make([]float64, 2)
+	// "a_2e_" is what "a." escapes to: a '_' kept as itself would give
+	// the two one id again.
+	x, y, z := []float64{0.3, 0.5}, []float64{0.7, 0.2}, []float64{0.1, 0.4}
+	gx, gy, gz := make([]float64, 2), make([]float64, 2), make([]float64, 2)
 	m := &gradcheck.Model[float64]{
-		Blocks: []gradcheck.Block[float64]{{Name: "a.", Value: x, Grad: gx}, {Name: "a_2e", Value: y, Grad: gy}},
-		Loss:   func() float64 { return math.Sin(x[0]) + x[1]*x[1] + math.Sin(y[0]) + y[1]*y[1] },
+		Blocks: []gradcheck.Block[float64]{{Name: "a.", Value: x, Grad: gx}, {Name: "a_2e", Value: y, Grad: gy}, {Name: "a_2e_", Value: z, Grad: gz}},
+		Loss: func() float64 {
+			return math.Sin(x[0]) + x[1]*x[1] + math.Sin(y[0]) + y[1]*y[1] + math.Sin(z[0]) + z[1]*z[1]
+		},
 		Gradient: func() {
 			gx[0], gx[1] = math.Cos(x[0]), 2*x[1]
 			gy[0], gy[1] = 2*math.Cos(y[0]), 4*y[1] // wrong: doubled
+			gz[0], gz[1] = math.Cos(z[0]), 2*z[1]
 		},
 	}
 	rep, err := gradcheck.Check(m, nil)
@@ -356,7 +361,7 @@ func TestAnchorsAndUndiagnosedBlocks(t *testing.T) {
 		}
 		seen[id[1]] = true
 	}
-	if len(seen) != 2 {
+	if len(seen) != 3 {
 		t.Errorf("ids %v, want one per block", ids)
 	}
 	for i := range rep.Blocks {
