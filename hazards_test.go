@@ -472,6 +472,13 @@ func TestGradientReductionOrder(t *testing.T) {
 				g[j] *= 1 + 1e-6*float64(call)
 			}
 		}},
+		// 1e-8 a call is 27 times Rtol (3.7e-10 in float64): a
+		// tolerance much looser than the verdicts' would miss it.
+		{"drifting slowly", func(g []float64, call int) {
+			for j := range g {
+				g[j] *= 1 + 1e-8*float64(call)
+			}
+		}},
 		{"accumulating", func(g []float64, call int) {
 			for j := range g {
 				g[j] *= float64(call)
