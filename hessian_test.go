@@ -270,3 +270,28 @@ func TestSampledHessianAdvice(t *testing.T) {
 		t.Errorf("the same options checked other entries: %d, then %d", rep.Checked(), again.Checked())
 	}
 }
+
+// TestHessianOfAnUnmovedGradient: a grad that does not read x (a cached
+// value) gives a numeric Hessian of zero everywhere, and the diagnosis
+// says that grad did not move, naming grad, not f.
+func TestHessianOfAnUnmovedGradient(t *testing.T) {
+	var cached []float64
+	grad := func(dst, x []float64) {
+		if cached == nil {
+			cached = make([]float64, len(x))
+			scalarGrad(cached, x)
+		}
+		copy(dst, cached)
+	}
+	rep, err := gradcheck.Hessian(grad, scalarHess, slices.Clone(scalarX), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := rep.Block("H")
+	if b == nil || len(b.Diagnoses) == 0 || b.Diagnoses[0].Pattern != gradcheck.PatternLossUnmoved {
+		t.Fatalf("a grad that does not read x: want the loss-unmoved diagnosis first\n%s", rep)
+	}
+	if s := b.Diagnoses[0].Summary; !strings.HasPrefix(s, "grad did not move") {
+		t.Errorf("the diagnosis does not name grad: %q", s)
+	}
+}

@@ -167,7 +167,7 @@ func (p *vecProblem) diagnose(br *BlockReport) {
 		return
 	}
 	n := br.Shape[len(br.Shape)-1]
-	in := diagnose.Block{Shape: br.Shape, Eps: s.prec.Eps, Func: "f"}
+	in := diagnose.Block{Shape: br.Shape, Eps: s.prec.Eps, Func: p.fname}
 	for _, e := range br.Entries {
 		if e.Verdict == Inconclusive || e.Verdict == NonFinite {
 			continue
