@@ -8,11 +8,15 @@ import (
 	"github.com/gradcheck/gradcheck/internal/fdiff"
 )
 
-// complexStep is the relative step of the complex-step derivative. The
-// imaginary part of f(x + i·h) is h·f'(x) − h³f⁽³⁾(x)/6 + …, with no
-// subtraction of nearby values, so h can be far below any real step: at
-// 1e-20 the truncation term is 1e-40 relative and the estimate is exact to
-// the precision f is evaluated in.
+// complexStep is the step of the complex-step derivative, the same for
+// every entry. The imaginary part of f(x + i·h) is h·f'(x) −
+// h³f⁽³⁾(x)/6 + …, with no subtraction of nearby values, so h can be far
+// below any real step: at 1e-20 the truncation term is 1e-40 of f' times
+// (f⁽³⁾/f')·1/6, negligible wherever f varies on a scale above 1e-14, and
+// the estimate is exact to the precision f is evaluated in. It is not
+// scaled by |x_i| as a real step is: with no subtraction there is nothing
+// to gain, and sin(x) at x = 1e17 with h = 1e-3 read cos(x)·sinh(h)/h, off
+// by a relative 1.7e-7, a Mismatch of the exact cos(x).
 const complexStep = 1e-20
 
 // complexRoundoff κ: a derivative evaluated in floating point carries a
@@ -24,7 +28,7 @@ const complexRoundoff = 4
 // complex-step derivative of fc, a complex128 version of f (the same
 // formula with complex arithmetic, real where f is):
 //
-//	∂f/∂x_i ≈ Im fc(x + i·h·e_i) / h,  h = 1e-20·max(|x_i|, 1).
+//	∂f/∂x_i ≈ Im fc(x + i·h·e_i) / h,  h = 1e-20.
 //
 // There is no cancellation, so the reference is exact to machine precision
 // and needs one evaluation per entry. fc must be analytic in each
@@ -35,12 +39,13 @@ const complexRoundoff = 4
 // The verdict of an entry with analytic a and complex-step value n is OK
 // when
 //
-//	|a − n| ≤ Atol + Rtol·max(|a|, |n|) + K·e,  e = κ·ε·(|n| + max_j |a_j|),
+//	|a − n| ≤ Atol + Rtol·max(|a|, |n|) + K·e,  e = κ·(ε·(|n| + max_j |a_j|) + δ/h),
 //
 // with κ = 4 and ε the float64 unit round-off: e is the round-off of a
 // derivative evaluated in floating point, relative to the gradient's scale
 // so that entries near zero are not held to a tighter standard than their
-// neighbours. The default Rtol is that of a central difference; since the
+// neighbours, and δ = 2⁻¹⁰⁷⁴ the smallest subnormal, the resolution of an
+// imaginary part h·f' that underflows (a gradient below about 1e-288). The default Rtol is that of a central difference; since the
 // reference is exact, a smaller Rtol (down to about 1e-13) finds smaller
 // errors. Otherwise the entry is a Mismatch, or NonFinite when the
 // imaginary part is not finite. The report has one block "x" of shape
@@ -97,7 +102,7 @@ func ComplexStep(fc func(z []complex128) complex128, grad func(dst, x []float64)
 	}
 	blk := BlockReport{Name: "x", Shape: []int{n}}
 	for i := range n {
-		h := complexStep * fdiff.Scale(x[i])
+		h := complexStep
 		var fi complex128
 		err := call("fc", func() {
 			reset()
@@ -119,7 +124,12 @@ func ComplexStep(fc func(z []complex128) complex128, grad func(dst, x []float64)
 		if !isFinite(num) {
 			e.Verdict, e.ErrEst = NonFinite, math.Inf(1)
 		} else {
-			e.ErrEst = complexRoundoff * fdiff.Eps64 * (math.Abs(num) + gscale)
+			// Besides the round-off relative to the sizes, the
+			// imaginary part is known to no better than the smallest
+			// subnormal, 2⁻¹⁰⁷⁴, a few times over: a gradient of 1e-300
+			// makes it 1e-320, carried on a few bits, and exact
+			// gradients of 1e-300·(x0 + x1²) were Mismatches.
+			e.ErrEst = complexRoundoff * (fdiff.Eps64*(math.Abs(num)+gscale) + math.SmallestNonzeroFloat64/h)
 			if math.Abs(a-num) > s.atol+s.rtol*math.Max(math.Abs(a), math.Abs(num))+s.k*e.ErrEst {
 				e.Verdict = Mismatch
 			}

@@ -136,3 +136,41 @@ func ExampleComplexStep() {
 	// x[0]: ok, relative error below 1e-15: true
 	// x[1]: ok, relative error below 1e-15: true
 }
+
+// TestComplexStepFarAndTiny: correct gradients pass where the complex step
+// itself went wrong, and a wrong one still fails.
+//   - At large x: the step was scaled by |x|, 1e-3 at x = 1e17, and sin's
+//     reference read cos(x)·sinh(h)/h, off by 1.7e-7; (x0 − x1)³ at
+//     (1e16 + 2, 1e16) read 3d² − h². The step is now 1e-20 everywhere.
+//   - A gradient of 1e-300: the imaginary part, 1e-320, is subnormal and
+//     carried on a few bits; the error bound now allows for that.
+func TestComplexStepFarAndTiny(t *testing.T) {
+	const c = 1e-300
+	for _, tc := range []struct {
+		name string
+		fc   func(z []complex128) complex128
+		grad func(dst, x []float64)
+		x    []float64
+		bug  float64 // a relative error the check must find
+	}{
+		{"sin at 1e17", func(z []complex128) complex128 { return cmplx.Sin(z[0]) },
+			func(dst, x []float64) { dst[0] = math.Cos(x[0]) }, []float64{1e17}, 1e-6},
+		{"(x0 − x1)³ at 1e16", func(z []complex128) complex128 { d := z[0] - z[1]; return d * d * d },
+			func(dst, x []float64) { d := x[0] - x[1]; dst[0], dst[1] = 3*d*d, -3*d*d }, []float64{1e16 + 2, 1e16}, 1e-6},
+		// Resolved to about 0.2% (the summary says so): a bug of 1%.
+		{"1e-300·(x0 + x1²)", func(z []complex128) complex128 { return complex(c, 0) * (z[0] + z[1]*z[1]) },
+			func(dst, x []float64) { dst[0], dst[1] = c, 2*c*x[1] }, []float64{1, 1}, 1e-2},
+	} {
+		rep, err := gradcheck.ComplexStep(tc.fc, tc.grad, tc.x, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.OK() {
+			t.Errorf("%s, a correct gradient:\n%s", tc.name, rep)
+		}
+		wrong := func(dst, x []float64) { tc.grad(dst, x); dst[0] *= 1 + tc.bug }
+		if rep, err := gradcheck.ComplexStep(tc.fc, wrong, tc.x, nil); err != nil || rep.OK() {
+			t.Errorf("%s, off by %g: %v\n%v", tc.name, tc.bug, err, rep)
+		}
+	}
+}
