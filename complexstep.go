@@ -87,6 +87,12 @@ func ComplexStep(fc func(z []complex128) complex128, grad func(dst, x []float64)
 	if !isFinite(real(f0)) {
 		return rep, fmt.Errorf("gradcheck: fc at the caller's x is %v", f0)
 	}
+	if imag(f0) != 0 {
+		// Its imaginary part over the step would be read as every
+		// derivative: f0 = 1i gave numeric values of about 1e20, every
+		// entry a Mismatch of a correct gradient.
+		return rep, fmt.Errorf("gradcheck: fc at the caller's x is %v: a complex version of f must be real where f is, at real inputs", f0)
+	}
 	g := make([]float64, n)
 	xc := append([]float64(nil), x...)
 	if err := call("grad", func() { grad(g, xc) }); err != nil {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/cmplx"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gradcheck/gradcheck"
@@ -91,6 +92,12 @@ func TestComplexStepErrors(t *testing.T) {
 	}
 	if v := rep.Blocks[0].Entries[0].Verdict; v != gradcheck.NonFinite {
 		t.Errorf("x[0] with a NaN imaginary part: %v, want nonfinite", v)
+	}
+	// An fc that is not real at real inputs: its imaginary part would be
+	// read as every derivative (numeric values near 1e20).
+	offAxis := func(z []complex128) complex128 { return scalarFnC(z) + 1i }
+	if _, err := gradcheck.ComplexStep(offAxis, scalarGrad, x, nil); err == nil || !strings.Contains(err.Error(), "must be real") {
+		t.Errorf("fc not real at real x: error %v, want one saying so", err)
 	}
 	if !slices.Equal(x, scalarX) {
 		t.Errorf("x changed: %v, want %v", x, scalarX)
