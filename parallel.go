@@ -192,8 +192,15 @@ func (c *checker[T]) workers(n int) ([]*checker[T], error) {
 	w0 := *c
 	w0.evals, w0.gradEvals = 0, 0
 	ws := []*checker[T]{&w0}
+	var p cloneProbe[T]
+	if n > 1 {
+		var err error
+		if p, err = c.probe(); err != nil {
+			return nil, err
+		}
+	}
 	for range n - 1 {
-		cm, err := c.clone()
+		cm, err := c.clone(p)
 		if err != nil {
 			return nil, err
 		}
@@ -204,7 +211,7 @@ func (c *checker[T]) workers(n int) ([]*checker[T], error) {
 	return ws, nil
 }
 
-func (c *checker[T]) clone() (cm *Model[T], err error) {
+func (c *checker[T]) clone(p cloneProbe[T]) (cm *Model[T], err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			cm, err = nil, &PanicError{Func: "Clone", Value: r}
@@ -235,55 +242,72 @@ func (c *checker[T]) clone() (cm *Model[T], err error) {
 			}
 		}
 	}
-	if err := c.readsItself(cm); err != nil {
+	if err := c.readsItself(cm, p); err != nil {
 		return nil, err
 	}
 	return cm, nil
 }
 
-// readsItself checks that a clone's Loss reads the clone's parameters: with
-// the entry of the largest analytic value moved by its first-pass step, in
-// the model and then in the clone, the two losses must agree (within the
-// stated noise). A Clone whose Loss read the model's parameters gave the
-// unperturbed loss at every step its worker took: each of those entries
-// failed, and the parallel report differed from the serial one with no
-// word of why (TestCloneReadsModel). The clone's Loss runs on a goroutine
-// of its own, as it would on a worker, so that a runtime.Goexit there ends
-// only that goroutine. These two evaluations are not counted in
-// Report.Evals, so that a parallel check reports what a serial one does.
-func (c *checker[T]) readsItself(cm *Model[T]) (err error) {
-	b, i, best := -1, -1, -1.0
-	for bb := range c.m.Blocks {
-		for ii, a := range c.analytic[bb] {
+// A cloneProbe is the model's side of the comparison readsItself makes:
+// entry i of block b set to v gave the loss f. b < 0: no comparison.
+type cloneProbe[T Float] struct {
+	b, i int
+	v    T
+	f    float64
+}
+
+// probe evaluates the model's loss at the entry of the largest analytic
+// value moved by its first-pass step, once for all the clones a stage
+// makes (readsItself), and puts the entry back.
+func (c *checker[T]) probe() (p cloneProbe[T], err error) {
+	p.b, p.i = -1, -1
+	best := -1.0
+	for b := range c.m.Blocks {
+		for i, a := range c.analytic[b] {
 			if math.Abs(a) > best {
-				b, i, best = bb, ii, math.Abs(a)
+				p.b, p.i, best = b, i, math.Abs(a)
 			}
 		}
 	}
-	if b < 0 {
+	if p.b < 0 {
+		return p, nil
+	}
+	b, i := p.b, p.i
+	x0 := c.saved[b][i]
+	p.v, _ = c.perturbed(b, i, c.s.step*fdiff.Scale(float64(x0)))
+	model := c.m.Blocks[b].Value
+	defer func() {
+		model[i] = x0
+		if r := recover(); r != nil {
+			err = c.panicError("Loss", r, b, i, p.v) // "Reseed" while c.reseeding
+		}
+	}()
+	model[i] = p.v
+	if c.m.Reseed != nil {
+		c.reseeding = true
+		c.m.Reseed()
+		c.reseeding = false
+	}
+	p.f = c.m.loss()
+	return p, nil
+}
+
+// readsItself checks that a clone's Loss reads the clone's parameters: with
+// the probe's entry moved in the clone as it was in the model (probe), the
+// two losses must agree (within the stated noise). A Clone whose Loss read
+// the model's parameters gave the unperturbed loss at every step its
+// worker took: each of those entries failed, and the parallel report
+// differed from the serial one with no word of why (TestCloneReadsModel).
+// The clone's Loss runs on a goroutine of its own, as it would on a worker,
+// so that a runtime.Goexit there ends only that goroutine. These
+// evaluations are not counted in Report.Evals, so that a parallel check
+// reports what a serial one does.
+func (c *checker[T]) readsItself(cm *Model[T], p cloneProbe[T]) error {
+	if p.b < 0 {
 		return nil
 	}
+	b, i, v, fm := p.b, p.i, p.v, p.f
 	x0 := c.saved[b][i]
-	v, _ := c.perturbed(b, i, c.s.step*fdiff.Scale(float64(x0)))
-	model := c.m.Blocks[b].Value
-	fm, err := func() (f float64, err error) {
-		defer func() {
-			model[i] = x0
-			if r := recover(); r != nil {
-				err = c.panicError("Loss", r, b, i, v) // "Reseed" while c.reseeding
-			}
-		}()
-		model[i] = v
-		if c.m.Reseed != nil {
-			c.reseeding = true
-			c.m.Reseed()
-			c.reseeding = false
-		}
-		return c.m.loss(), nil
-	}()
-	if err != nil {
-		return err
-	}
 	type result struct {
 		f         float64
 		returned  bool
@@ -317,9 +341,7 @@ func (c *checker[T]) readsItself(cm *Model[T]) (err error) {
 	case r.panicked != nil:
 		return c.panicError(fn, r.panicked, b, i, v)
 	case !r.returned:
-		e := c.panicError(fn, nil, b, i, v)
-		e.Goexit = true
-		return e
+		return c.goexitError(fn, b, i, v)
 	case !c.sameLoss(fm, r.f):
 		return fmt.Errorf("gradcheck: Model.Clone returned a model whose Loss does not follow its own parameters: with %s set to %v the model's loss is %.17g and the clone's %.17g; a clone's Loss must read the clone only",
 			entryName(c.m.Blocks[b].Name, shapeOf(c.m.Blocks[b]), i), v, fm, r.f)

@@ -290,6 +290,29 @@ func Example_parallel() {
 	// ok: true entries: 50 same report: true
 }
 
+// weightedSines is Σ (i+1)·sin(w_i) over w, with its gradient, a model for
+// the tests of a clone's comparison with the model.
+func weightedSines(w []float64) *gradcheck.Model[float64] {
+	g := make([]float64, len(w))
+	return &gradcheck.Model[float64]{
+		Blocks: []gradcheck.Block[float64]{{Name: "w", Value: w, Grad: g}},
+		Loss:   func() float64 { return weightedSinesLoss(w) },
+		Gradient: func() {
+			for i, x := range w {
+				g[i] = math.Cos(x) * float64(i+1)
+			}
+		},
+	}
+}
+
+func weightedSinesLoss(v []float64) float64 {
+	s := 0.0
+	for i, x := range v {
+		s += math.Sin(x) * float64(i+1)
+	}
+	return s
+}
+
 // TestCloneReadsModel: a Model.Clone whose Loss reads the model's
 // parameters rather than the clone's passes every other check of a clone
 // (same blocks, same values, memory of its own), and with Workers above 1
@@ -299,30 +322,11 @@ func Example_parallel() {
 // perturbed entry, and says so.
 func TestCloneReadsModel(t *testing.T) {
 	w := []float64{0.3, -1.2, 0.7, 2.1, -0.4, 0.9}
-	g := make([]float64, len(w))
-	loss := func(v []float64) float64 {
-		s := 0.0
-		for i, x := range v {
-			s += math.Sin(x) * float64(i+1)
-		}
-		return s
-	}
-	m := &gradcheck.Model[float64]{
-		Blocks: []gradcheck.Block[float64]{{Name: "w", Value: w, Grad: g}},
-		Loss:   func() float64 { return loss(w) },
-		Gradient: func() {
-			for i, x := range w {
-				g[i] = math.Cos(x) * float64(i+1)
-			}
-		},
-	}
+	m := weightedSines(w)
 	m.Clone = func() *gradcheck.Model[float64] {
-		cw, cg := slices.Clone(w), make([]float64, len(w))
-		return &gradcheck.Model[float64]{
-			Blocks:   []gradcheck.Block[float64]{{Name: "w", Value: cw, Grad: cg}},
-			Loss:     func() float64 { return loss(w) }, // the model's w: the bug
-			Gradient: m.Gradient,
-		}
+		c := weightedSines(slices.Clone(w))
+		c.Loss = func() float64 { return weightedSinesLoss(w) } // the model's w: the bug
+		return c
 	}
 	saved := slices.Clone(w)
 	_, err := gradcheck.Check(m, &gradcheck.Options{Workers: 4})
@@ -332,18 +336,16 @@ func TestCloneReadsModel(t *testing.T) {
 	if !slices.Equal(w, saved) {
 		t.Errorf("w = %v after the check, saved %v", w, saved)
 	}
-	// A correct clone passes the comparison, and the report is the serial one's.
-	m.Clone = func() *gradcheck.Model[float64] {
-		cw, cg := slices.Clone(w), make([]float64, len(w))
-		return &gradcheck.Model[float64]{
-			Blocks:   []gradcheck.Block[float64]{{Name: "w", Value: cw, Grad: cg}},
-			Loss:     func() float64 { return loss(cw) },
-			Gradient: func() {},
-		}
-	}
+	// A correct clone passes the comparison, and the report, evaluations
+	// counted, is the serial one's: the comparison's are not counted.
+	m.Clone = func() *gradcheck.Model[float64] { return weightedSines(slices.Clone(w)) }
 	rep, err := gradcheck.Check(m, &gradcheck.Options{Workers: 4})
-	if err != nil || !rep.OK() {
-		t.Errorf("a correct clone: %v\n%v", err, rep)
+	serial, serr := gradcheck.Check(m, &gradcheck.Options{Workers: 1})
+	if err != nil || serr != nil || !rep.OK() {
+		t.Fatalf("a correct clone: %v, serial %v\n%v", err, serr, rep)
+	}
+	if rep.String() != serial.String() || rep.Evals != serial.Evals {
+		t.Errorf("parallel report differs from the serial one:\n%s\n%s", rep, serial)
 	}
 }
 
@@ -353,24 +355,8 @@ func TestCloneReadsModel(t *testing.T) {
 func TestCloneComparisonNamesReseed(t *testing.T) {
 	w := []float64{0.3, -1.2, 0.7, 2.1}
 	saved := slices.Clone(w)
-	g := make([]float64, len(w))
-	loss := func(v []float64) float64 {
-		s := 0.0
-		for i, x := range v {
-			s += math.Sin(x) * float64(i+1)
-		}
-		return s
-	}
 	for _, side := range []string{"model", "clone"} {
-		m := &gradcheck.Model[float64]{
-			Blocks: []gradcheck.Block[float64]{{Name: "w", Value: w, Grad: g}},
-			Loss:   func() float64 { return loss(w) },
-			Gradient: func() {
-				for i, x := range w {
-					g[i] = math.Cos(x) * float64(i+1)
-				}
-			},
-		}
+		m := weightedSines(w)
 		if side == "model" {
 			// The comparison is the first evaluation at a perturbed w.
 			m.Reseed = func() {
@@ -380,12 +366,7 @@ func TestCloneComparisonNamesReseed(t *testing.T) {
 			}
 		}
 		m.Clone = func() *gradcheck.Model[float64] {
-			cw := slices.Clone(w)
-			c := &gradcheck.Model[float64]{
-				Blocks:   []gradcheck.Block[float64]{{Name: "w", Value: cw, Grad: make([]float64, len(w))}},
-				Loss:     func() float64 { return loss(cw) },
-				Gradient: func() {},
-			}
+			c := weightedSines(slices.Clone(w))
 			if side == "clone" {
 				c.Reseed = func() { panic("reseed") }
 			}
