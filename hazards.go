@@ -161,6 +161,15 @@ func monotone(v []float64) bool {
 	return up || down
 }
 
+// sameForVerdicts reports whether two calls' values a and b of one
+// derivative entry agree to the bit or within what the verdicts can see,
+// Rtol times the entry plus resolveGlobal times the derivative's scale (the
+// threshold's own terms): the reentrancy tests of Gradient and of a vector
+// check's derivative (jacobian.go).
+func sameForVerdicts(a, b, scale, rtol float64) bool {
+	return math.Float64bits(a) == math.Float64bits(b) || math.Abs(b-a) <= rtol*(math.Abs(a)+resolveGlobal*scale)
+}
+
 // reentrancy compares the gradient of a second call, made without zeroing
 // Grad, with the first. Differences below what the verdicts can see, Rtol
 // times the entry plus resolveGlobal times the gradient's scale (the
@@ -181,7 +190,7 @@ func (c *checker[T]) reentrancy(hazard func(HazardKind, bool, string, ...any)) {
 	for b, blk := range c.m.Blocks {
 		for i, g := range blk.Grad {
 			a := c.analytic[b][i]
-			if math.Float64bits(float64(g)) == math.Float64bits(a) || math.Abs(float64(g)-a) <= c.s.rtol*(math.Abs(a)+resolveGlobal*scale) {
+			if sameForVerdicts(a, float64(g), scale, c.s.rtol) {
 				continue
 			}
 			if diffs == 0 {

@@ -361,7 +361,7 @@ func (p *vecProblem) derivative(rep *Report, name string, dst []float64, d func(
 	}
 	diffs, doubled, first := 0, 0, -1
 	for k := range dst {
-		if math.Float64bits(dst[k]) == math.Float64bits(again[k]) || math.Abs(again[k]-dst[k]) <= st.rtol*(math.Abs(dst[k])+resolveGlobal*scale) {
+		if sameForVerdicts(dst[k], again[k], scale, st.rtol) {
 			continue
 		}
 		if first < 0 {
