@@ -164,12 +164,11 @@ func (c *checker[T]) stairEdge(l *ladder, j int) float64 {
 	// this row may set: grownNoise's bounds, l.noise, already hold it.
 	regime, shrunk := j, 0
 	for r := 2; r < j; r++ {
-		if !(l.okp[r] && l.okm[r] && l.okp[r-1] && l.okm[r-1] && l.okp[r-2] && l.okm[r-2]) {
+		if !l.finite3(r) {
 			shrunk = 0
 			continue
 		}
-		step, prev := math.Abs(l.central[r]-l.central[r-1]), math.Abs(l.central[r-1]-l.central[r-2])
-		if step <= taylorRegime*prev && step >= collapseCentral*prev && step > 2*c.s.k*c.roundoffWith(l.fmax[r], l.hmin[r], l.sigma) {
+		if c.shrankClear(l, r, c.roundoffWith(l.fmax[r], l.hmin[r], l.sigma)) {
 			if shrunk++; shrunk >= 2 {
 				regime = r
 				break
@@ -510,7 +509,7 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 func (c *checker[T]) grownNoise(l *ladder) float64 {
 	sigma, shrinks, regime := 0.0, 0, false
 	for r := 2; r < l.rows; r++ {
-		if !(l.okp[r] && l.okm[r] && l.okp[r-1] && l.okm[r-1] && l.okp[r-2] && l.okm[r-2]) {
+		if !l.finite3(r) {
 			shrinks, regime = 0, false
 			continue
 		}
@@ -521,7 +520,7 @@ func (c *checker[T]) grownNoise(l *ladder) float64 {
 				sigma = math.Max(sigma, delta/2)
 			}
 		}
-		if step <= taylorRegime*prev && step >= collapseCentral*prev && step > 2*c.s.k*l.noise[r] {
+		if c.shrankClear(l, r, l.noise[r]) {
 			if shrinks++; shrinks >= 2 {
 				regime = true
 			}
@@ -530,6 +529,22 @@ func (c *checker[T]) grownNoise(l *ladder) float64 {
 		}
 	}
 	return sigma
+}
+
+// finite3 reports whether the loss was finite on both sides at rows
+// r−2..r, the rows of two successive corrections.
+func (l *ladder) finite3(r int) bool {
+	return l.okp[r] && l.okm[r] && l.okp[r-1] && l.okm[r-1] && l.okp[r-2] && l.okm[r-2]
+}
+
+// shrankClear reports whether the correction of the central differences at
+// row r shrank to between collapseCentral and taylorRegime of the one
+// before, standing above 2K times bound, the row's round-off: a shrink
+// that shows the Taylor regime, as grownNoise (with the ladder's bounds)
+// and stairEdge (with the bounds before the quantum) count them.
+func (c *checker[T]) shrankClear(l *ladder, r int, bound float64) bool {
+	step, prev := math.Abs(l.central[r]-l.central[r-1]), math.Abs(l.central[r-1]-l.central[r-2])
+	return step <= taylorRegime*prev && step >= collapseCentral*prev && step > 2*c.s.k*bound
 }
 
 // quietRefutes: noise δ in the loss values moves a correction of the
