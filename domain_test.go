@@ -1,0 +1,61 @@
+package gradcheck_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+// TestLogBarrierNearEdge checks −log(x0) − log(x1) with x0 closer to the
+// edge of its domain than the smallest step of the refinement ladder: the
+// loss is NaN at x0 − h for every step, and the forward slopes, which see
+// the logarithm blow up toward the edge, grow as the step halves. They said
+// −304 (x0 = 1.6e-6) and −515 (x0 = 1.4e-9) against derivatives of −6.25e5
+// and −7.1e8, and a correct gradient was a Mismatch. A disagreement shown
+// by slopes outside the Taylor regime is no evidence; the Taylor remainder,
+// whose steps start far below the ladder's, still tells a right gradient
+// from a wrong one at 1.6e-6 in float64.
+func TestLogBarrierNearEdge(t *testing.T) {
+	for _, c := range []struct {
+		x0, bug float64
+		want    []gradcheck.Verdict // acceptable verdicts of x[0]
+	}{
+		{1.6e-6, 1, []gradcheck.Verdict{gradcheck.OK}},
+		{1.6e-6, 1.01, []gradcheck.Verdict{gradcheck.Mismatch}},
+		{1.6e-6, 2, []gradcheck.Verdict{gradcheck.Mismatch}},
+		{1.4e-9, 1, []gradcheck.Verdict{gradcheck.OK, gradcheck.Inconclusive, gradcheck.NonFinite}},
+	} {
+		x := []float64{c.x0, 0.8}
+		rep, err := gradcheck.Gradient(func(x []float64) float64 { return -math.Log(x[0]) - math.Log(x[1]) },
+			func(dst, x []float64) { dst[0], dst[1] = -c.bug/x[0], -1/x[1] }, x, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := rep.Blocks[0].Entries[0]
+		ok := false
+		for _, v := range c.want {
+			ok = ok || e.Verdict == v
+		}
+		if !ok {
+			t.Errorf("−log(x) at x = %g, gradient scaled by %g: verdict %v (numeric %v ± %v, side %d), want one of %v", c.x0, c.bug, e.Verdict, e.Numeric, e.ErrEst, e.Side, c.want)
+		}
+	}
+	// float32: the ladder's steps stay above 2.4e-4, far from the edge.
+	for _, x0 := range []float32{1.6e-6, 1.4e-9} {
+		v := []float32{x0, 0.8}
+		g := make([]float32, 2)
+		m := &gradcheck.Model[float32]{
+			Blocks:   []gradcheck.Block[float32]{{Name: "x", Value: v, Grad: g}},
+			Loss:     func() float64 { return float64(-float32(math.Log(float64(v[0]))) - float32(math.Log(float64(v[1])))) },
+			Gradient: func() { g[0], g[1] = -1/v[0], -1/v[1] },
+		}
+		rep, err := gradcheck.Check(m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := rep.Blocks[0].Entries[0]; e.Verdict == gradcheck.Mismatch {
+			t.Errorf("float32 −log(x) at x = %g, right gradient: Mismatch (numeric %v ± %v, side %d)", x0, e.Numeric, e.ErrEst, e.Side)
+		}
+	}
+}
