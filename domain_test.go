@@ -59,3 +59,37 @@ func TestLogBarrierNearEdge(t *testing.T) {
 		}
 	}
 }
+
+// TestPoleWithinEveryStep checks 1/x and log|x| at x = ±1.3e-6, where the
+// pole lies within every step of the refinement ladder: the one-sided
+// slopes, one of them across the pole, grow as the step halves and stand
+// apart with opposite signs (±2.3e7 for 1/x, ±310 for log|x|), and were
+// taken for a kink's interval, which the derivative (−5.9e11, 7.7e5) lay
+// outside: a correct gradient was a Mismatch. Slopes outside the Taylor
+// regime bound no subgradient; the Taylor remainder, at steps below the
+// distance to the pole, tells a right gradient from one off by 1%.
+func TestPoleWithinEveryStep(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		f    func(float64) float64
+		df   func(float64) float64
+	}{
+		{"1/x", func(x float64) float64 { return 1 / x }, func(x float64) float64 { return -1 / (x * x) }},
+		{"log|x|", func(x float64) float64 { return math.Log(math.Abs(x)) }, func(x float64) float64 { return 1 / x }},
+	} {
+		for _, x0 := range []float64{1.3e-6, -1.3e-6} {
+			for _, bug := range []float64{1, 1.01} {
+				x := []float64{x0, 1.5}
+				rep, err := gradcheck.Gradient(func(x []float64) float64 { return c.f(x[0]) + c.f(x[1]) },
+					func(dst, x []float64) { dst[0], dst[1] = bug*c.df(x[0]), c.df(x[1]) }, x, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				e := rep.Blocks[0].Entries[0]
+				if want := bug != 1; (e.Verdict == gradcheck.Mismatch) != want || !want && !e.Verdict.Pass() {
+					t.Errorf("%s at x = %g, gradient scaled by %g: verdict %v (numeric %v ± %v, slopes %v, %v)", c.name, x0, bug, e.Verdict, e.Numeric, e.ErrEst, e.Left, e.Right)
+				}
+			}
+		}
+	}
+}
