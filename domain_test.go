@@ -93,3 +93,28 @@ func TestPoleWithinEveryStep(t *testing.T) {
 		}
 	}
 }
+
+// TestPoleResolutionScale32 checks float32 1/x0 + 1/x1 at x0 = −5.66e-4,
+// with ∂/∂x0 doubled. The ladder's estimate there, −2.8e6 ± 9.5e5 against
+// an exact −3.13e6, does not resolve the derivative to 10%, and the
+// gradient's scale is the entry itself; the agreement counted as resolved
+// because the slope scale of the resolution rule took f⁽²⁾ = 2/|x0|³ =
+// 1.1e10 over the parameter's scale, 1, nearly 2000 times the distance to
+// the pole, where the slopes the ladder shows are those over its steps.
+// The doubled entry passed as OK.
+func TestPoleResolutionScale32(t *testing.T) {
+	v := []float32{-0.0005655132699757814, 0.9005422592163086}
+	g := make([]float32, 2)
+	m := &gradcheck.Model[float32]{
+		Blocks:   []gradcheck.Block[float32]{{Name: "x", Value: v, Grad: g}},
+		Loss:     func() float64 { return float64(1/v[0] + 1/v[1]) },
+		Gradient: func() { g[0], g[1] = -2/(v[0]*v[0]), -1/(v[1]*v[1]) },
+	}
+	rep, err := gradcheck.Check(m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := rep.Blocks[0].Entries[0]; e.Verdict.Pass() {
+		t.Errorf("float32 1/x at x = %g, gradient doubled: verdict %v (analytic %v, numeric %v ± %v)", v[0], e.Verdict, e.Analytic, e.Numeric, e.ErrEst)
+	}
+}

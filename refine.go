@@ -774,11 +774,15 @@ func (c *checker[T]) window(l *ladder, s, base, last int, a float64) windowEstim
 	}
 	// The slopes the function has near the point, measured on the
 	// ladder: how far the central differences over the smooth steps stray
-	// from the estimate (h²·f'''/6 and beyond), and |f''|·scale, each
-	// where it stands clear of round-off. Near a stationary or flat
-	// inflection point the derivative is tiny, but the function is not
-	// flat.
-	slope := curv * l.scale
+	// from the estimate (h²·f'''/6 and beyond), and |f''| times the
+	// window's largest step, each where it stands clear of round-off.
+	// Near a stationary or flat inflection point the derivative is tiny,
+	// but the function is not flat. Not |f''| times the parameter's
+	// scale: near a pole the derivative changes on the distance to it,
+	// and float32 1/x at x = −5.7e-4, f⁽²⁾ = 1.1e10, made every estimate
+	// resolved there, −2.8e6 ± 9.5e5 against a doubled −6.3e6 an OK
+	// (TestPoleResolutionScale32).
+	slope := curv * l.h[base]
 	for j := base; j <= last; j++ {
 		if dc := math.Abs(l.central[j] - n); dc > kinkNoise*l.noise[j] {
 			slope = max(slope, dc)
