@@ -2,6 +2,7 @@ package gradcheck_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/gradcheck/gradcheck"
@@ -116,5 +117,39 @@ func TestPoleResolutionScale32(t *testing.T) {
 	}
 	if e := rep.Blocks[0].Entries[0]; e.Verdict.Pass() {
 		t.Errorf("float32 1/x at x = %g, gradient doubled: verdict %v (analytic %v, numeric %v ± %v)", v[0], e.Verdict, e.Analytic, e.Numeric, e.ErrEst)
+	}
+}
+
+// TestDirectionsNonFiniteSummary checks the first line of a directional
+// check of a log barrier with x0 = 1.6e-6, within a step of the edge: every
+// direction moves x0 below zero on one side, the loss is NaN there, and
+// each direction's verdict is NonFinite. The line said that the directions
+// disagree, of a correct gradient.
+func TestDirectionsNonFiniteSummary(t *testing.T) {
+	x := []float64{1.6e-6, 0.8, 2.5, 1e-3}
+	f := func(x []float64) float64 {
+		s := 0.0
+		for _, v := range x {
+			s -= math.Log(v)
+		}
+		return s
+	}
+	grad := func(dst, x []float64) {
+		for i, v := range x {
+			dst[i] = -1 / v
+		}
+	}
+	rep, err := gradcheck.Gradient(f, grad, x, &gradcheck.Options{Directions: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range rep.Directions {
+		if d.Verdict != gradcheck.NonFinite {
+			t.Fatalf("direction verdict %v, want nonfinite (the test's premise)", d.Verdict)
+		}
+	}
+	line, _, _ := strings.Cut(rep.String(), "\n")
+	if strings.Contains(line, "disagree") || !strings.Contains(line, "3 nonfinite") {
+		t.Errorf("summary of three nonfinite directions: %q, want them named nonfinite, not disagreeing", line)
 	}
 }

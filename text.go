@@ -238,6 +238,33 @@ func (r *Report) directionalSummary(evals string) string {
 		}
 		return fmt.Sprintf("%d %s", n, many)
 	}
-	return fmt.Sprintf("gradcheck: FAIL: %d of %d random directions disagree; located %s and %s (%s; %d parameters in %d blocks)",
-		bad, len(r.Directions), plural(wrong, "failing entry", "failing entries"), plural(len(r.Regions), "wrong region", "wrong regions"), evals, params, len(r.Blocks))
+	// A direction that could not be judged (the loss NaN or infinite at
+	// its steps, as near the edge of a domain, or no step resolving it)
+	// did not disagree, and the line says so.
+	what := "disagree"
+	nonfinite, inconclusive := 0, 0
+	for _, d := range r.Directions {
+		switch {
+		case d.Located:
+		case d.Verdict == NonFinite:
+			nonfinite++
+		case d.Verdict == Inconclusive:
+			inconclusive++
+		}
+	}
+	if nonfinite+inconclusive > 0 {
+		var parts []string
+		if n := bad - nonfinite - inconclusive; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d disagree", n))
+		}
+		if nonfinite > 0 {
+			parts = append(parts, fmt.Sprintf("%d nonfinite", nonfinite))
+		}
+		if inconclusive > 0 {
+			parts = append(parts, fmt.Sprintf("%d inconclusive", inconclusive))
+		}
+		what = "fail (" + strings.Join(parts, ", ") + ")"
+	}
+	return fmt.Sprintf("gradcheck: FAIL: %d of %d random directions %s; located %s and %s (%s; %d parameters in %d blocks)",
+		bad, len(r.Directions), what, plural(wrong, "failing entry", "failing entries"), plural(len(r.Regions), "wrong region", "wrong regions"), evals, params, len(r.Blocks))
 }
