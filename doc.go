@@ -91,7 +91,12 @@
 // corrections near δ/h as the step halves, and three rows in a row in the
 // Taylor regime whose corrections, not zero, stand below δ/(64·h) (a
 // chance of about 3e-5 with noise) say the growth was truncation, the
-// regime's start misread. It is taken with the σ measured along the entry: the noise spacings
+// regime's start misread; at a kink at x, where the central differences
+// converge to the mean of the one-sided slopes, rows whose jump F − B
+// stays put so (a kink in each, F − B not shrinking) count as well: a
+// second kink at a distance from x on one side makes the central
+// differences grow as the step halves toward it and collapse below it. It
+// is taken with the σ measured along the entry: the noise spacings
 // can miss a rounding that the ladder shows (tanh(u) + 1 with tanh(u) near
 // −1 lies on the grid of an ulp of 1, coarser than the loss's own ulps,
 // and seven values near x may not leave a stair). σ is absolute:
@@ -161,7 +166,11 @@
 //   - The difference of the one-sided slopes, F(h) − B(h), halves with h on
 //     a smooth function and stays put at a kink. At a kink the analytic
 //     value must lie between the one-sided slopes, as a subgradient must:
-//     verdict Kink, which passes, or Mismatch. A Kink rests on F − B
+//     verdict Kink, which passes, or Mismatch. Each side's slopes are
+//     extrapolated over the rows below its last correction that did not
+//     shrink, where there are three or more: a second kink on one side
+//     enters that side's slopes at the steps above its distance from x,
+//     where they are no series in h. A Kink rests on F − B
 //     above its round-off bound: where the ladder's corrections grew
 //     beyond the noise it was judged with (below), it goes on as a
 //     Mismatch from the last row does, judged again with the noise along

@@ -563,11 +563,28 @@ const quietRefutes = 64
 // stair times x1 at its small steps, exactly linear, its F − B collapsed
 // to nothing, and converges there to the wrong slope (float64 property
 // seed 9020).
+//
+// At a kink at x the central differences converge to the mean of the
+// one-sided slopes, and a second kink at a distance δ from x on one side
+// makes them grow as the step halves toward δ and collapse below it, out
+// of the regime on both counts; there the jump F − B, standing above its
+// round-off bound at both rows, counts in their place: noise δ moves it
+// as it moves the central differences, and a jump that stays put to
+// within δ/(quietRefutes·h) refutes it as they do (TestKinkWithKinkNearby:
+// a ReLU unit's bias at its kink with another sample's pre-activation
+// 3.4e-5 from it, whose growth, taken for noise, left every step too noisy
+// to tell its subgradients from values beyond them).
 func (c *checker[T]) refutedBelow(l *ladder, r int, delta float64) bool {
 	run := 0
 	for q := r + 1; q < l.rows; q++ {
-		d := math.Abs(l.central[q] - l.central[q-1])
-		if l.okp[q] && l.okm[q] && l.okp[q-1] && l.okm[q-1] && d > 0 && d < delta/(quietRefutes*l.hmin[q]) && q >= 2 && c.inTaylorRegime(l, &l.noise, q-2, q) {
+		if !(l.okp[q] && l.okm[q] && l.okp[q-1] && l.okm[q-1]) {
+			run = 0
+			continue
+		}
+		quiet := func(d float64) bool { return d > 0 && d < delta/(quietRefutes*l.hmin[q]) }
+		central := quiet(math.Abs(l.central[q]-l.central[q-1])) && q >= 2 && c.inTaylorRegime(l, &l.noise, q-2, q)
+		kink := c.isKink(l, q) && quiet(math.Abs((l.fwd[q]-l.bwd[q])-(l.fwd[q-1]-l.bwd[q-1])))
+		if central || kink {
 			if run++; run >= 3 {
 				return true
 			}
@@ -1258,7 +1275,30 @@ func (c *checker[T]) subgradients(l *ladder, x extrapolations, a float64) (lo, h
 // judgeKink checks the analytic value as a subgradient: it must lie between
 // the one-sided slopes, extrapolated to a zero step.
 func (c *checker[T]) judgeKink(l *ladder, e *Entry, start int) Verdict {
-	x := l.extrapolations(start, l.rows-1)
+	last := l.rows - 1
+	x := l.extrapolations(start, last)
+	// Each side's slopes are extrapolated over the rows below its last
+	// correction that failed to shrink (oneSidedWindow), where there are
+	// three at least: a second kink at a distance δ from x on one side
+	// enters that side's slopes at the steps above δ, where they are no
+	// series in h, and extrapolated with them they gave a slope that the
+	// smaller steps refute (TestKinkWithKinkNearby: a ReLU unit's bias at
+	// 0 where another sample's pre-activation is 3.4e-5 below 0; backward
+	// slopes 0.413, 0.439, 0.438, 0.398 at steps 0.1 to 1e-4, then
+	// 0.311384 from 1e-5 down, extrapolated to 0.442, so that the exact
+	// left slope was a Mismatch and a value beyond the right one, 0.3708,
+	// passed). Two rows show no regime: a staircase's last rows jump by
+	// whole stairs, and their extrapolation, its error as large as a
+	// stair, would accept anything.
+	var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
+	for j := range l.rows {
+		noise1[j] = 2 * l.noise[j]
+	}
+	for k, seq := range [2]*[fdiff.MaxRows]float64{&l.fwd, &l.bwd} {
+		if w := oneSidedWindow(seq[:], noise1[:], start, last); w > start && last-w+1 >= 3 {
+			x.n[k+1], x.err[k+1], _ = fdiff.Extrapolate(seq[w:last+1], noise1[w:last+1], 2, 1)
+		}
+	}
 	e.Left, e.Right = x.n[2], x.n[1]
 	a := e.Analytic
 	lo, hi, err, ok := c.subgradients(l, x, a)
@@ -1277,10 +1317,6 @@ func (c *checker[T]) judgeKink(l *ladder, e *Entry, start int) Verdict {
 	// three smallest steps alone: below the stair of a staircase times a
 	// smooth factor the slopes go astray while the rows above converged,
 	// TestWrongGradientOnStaircaseTimesSmooth.)
-	var noise1 [fdiff.MaxRows]float64 // round-off bound of a one-sided slope
-	for j := range l.rows {
-		noise1[j] = 2 * l.noise[j]
-	}
 	if !c.convergesSomewhere(l.fwd[:], noise1[:], start, l.rows-1) || !c.convergesSomewhere(l.bwd[:], noise1[:], start, l.rows-1) {
 		e.ErrEst = math.Max(err, math.Abs(a-e.Numeric)/c.s.k)
 		return Inconclusive
@@ -1310,6 +1346,21 @@ func (c *checker[T]) convergesSomewhere(seq, noise []float64, lo, last int) bool
 // nearest singularity of the loss.
 func (c *checker[T]) oneSidedConverges(seq, noise []float64, lo, last int) bool {
 	return lo >= 0 && last-lo >= 2 && c.converges(seq, noise, lo, last, taylorRegime) && shrinks(seq, noise, lo, last, oneSidedRegime)
+}
+
+// oneSidedWindow returns the first row of the trailing rows of seq, a
+// one-sided slope over rows start..last with round-off bounds noise, whose
+// corrections shrink as the step halves: the row just below the last
+// correction that did not shrink (oneSidedRegime) while it stood above its
+// round-off, as shrinks counts them; start where none did.
+func oneSidedWindow(seq, noise []float64, start, last int) int {
+	for r := last; r >= start+2; r-- {
+		step, prev := math.Abs(seq[r]-seq[r-1]), math.Abs(seq[r-1]-seq[r-2])
+		if step > oneSidedRegime*prev && step > noise[r]+noise[r-1] {
+			return r
+		}
+	}
+	return start
 }
 
 // judgeOneSided judges from one-sided differences when the loss is not
