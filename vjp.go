@@ -81,7 +81,7 @@ func Tangent(x []float64, seed uint64, d int) []float64 {
 //
 // x is perturbed in place and restored bit for bit; w is a fresh slice on
 // every call. A panic in f or vjp is returned as a *PanicError whose Func
-// names it.
+// names it, and whose Entry names the parameter moved, as x[3].
 func VJP(f func(dst, x []float64), vjp func(dst, x, w []float64), m int, x []float64, opts *Options) (*Report, error) {
 	switch {
 	case f == nil:
@@ -123,9 +123,14 @@ func VJP(f func(dst, x []float64), vjp func(dst, x, w []float64), m int, x []flo
 				return nil, fmt.Errorf("gradcheck: the analytic %s at %s is %v", "vjp", entryName(name, []int{len(x)}, j), v)
 			}
 		}
-		sub, err := p.checkScalar(g, p.dot(w), name, p.moving(rep, false, "vjp", len(x), at).row(0))
+		// The scalar check's parameter is x, which its panics and errors
+		// name (x[3]); its block of wᵀJ is named after the cotangent.
+		sub, err := p.checkScalar(g, p.dot(w), "x", p.moving(rep, false, "vjp", len(x), at).row(0))
 		if sub != nil {
-			rep.Blocks = append(rep.Blocks, sub.Blocks...)
+			for _, b := range sub.Blocks {
+				b.Name = name
+				rep.Blocks = append(rep.Blocks, b)
+			}
 			rep.Sampled, rep.Seed = sub.Sampled, sub.Seed
 		}
 		if err != nil {

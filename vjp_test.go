@@ -238,3 +238,27 @@ func TestVJPJVPHazards(t *testing.T) {
 		t.Errorf("VJP that adds into dst: hazards %+v, want one not-reentrant", rep.Hazards)
 	}
 }
+
+// A panic in f during a VJP check names the parameter that was moved, x[2],
+// as a Jacobian check does, not an entry of the block of wᵀJ: found by a
+// test of VJP rules whose f panicked away from x.
+func TestVJPPanicNamesParameter(t *testing.T) {
+	f := func(dst, x []float64) {
+		if x[2] != vecX[2] {
+			panic("boom")
+		}
+		vecFn(dst, x)
+	}
+	x := slices.Clone(vecX)
+	_, err := gradcheck.VJP(f, vecVJP, vecM, x, nil)
+	var pe *gradcheck.PanicError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error %v, want a *PanicError", err)
+	}
+	if pe.Func != "f (cotangent 0)" || pe.Entry != "x[2]" || pe.Value != "boom" {
+		t.Errorf("panic error %+v: want Func f (cotangent 0), Entry x[2], Value boom", pe)
+	}
+	if !slices.Equal(x, vecX) {
+		t.Errorf("x changed: %v, want %v", x, vecX)
+	}
+}
