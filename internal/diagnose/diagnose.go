@@ -784,8 +784,14 @@ func (d *data) noise() (Hypothesis, bool) {
 	case 0x1p-53:
 		prec = "float64"
 	}
+	// A check in float64 tells round-off from a bug only where the block
+	// is in a coarser precision.
+	advice := ""
+	if d.eps > 0x1p-53 {
+		advice = ": check in float64 to be sure"
+	}
 	h := Hypothesis{Pattern: Noise, Axis: -1, Fit: 1, Explained: len(entries), Of: len(entries), Entries: entries, params: len(d.idx)}
-	h.Summary = fmt.Sprintf("disagreement at the level of %s round-off: the largest error is %.2g of the gradient's scale, below √ε = %.2g; likely precision, not a bug, but the verdicts stand: check in float64 to be sure", prec, worst/scale, math.Sqrt(d.eps))
+	h.Summary = fmt.Sprintf("disagreement at the level of %s round-off: the largest error is %.2g of the gradient's scale, below √ε = %.2g; likely precision, not a bug, but the verdicts stand%s", prec, worst/scale, math.Sqrt(d.eps), advice)
 	return h, true
 }
 

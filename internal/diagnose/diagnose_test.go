@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -255,6 +256,37 @@ func TestRoundoffLevel(t *testing.T) {
 	}
 	if h := top(t, Diagnose(b)); h.Pattern != Scale {
 		t.Errorf("a 1e-4 scale error: got %q (%s), want %q", h.Pattern, h.Summary, Scale)
+	}
+}
+
+// TestRoundoffLevelAdvice: the round-off hypothesis advises a check in
+// float64 only where the block is not in float64 already. Found by a test of
+// log-softmax Jacobians at large logits, whose float64 report told the
+// reader to check in float64.
+func TestRoundoffLevelAdvice(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	n, x := randVec(r, 40), randVec(r, 40)
+	a := make([]float64, 40)
+	for i := range a {
+		a[i] = n[i] + 1e-10*r.NormFloat64()
+	}
+	for _, c := range []struct {
+		eps    float64
+		advice bool
+	}{{0x1p-24, true}, {0x1p-53, false}} {
+		b := block([]int{40}, x, a, n)
+		b.Eps = c.eps
+		for i := range b.Tol { // thresholds small enough that these fail
+			b.Tol[i] = 1e-12
+			b.Fail[i] = math.Abs(a[i]-n[i]) > b.Tol[i]
+		}
+		h := top(t, Diagnose(b))
+		if h.Pattern != Noise {
+			t.Fatalf("eps %g: got %q (%s), want %q", c.eps, h.Pattern, h.Summary, Noise)
+		}
+		if got := strings.Contains(h.Summary, "check in float64"); got != c.advice {
+			t.Errorf("eps %g: summary %q: advice to check in float64 is %v, want %v", c.eps, h.Summary, got, c.advice)
+		}
 	}
 }
 
