@@ -122,12 +122,16 @@ func checkJacobian(s vecSpec, x []float64, opts *Options) (*Report, error) {
 
 	jacAt := p.moving(rep, s.stateful, s.dname, s.m*n, jac)
 	blk := BlockReport{Name: s.block, Shape: []int{s.m, n}}
+	scale := 0.0 // the largest output at x (Options.valueScale)
+	for _, v := range p.f0 {
+		scale = max(scale, math.Abs(v))
+	}
 	for i := range s.m {
 		param := s.param
 		if param == "" {
 			param = "x"
 		}
-		sub, err := p.checkScalar(J[i*n:(i+1)*n], p.output(i), param, jacAt.row(i*n))
+		sub, err := p.checkScalar(J[i*n:(i+1)*n], p.output(i), param, jacAt.row(i*n), scale)
 		if sub != nil && len(sub.Blocks) > 0 {
 			rep.Sampled, rep.Seed = sub.Sampled, sub.Seed
 			for _, e := range sub.Blocks[0].Entries {
@@ -439,7 +443,11 @@ func (p *vecProblem) dot(w []float64) func() float64 {
 // checker's Gradient is analytic at x and the part grad of the user's
 // derivative elsewhere (movingDerivative); a panic there is named after
 // the derivative.
-func (p *vecProblem) checkScalar(analytic []float64, loss func() float64, name string, grad derivativeRow) (*Report, error) {
+//
+// scale is the size of the values the scalar loss is computed with (see
+// Options.valueScale): the largest output at x for one output, the terms
+// of w·f at x for a VJP.
+func (p *vecProblem) checkScalar(analytic []float64, loss func() float64, name string, grad derivativeRow, scale float64) (*Report, error) {
 	g := make([]float64, len(p.x))
 	m := &Model[float64]{
 		Blocks: []Block[float64]{{Name: name, Value: p.x, Grad: g}},
@@ -454,6 +462,7 @@ func (p *vecProblem) checkScalar(analytic []float64, loss func() float64, name s
 	}
 	o := p.opts
 	o.SkipHazards = true
+	o.valueScale = scale
 	// Directions counts cotangents and tangents here, not a directional
 	// check of each output.
 	o.Directions = 0

@@ -163,6 +163,13 @@ type Options struct {
 	// shard reports into the report of the whole check. Zero Shards means
 	// no sharding; Shard must be in [0, Shards).
 	Shard, Shards int
+
+	// valueScale is set by the vector checks for the scalar checks they
+	// make of one output or of w·f: the size of the values that output
+	// is computed with, the largest |f_i(x)| (or the terms of w·f). See
+	// ladder, where a loss that never moves is known only to a rounding
+	// of it.
+	valueScale float64
 }
 
 // settings are Options resolved for one precision.
@@ -175,6 +182,7 @@ type settings struct {
 	seed       uint64
 	hazards    bool
 	noise      float64 // Options.Noise
+	valueScale float64 // Options.valueScale
 
 	progress   func(Progress)
 	interval   time.Duration
@@ -228,6 +236,7 @@ func (o *Options) resolve(p fdiff.Precision) (settings, error) {
 	s.seed = o.Seed
 	s.hazards = !o.SkipHazards
 	s.noise = o.Noise
+	s.valueScale = o.valueScale
 	if o.Noise > 0 && o.Step == 0 {
 		s.step = math.Min(math.Max(s.step, math.Cbrt(o.Noise)), ladderTop/2)
 	}

@@ -461,7 +461,14 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 		// derivative along this coordinate is below one unit in the last
 		// place of f over the largest step, and that is all that can be
 		// known of it. Analytic zero (a parameter the loss ignores) agrees.
-		e.Numeric, e.ErrEst, e.Step = 0, c.s.prec.Eps*math.Abs(c.f0)/l.h[0], l.h[0]
+		// An output of a vector check is computed with values of the size
+		// of the function's outputs (valueScale), and known only to their
+		// rounding: log-softmax's output x4 − log Σ exp(x_j) at logits
+		// (0.3, −1.2, 0.5, 2, 78) is 0 to the bit for steps of x0 up to
+		// 1.6, where its derivative −exp(x0 − 78) = −1.8e-34 moves it by
+		// far less than an ulp of 78, and that exact derivative was a
+		// Mismatch against 0 ± 0 (TestLogSoftmaxJacobianLargeLogits).
+		e.Numeric, e.ErrEst, e.Step = 0, c.s.prec.Eps*max(math.Abs(c.f0), c.s.valueScale)/l.h[0], l.h[0]
 		if math.Abs(e.Analytic) <= c.threshold(math.Abs(e.Analytic), e.ErrEst)+l.floor {
 			e.Verdict = OK
 		} else {

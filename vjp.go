@@ -2,6 +2,7 @@ package gradcheck
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 
@@ -125,7 +126,11 @@ func VJP(f func(dst, x []float64), vjp func(dst, x, w []float64), m int, x []flo
 		}
 		// The scalar check's parameter is x, which its panics and errors
 		// name (x[3]); its block of wᵀJ is named after the cotangent.
-		sub, err := p.checkScalar(g, p.dot(w), "x", p.moving(rep, false, "vjp", len(x), at).row(0))
+		scale := 0.0 // the terms of w·f at x (Options.valueScale)
+		for i, v := range p.f0 {
+			scale += math.Abs(w[i] * v)
+		}
+		sub, err := p.checkScalar(g, p.dot(w), "x", p.moving(rep, false, "vjp", len(x), at).row(0), scale)
 		if sub != nil {
 			for _, b := range sub.Blocks {
 				b.Name = name
