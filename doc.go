@@ -53,7 +53,11 @@
 // than 8 times the noise, a third spacing 40 times below the larger (1.6
 // times above the smaller, not a whole multiple) decides: the larger's σ
 // stands if the third finds at least an eighth of it, as round-off would; a
-// kink's pseudo-noise there would be a fortieth. Where neither of the two
+// kink's pseudo-noise there would be a fortieth. Noise that shows only
+// above some spacing looks the same (a loss summed in float32 plus a smooth
+// float64 term: below the sum's first stair the smaller spacings see the
+// smooth term's rounding alone), so a Mismatch must also hold judged with
+// the σ the third spacing refused. Where neither of the two
 // finds noise, the third decides alone: a loss that moves by α quanta per
 // step of the larger spacing moves by α/64 per step of the smaller, whole
 // numbers at both whenever α is near a multiple of 64, and its rounding

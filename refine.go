@@ -314,14 +314,40 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	// another coordinate, and round-off can differ from one coordinate to
 	// the next (the rounding of an intermediate sum that only some
 	// parameters move). Where it is larger, the ladder is judged again.
-	sigmaI, flat := c.sigma, c.noiseEntry.flat
+	sigmaI, refused, flat := c.sigma, c.noiseEntry.refused, c.noiseEntry.flat
 	if ne := c.noiseEntry; !ne.ok || ne.b != b || ne.i != i {
-		if sigmaI, flat, err = c.noiseAlong(b, i); err != nil {
+		if sigmaI, refused, flat, err = c.noiseAlong(b, i); err != nil {
 			return low, err
 		}
 	}
 	still := c.stillQuantum(first, flat, c.s.step*scale)
 	sigmaI = math.Max(sigmaI, end.grown)
+	r, err := c.judgeAlong(b, i, e, low, end, h0, rows, first, sigma, sigmaI, still)
+	if err == nil && r.Verdict == Mismatch && refused > math.Max(sigma, sigmaI) {
+		// The noise spacings refused a σ that a kink near x would
+		// show, and that noise showing only above some spacing shows
+		// too (noiseAlong): a float64 loss summed in float32 over
+		// 10⁴ terms, plus a smooth float64 term, stays on one stair of
+		// the sum at the smaller spacings, where the smooth term's
+		// rounding is all they see, σ = 5e-16 against 1e-6 at the
+		// larger. Judged with σ = 0, its ladder's smallest steps, a
+		// few stairs of the sum each, extrapolated to a value off by
+		// a factor of two with an error bound of 4e-9, and the Taylor
+		// remainder, at steps below the first stair, read the smooth
+		// term's slope alone. A Mismatch needs the larger σ, as it
+		// does where the entry's own noise is smaller: it must hold
+		// whichever of the two the loss has.
+		return c.judgeAlong(b, i, e, low, end, h0, rows, first, sigma, refused, still)
+	}
+	return r, err
+}
+
+// judgeAlong is the end of refine for an entry whose first ladder (verdict
+// low, judged with sigma) ended in a Mismatch, or no verdict, from its last
+// row, given sigmaI, the noise along the entry, and still, the least
+// quantum its values near x showed (stillQuantum).
+func (c *checker[T]) judgeAlong(b, i int, e, low Entry, end ladderEnd, h0 float64, rows int, first witness, sigma, sigmaI, still float64) (Entry, error) {
+	var err error
 	if sigmaI > sigma || still > 2*roundoffFactor*c.s.prec.Eps*math.Abs(c.f0) {
 		sigma = math.Max(sigma, sigmaI)
 		low, end, err = c.ladder(b, i, e, h0, rows, first, sigma, still)
