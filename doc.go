@@ -29,7 +29,10 @@
 // capped with ρ₁ = max(Rtol, 1e-7): in float64 a relative disagreement of
 // 1e-7 or more always goes on to refinement, never passing quietly. The
 // first pass bounds round-off by one rounding of the loss only; an entry it
-// does not accept waits until every entry has had its first pass. Then, and
+// does not accept waits until every entry has had its first pass, and so
+// does one whose loss took the same value at x + h and x − h (n = 0 to the
+// bit: a loss on a grid coarser than its ulps, a sum that cancels, does so
+// wherever its derivative is below a quantum over the step). Then, and
 // only if there is one, the loss's noise is measured (twelve evaluations,
 // eighteen where two spacings disagree or neither finds noise) and the
 // waiting entries are judged again with it before any is refined. A full

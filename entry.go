@@ -239,8 +239,20 @@ func (c *checker[T]) firstPassVerdict(a, fp, fm, hp, hm, scale float64) (n, roun
 	}
 	// An agreement counts only if the estimate resolves the derivative: a
 	// loss that does not move at all over the step gives n = 0, which must
-	// not confirm a = 0 on its own.
-	return n, round, d <= thr && c.resolved(round, m)
+	// not confirm a = 0 on its own. Nor before the loss's noise is known,
+	// where the loss took the same value on both sides: round is then one
+	// rounding of f, and a loss whose values lie on a coarser grid takes
+	// the same value, f(x) or a quantum beside it, at x ± h while its
+	// derivative is below a quantum over the step ((A + 1e3·Σx² +
+	// Σc·sin x) − (A + 1e3·Σx²) with A = 1e8, on the grid of an ulp of
+	// 1e8, 1.5e-8: entries whose derivative of up to 1.3e-3 was dropped
+	// from the gradient passed with n = 0 and an error of 4e-10). Such an
+	// entry waits for the noise.
+	ok = d <= thr && c.resolved(round, m)
+	if ok && !c.noiseKnown && math.Float64bits(fp) == math.Float64bits(fm) {
+		ok = false
+	}
+	return n, round, ok
 }
 
 // firstPassRel is ρ₁ = max(Rtol, 1e-7), the largest relative disagreement
