@@ -322,6 +322,15 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	}
 	still := c.stillQuantum(first, flat, c.s.step*scale)
 	sigmaI = math.Max(sigmaI, end.grown)
+	// The σ refused along the coordinate measureNoise looked along counts
+	// as the one it accepted there does, for every entry: round-off
+	// follows the loss's terms, not the coordinate, and along an entry
+	// whose slope is small the noise spacings can stay below the first
+	// stair of a sum at all three (a Kahan sum in float32, σ = 4.9e-7
+	// refused along x0; along x4, of slope 0.02 in the sum, 5e-16 at
+	// both spacings and a Mismatch of a correct gradient at an error
+	// bound of 6e-10).
+	refused = max(refused, c.noiseEntry.refused)
 	r, err := c.judgeAlong(b, i, e, low, end, h0, rows, first, sigma, sigmaI, still)
 	if err == nil && r.Verdict == Mismatch && refused > math.Max(sigma, sigmaI) {
 		// The noise spacings refused a σ that a kink near x would
