@@ -61,7 +61,9 @@
 // float64 term: below the sum's first stair the smaller spacings see the
 // smooth term's rounding alone), so a Mismatch must also hold judged with
 // the σ the third spacing refused, along the entry or along the coordinate
-// of the first pass's σ. Where neither of the two
+// of the first pass's σ, unless the ladder shows a kink at x, its F − B
+// steady over the last rows, whose pseudo-noise that σ then is. Where
+// neither of the two
 // finds noise, the third decides alone: a loss that moves by α quanta per
 // step of the larger spacing moves by α/64 per step of the smaller, whole
 // numbers at both whenever α is near a multiple of 64, and its rounding

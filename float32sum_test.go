@@ -107,3 +107,29 @@ func TestFloat32SumNoFalseMismatch(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedNoiseKeepsKinkMismatch: |x + 3| + exp-tanh(x + exp-tanh(sin x²))
+// at its kink x = −3, where the noise spacings refuse the kink's
+// pseudo-noise, with a subgradient 0.0625 outside [5.029, 7.028]. Judged
+// again with the refused σ, which widened the error bounds of the
+// one-sided slopes at the small steps to 0.0165, it passed as a Kink
+// (float64 subgradient property seed 5): the ladder's F − B, 2 at every
+// row, shows the kink that the refused σ comes from, and the Mismatch
+// judged without it stands.
+func TestRefusedNoiseKeepsKinkMismatch(t *testing.T) {
+	th := func(u float64) float64 { return math.Exp(2 * math.Tanh(u)) }
+	dth := func(u float64) float64 { t := math.Tanh(u); return th(u) * 2 * (1 - t*t) }
+	f := func(y []float64) float64 { return th(y[0]+th(math.Sin(y[0]*y[0]))) + math.Abs(y[0]+3) }
+	grad := func(dst, y []float64) {
+		x := y[0]
+		inner := dth(math.Sin(x*x)) * math.Cos(x*x) * 2 * x
+		dst[0] = dth(x+th(math.Sin(x*x)))*(1+inner) - 1.0625 // the subgradients are [−1, 1]
+	}
+	rep, err := gradcheck.Gradient(f, grad, []float64{-3}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := rep.Blocks[0].Entries[0].Verdict; v != gradcheck.Mismatch {
+		t.Errorf("subgradient 0.0625 outside: verdict %v, want mismatch\n%s", v, rep)
+	}
+}

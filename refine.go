@@ -345,10 +345,35 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 		// remainder, at steps below the first stair, read the smooth
 		// term's slope alone. A Mismatch needs the larger σ, as it
 		// does where the entry's own noise is smaller: it must hold
-		// whichever of the two the loss has.
-		return c.judgeAlong(b, i, e, low, end, h0, rows, first, sigma, refused, still)
+		// whichever of the two the loss has. Not where the first
+		// ladder showed a kink at x, steady over its last rows: the
+		// refused σ is then that kink's pseudo-noise, which would widen
+		// the error bounds of its one-sided slopes at small steps (|x +
+		// 3| + exp-tanh(x + exp-tanh(sin x²)) at x = −3, a subgradient
+		// 0.0625 outside [5.029, 7.028], F − B = 2 at every row, passed
+		// as a Kink with an error bound of 0.0165 so; float64
+		// subgradient property seed 5).
+		if !end.steady {
+			return c.judgeAlong(b, i, e, low, end, h0, rows, first, sigma, refused, still)
+		}
 	}
 	return r, err
+}
+
+// steadyKink reports whether isKink flags each of the ladder's last minRows
+// rows: F − B held above round-off at every halving of the step there, as
+// a kink at x holds it, J + h·f⁽²⁾ + …, while the differences of noise
+// that the round-off bound underestimates come and go from row to row.
+func (c *checker[T]) steadyKink(l *ladder) bool {
+	if l.rows < minRows+1 {
+		return false
+	}
+	for j := l.rows - minRows; j < l.rows; j++ {
+		if !c.isKink(l, j) {
+			return false
+		}
+	}
+	return true
 }
 
 // judgeAlong is the end of refine for an entry whose first ladder (verdict
@@ -423,6 +448,7 @@ type ladderEnd struct {
 	early    bool
 	moved    bool
 	disputed bool    // see ladder.disputed
+	steady   bool    // see ladder.steadyKink
 	grown    float64 // the least noise the growing corrections show (grownNoise)
 }
 
@@ -512,7 +538,7 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 		return e, ladderEnd{quantum: l.quantum}, nil
 	}
 	e.Verdict, _ = c.judge(&l, &e, first, true)
-	return e, ladderEnd{quantum: l.quantum, moved: true, grown: c.grownNoise(&l), disputed: l.disputed}, nil
+	return e, ladderEnd{quantum: l.quantum, moved: true, grown: c.grownNoise(&l), disputed: l.disputed, steady: c.steadyKink(&l)}, nil
 }
 
 // grownNoise is the least noise σ of the loss that the ladder's growing
