@@ -184,7 +184,9 @@
 //     above its round-off bound: where the ladder's corrections grew
 //     beyond the noise it was judged with (below), it goes on as a
 //     Mismatch from the last row does, judged again with the noise along
-//     the entry. The extrapolation leaves out
+//     the entry; and so does one whose F − B is not steady over the last
+//     rows where the noise spacings refused a σ (Noise, above), judged
+//     again with it. The extrapolation leaves out
 //     the steps above the last row flagged so. On a smooth function whose
 //     f⁽²⁾ is small, F − B can stay put too (its next term, of the other
 //     sign, holds it); there (F − B)/h still converges like a smooth

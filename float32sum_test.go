@@ -133,3 +133,26 @@ func TestRefusedNoiseKeepsKinkMismatch(t *testing.T) {
 		t.Errorf("subgradient 0.0625 outside: verdict %v, want mismatch\n%s", v, rep)
 	}
 }
+
+// TestFloat32SumKinkOfNoise: a gradient twice the right one on
+// TestFloat32SumNoFalseMismatch's loss (seed 3). Judged with σ = 0, x[8]'s
+// one-sided slopes differed by stairs of the float32 sum over each step,
+// F − B clear of the one-rounding bound but not steady from row to row,
+// and their interval, [0.886, 3.087], held the doubled 1.782: a Kink, which
+// passes. With the σ the noise spacings refused, x[8] is a Mismatch.
+func TestFloat32SumKinkOfNoise(t *testing.T) {
+	f, grad, w := float32SumLoss(10000, 20, 3, false)
+	doubled := func(dst, w []float64) {
+		grad(dst, w)
+		for i := range dst {
+			dst[i] *= 2
+		}
+	}
+	rep, err := gradcheck.Gradient(f, doubled, w, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := rep.Blocks[0].Entries[8]; e.Verdict.Pass() {
+		t.Errorf("x[8] doubled: %v with numeric %.4g ± %.3g in [%.4g, %.4g], want no pass\n%s", e.Verdict, e.Numeric, e.ErrEst, e.Left, e.Right, rep)
+	}
+}
