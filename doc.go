@@ -56,14 +56,7 @@
 // than 8 times the noise, a third spacing 40 times below the larger (1.6
 // times above the smaller, not a whole multiple) decides: the larger's σ
 // stands if the third finds at least an eighth of it, as round-off would; a
-// kink's pseudo-noise there would be a fortieth. Noise that shows only
-// above some spacing looks the same (a loss summed in float32 plus a smooth
-// float64 term: below the sum's first stair the smaller spacings see the
-// smooth term's rounding alone), so a Mismatch must also hold judged with
-// the σ the third spacing refused, along the entry or along the coordinate
-// of the first pass's σ, unless the ladder shows a kink at x, its F − B
-// steady over the last rows, whose pseudo-noise that σ then is. Where
-// neither of the two
+// kink's pseudo-noise there would be a fortieth. Where neither of the two
 // finds noise, the third decides alone: a loss that moves by α quanta per
 // step of the larger spacing moves by α/64 per step of the smaller, whole
 // numbers at both whenever α is near a multiple of 64, and its rounding
@@ -184,9 +177,7 @@
 //     above its round-off bound: where the ladder's corrections grew
 //     beyond the noise it was judged with (below), it goes on as a
 //     Mismatch from the last row does, judged again with the noise along
-//     the entry; and so does one whose F − B is not steady over the last
-//     rows where the noise spacings refused a σ (Noise, above), judged
-//     again with it. The extrapolation leaves out
+//     the entry. The extrapolation leaves out
 //     the steps above the last row flagged so. On a smooth function whose
 //     f⁽²⁾ is small, F − B can stay put too (its next term, of the other
 //     sign, holds it); there (F − B)/h still converges like a smooth

@@ -60,10 +60,10 @@ func (c *checker[T]) measureNoise() error {
 	if bb < 0 || big == 0 {
 		return nil
 	}
-	sigma, refused, flat, err := c.noiseAlong(bb, bi)
+	sigma, flat, err := c.noiseAlong(bb, bi)
 	c.sigma = sigma
 	if err == nil {
-		c.noiseEntry = noiseEntry{b: bb, i: bi, flat: flat, refused: refused, ok: true}
+		c.noiseEntry = noiseEntry{b: bb, i: bi, flat: flat, ok: true}
 	}
 	return err
 }
@@ -72,10 +72,9 @@ func (c *checker[T]) measureNoise() error {
 // noiseAlong found there: refining that entry asks for the same
 // measurement, which a deterministic loss repeats value for value.
 type noiseEntry struct {
-	b, i    int
-	flat    float64
-	refused float64
-	ok      bool
+	b, i int
+	flat float64
+	ok   bool
 }
 
 // noiseAlong estimates the standard deviation of the loss's round-off
@@ -108,21 +107,14 @@ type noiseEntry struct {
 // a rounding aligned with the larger (a whole multiple of 64 quanta per
 // step) is aligned with the smaller too. Where it finds none either, σ is
 // 0 and the one-rounding floor stands alone.
-//
-// refused is the larger spacing's σ where the third spacing refused it
-// (and σ is 0), else 0: the noise spacings cannot tell a kink's
-// pseudo-noise from noise that shows only above some spacing, as a loss
-// summed in float32 plus a smooth float64 term shows (below its first
-// stair the sum does not move and the smooth term's rounding is all the
-// smaller spacings see). refine judges a Mismatch again with it.
-func (c *checker[T]) noiseAlong(b, i int) (sigma, refused, flat float64, err error) {
+func (c *checker[T]) noiseAlong(b, i int) (sigma, flat float64, err error) {
 	h := c.s.step * fdiff.Scale(float64(c.saved[b][i]))
 	var sig, ceil [2]float64
 	var moved [2]bool
 	for k, spacing := range [2]float64{h / 4, h / 256} {
 		s, cl, still, err := c.noiseAt1(b, i, spacing)
 		if err != nil {
-			return 0, 0, flat, err
+			return 0, flat, err
 		}
 		if still {
 			flat = max(flat, spacing)
@@ -161,27 +153,24 @@ func (c *checker[T]) noiseAlong(b, i int) (sigma, refused, flat float64, err err
 			flat = max(flat, h/noiseRecheck)
 		}
 		if err != nil || math.IsNaN(again) {
-			return 0, 0, flat, err
+			return 0, flat, err
 		}
-		return again, 0, flat, nil
+		return again, flat, nil
 	case math.IsNaN(large):
-		return small, 0, flat, nil // the larger spacing saw a trend or a kink
+		return small, flat, nil // the larger spacing saw a trend or a kink
 	case math.IsNaN(small):
-		return large, 0, flat, nil // the smaller spacing saw no change, or its values were too finely quantized
+		return large, flat, nil // the smaller spacing saw no change, or its values were too finely quantized
 	case large <= noiseAgree*small:
-		return math.Max(large, small), 0, flat, nil
+		return math.Max(large, small), flat, nil
 	}
 	again, _, still, err := c.noiseAt1(b, i, h/noiseRecheck)
 	if still {
 		flat = max(flat, h/noiseRecheck)
 	}
-	if err != nil {
-		return 0, 0, flat, err
+	if err != nil || math.IsNaN(again) || large > noiseAgree*again {
+		return 0, flat, err
 	}
-	if math.IsNaN(again) || large > noiseAgree*again {
-		return 0, large, flat, nil
-	}
-	return math.Max(large, again), 0, flat, nil
+	return math.Max(large, again), flat, nil
 }
 
 // noiseAt1 is fdiff.Noise of noisePoints loss values along entry i of

@@ -295,15 +295,8 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	// grid of an ulp of 1: its one-sided slopes at the three smallest
 	// steps differed by a few quanta over the step, against a bound of one
 	// rounding of the loss, and their interval held both the right and
-	// the wrong value (TestWrongGradientOnStaircaseNotKink). So does a
-	// Kink that is not steady over the last rows (steadyKink) where the
-	// noise spacings refused a σ along the first pass's coordinate
-	// (noiseAlong): judged with σ = 0, the one-sided slopes of a loss
-	// summed in float32 over 10⁴ terms differ by stairs of the sum over
-	// the step, and their interval, [0.886, 3.087] at x[8] of
-	// TestFloat32SumNoFalseMismatch's loss with seed 3, held a gradient
-	// twice the right one, 1.782.
-	if err != nil || low.Verdict == OK || low.Verdict == Kink && end.grown <= sigma && (end.steady || c.noiseEntry.refused <= sigma) || low.Verdict == NonFinite || end.early {
+	// the wrong value (TestWrongGradientOnStaircaseNotKink).
+	if err != nil || low.Verdict == OK || low.Verdict == Kink && end.grown <= sigma || low.Verdict == NonFinite || end.early {
 		// An agreement stands whatever the noise; an early Mismatch has
 		// two witnesses at steps far apart (judge), which a noise
 		// underestimated along this entry would not make agree. judge
@@ -321,74 +314,14 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	// another coordinate, and round-off can differ from one coordinate to
 	// the next (the rounding of an intermediate sum that only some
 	// parameters move). Where it is larger, the ladder is judged again.
-	sigmaI, refused, flat := c.sigma, c.noiseEntry.refused, c.noiseEntry.flat
+	sigmaI, flat := c.sigma, c.noiseEntry.flat
 	if ne := c.noiseEntry; !ne.ok || ne.b != b || ne.i != i {
-		if sigmaI, refused, flat, err = c.noiseAlong(b, i); err != nil {
+		if sigmaI, flat, err = c.noiseAlong(b, i); err != nil {
 			return low, err
 		}
 	}
 	still := c.stillQuantum(first, flat, c.s.step*scale)
 	sigmaI = math.Max(sigmaI, end.grown)
-	// The σ refused along the coordinate measureNoise looked along counts
-	// as the one it accepted there does, for every entry: round-off
-	// follows the loss's terms, not the coordinate, and along an entry
-	// whose slope is small the noise spacings can stay below the first
-	// stair of a sum at all three (a Kahan sum in float32, σ = 4.9e-7
-	// refused along x0; along x4, of slope 0.02 in the sum, 5e-16 at
-	// both spacings and a Mismatch of a correct gradient at an error
-	// bound of 6e-10).
-	refused = max(refused, c.noiseEntry.refused)
-	r, err := c.judgeAlong(b, i, e, low, end, h0, rows, first, sigma, sigmaI, still)
-	if err == nil && (r.Verdict == Mismatch || r.Verdict == Kink) && refused > math.Max(sigma, sigmaI) {
-		// The noise spacings refused a σ that a kink near x would
-		// show, and that noise showing only above some spacing shows
-		// too (noiseAlong): a float64 loss summed in float32 over
-		// 10⁴ terms, plus a smooth float64 term, stays on one stair of
-		// the sum at the smaller spacings, where the smooth term's
-		// rounding is all they see, σ = 5e-16 against 1e-6 at the
-		// larger. Judged with σ = 0, its ladder's smallest steps, a
-		// few stairs of the sum each, extrapolated to a value off by
-		// a factor of two with an error bound of 4e-9, and the Taylor
-		// remainder, at steps below the first stair, read the smooth
-		// term's slope alone. A Mismatch needs the larger σ, as it
-		// does where the entry's own noise is smaller: it must hold
-		// whichever of the two the loss has. Not where the first
-		// ladder showed a kink at x, steady over its last rows: the
-		// refused σ is then that kink's pseudo-noise, which would widen
-		// the error bounds of its one-sided slopes at small steps (|x +
-		// 3| + exp-tanh(x + exp-tanh(sin x²)) at x = −3, a subgradient
-		// 0.0625 outside [5.029, 7.028], F − B = 2 at every row, passed
-		// as a Kink with an error bound of 0.0165 so; float64
-		// subgradient property seed 5).
-		if !end.steady {
-			return c.judgeAlong(b, i, e, low, end, h0, rows, first, sigma, refused, still)
-		}
-	}
-	return r, err
-}
-
-// steadyKink reports whether isKink flags each of the ladder's last minRows
-// rows: F − B held above round-off at every halving of the step there, as
-// a kink at x holds it, J + h·f⁽²⁾ + …, while the differences of noise
-// that the round-off bound underestimates come and go from row to row.
-func (c *checker[T]) steadyKink(l *ladder) bool {
-	if l.rows < minRows+1 {
-		return false
-	}
-	for j := l.rows - minRows; j < l.rows; j++ {
-		if !c.isKink(l, j) {
-			return false
-		}
-	}
-	return true
-}
-
-// judgeAlong is the end of refine for an entry whose first ladder (verdict
-// low, judged with sigma) ended in a Mismatch, or no verdict, from its last
-// row, given sigmaI, the noise along the entry, and still, the least
-// quantum its values near x showed (stillQuantum).
-func (c *checker[T]) judgeAlong(b, i int, e, low Entry, end ladderEnd, h0 float64, rows int, first witness, sigma, sigmaI, still float64) (Entry, error) {
-	var err error
 	if sigmaI > sigma || still > 2*roundoffFactor*c.s.prec.Eps*math.Abs(c.f0) {
 		sigma = math.Max(sigma, sigmaI)
 		low, end, err = c.ladder(b, i, e, h0, rows, first, sigma, still)
@@ -455,7 +388,6 @@ type ladderEnd struct {
 	early    bool
 	moved    bool
 	disputed bool    // see ladder.disputed
-	steady   bool    // see ladder.steadyKink
 	grown    float64 // the least noise the growing corrections show (grownNoise)
 }
 
@@ -545,7 +477,7 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 		return e, ladderEnd{quantum: l.quantum}, nil
 	}
 	e.Verdict, _ = c.judge(&l, &e, first, true)
-	return e, ladderEnd{quantum: l.quantum, moved: true, grown: c.grownNoise(&l), disputed: l.disputed, steady: c.steadyKink(&l)}, nil
+	return e, ladderEnd{quantum: l.quantum, moved: true, grown: c.grownNoise(&l), disputed: l.disputed}, nil
 }
 
 // grownNoise is the least noise σ of the loss that the ladder's growing
