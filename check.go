@@ -86,6 +86,12 @@ func CheckContext[T Float](ctx context.Context, m *Model[T], opts *Options) (*Re
 	if err != nil {
 		return nil, err
 	}
+	if len(m.Terms) > 0 && s.shards > 0 {
+		// Each shard would check the terms on its own entries: their
+		// hazards and evaluations differ between shards, and Merge could
+		// only refuse the shards after all of them had run.
+		return nil, errors.New("gradcheck: Model.Terms and Options.Shards are both set: each shard would check the terms on its own entries, and the term hazards of shards do not merge; shard the model with Terms nil, and each term with CheckTerms")
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}

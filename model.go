@@ -74,7 +74,8 @@ type Model[T Float] struct {
 	// term that Gradient leaves out or counts twice (a PatternTerm
 	// diagnosis). A Loss that is not the sum of the terms is a
 	// TermsDontSum hazard. Each term costs about as many evaluations as
-	// the model itself.
+	// the model itself. A check of a model with terms is not sharded
+	// (Options.Shards).
 	Terms []Term[T]
 
 	// vecLoss and vecGrad stand in for Loss and Gradient in the one-block

@@ -161,7 +161,9 @@ type Options struct {
 	// entries, in block order and then index order, are cut into Shards
 	// contiguous runs whose lengths differ by at most one. Merge joins the
 	// shard reports into the report of the whole check. Zero Shards means
-	// no sharding; Shard must be in [0, Shards).
+	// no sharding; Shard must be in [0, Shards). A model with Terms is not
+	// sharded (Check returns an error): shard it with Terms nil, and each
+	// term with CheckTerms, whose reports merge term by term.
 	Shard, Shards int
 
 	// valueScale is set by the vector checks for the scalar checks they

@@ -422,3 +422,72 @@ func ExampleCheckTerms() {
 	// data true
 	// l2 true
 }
+
+// TestTermsShardsRefused: a sharded check of a model with terms is refused
+// before any evaluation. Each shard would check the terms on its own
+// entries only, so the shards' term hazards and evaluation counts differ
+// and Merge refuses them after every shard has run. Sharded with Terms
+// nil, and each term sharded through CheckTerms, the reports merge into
+// the unsharded ones.
+func TestTermsShardsRefused(t *testing.T) {
+	for _, n := range []int{2, 3} {
+		calls := 0
+		m := newTMNet().model()
+		loss := m.Loss
+		m.Loss = func() float64 { calls++; return loss() }
+		_, err := gradcheck.Check(m, &gradcheck.Options{Shard: 1, Shards: n})
+		if err == nil || !strings.Contains(err.Error(), "Terms") || !strings.Contains(err.Error(), "CheckTerms") {
+			t.Errorf("shard 1 of %d of a model with terms: error %v, want one naming Terms and CheckTerms", n, err)
+		}
+		if calls > 0 {
+			t.Errorf("shard 1 of %d: Loss was called %d times before the check was refused", n, calls)
+		}
+	}
+
+	whole := newTMNet().model()
+	whole.Terms = nil
+	want, err := gradcheck.Check(whole, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTerms, err := gradcheck.CheckTerms(context.Background(), newTMNet().model(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 3
+	var parts []*gradcheck.Report
+	termParts := make([][]*gradcheck.Report, len(wantTerms))
+	for i := range n {
+		o := &gradcheck.Options{Shard: i, Shards: n}
+		m := newTMNet().model()
+		m.Terms = nil
+		r, err := gradcheck.Check(m, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, r)
+		trs, err := gradcheck.CheckTerms(context.Background(), newTMNet().model(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, tr := range trs {
+			termParts[k] = append(termParts[k], tr.Report)
+		}
+	}
+	got, err := gradcheck.Merge(parts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Errorf("merged shards of the model without terms:\n%s\nunsharded:\n%s", got, want)
+	}
+	for k, tr := range wantTerms {
+		got, err := gradcheck.Merge(termParts[k]...)
+		if err != nil {
+			t.Fatalf("term %s: %v", tr.Name, err)
+		}
+		if got.String() != tr.String() {
+			t.Errorf("term %s: merged shards:\n%s\nunsharded:\n%s", tr.Name, got, tr.Report)
+		}
+	}
+}
