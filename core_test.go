@@ -524,6 +524,14 @@ func TestBadInput(t *testing.T) {
 			_, err := gradcheck.Check(model(func(m *gradcheck.Model[float64]) { m.Blocks[0].Shape = []int{3, 1} }), nil)
 			return err
 		}, `block "w" has shape [3 1] (3 entries) but 2 values`},
+		// A shape of no axes has one entry, but a report's shape has at
+		// least one axis: ReadJSON refused the report of such a block.
+		{"shape of no axes", func() error {
+			_, err := gradcheck.Check(model(func(m *gradcheck.Model[float64]) {
+				m.Blocks[0].Shape, m.Blocks[0].Value, m.Blocks[0].Grad = []int{}, x[:1], g[:1]
+			}), nil)
+			return err
+		}, `block "w" has shape []: a block has at least one axis`},
 		// 3·6148914691236517206 wraps to 2 in int64.
 		{"shape overflow", func() error {
 			_, err := gradcheck.Check(model(func(m *gradcheck.Model[float64]) { m.Blocks[0].Shape = []int{3, 6148914691236517206} }), nil)

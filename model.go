@@ -18,8 +18,9 @@ type Float interface{ ~float32 | ~float64 }
 type Block[T Float] struct {
 	// Name names the block in reports: entries are shown as Name[i,j].
 	Name string
-	// Shape is the row-major shape of Value. nil means a vector of
-	// len(Value). The product of Shape must equal len(Value).
+	// Shape is the row-major shape of Value, of at least one axis. nil
+	// means a vector of len(Value). The product of Shape must equal
+	// len(Value).
 	Shape []int
 	// Value holds the parameters. It is the caller's memory, not a copy.
 	Value []T
@@ -156,6 +157,12 @@ func (m *Model[T]) validate() error {
 			return fmt.Errorf("gradcheck: block %q has %d values but a Grad of length %d", name, len(b.Value), len(b.Grad))
 		}
 		if b.Shape != nil {
+			if len(b.Shape) == 0 {
+				// Its one entry would be named w[], and the report's
+				// JSON, whose shapes have at least one axis, would not
+				// read back.
+				return fmt.Errorf("gradcheck: block %q has shape []: a block has at least one axis (a scalar is shape [1], or nil)", name)
+			}
 			for axis, d := range b.Shape {
 				if d <= 0 {
 					return fmt.Errorf("gradcheck: block %q has shape %v: axis %d is %d", name, b.Shape, axis, d)
