@@ -330,7 +330,8 @@ type Diagnosis struct {
 	// Summary says it in one sentence for people.
 	Summary string
 	// Factor is the scale c of PatternScale, the coefficient of
-	// PatternWeightDecay; zero otherwise.
+	// PatternWeightDecay, the term's weight in Gradient for PatternTerm
+	// (0 when the term's own gradient is wrong); zero otherwise.
 	Factor float64
 	// Axis is the axis of PatternShift and PatternEdge; −1 otherwise.
 	Axis int
