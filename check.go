@@ -73,8 +73,8 @@ func Check[T Float](m *Model[T], opts *Options) (*Report, error) {
 // entries and returns the report so far together with ctx's error.
 //
 // A report returned together with an error (ctx's, a *PanicError) is
-// partial: it holds the entries whose verdicts were given before the check
-// stopped, and no other. An entry whose first central difference did not
+// partial (Report.Partial, and not OK): it holds the entries whose
+// verdicts were given before the check stopped, and no other. An entry whose first central difference did not
 // pass at once waits for the noise measurement (see the package
 // documentation) and is left out if the check stops before it is judged
 // again.
@@ -436,6 +436,12 @@ func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 func (c *checker[T]) run() (*Report, error) {
 	rep, err := c.runStages()
+	if err != nil && rep != nil {
+		// Every error with a report stops the check: the report holds
+		// what was judged before it. A panic in Progress, below, does
+		// not stop it.
+		rep.Partial = true
+	}
 	if err == nil {
 		err = c.prog.err
 	}

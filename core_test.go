@@ -1,6 +1,7 @@
 package gradcheck_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -476,6 +477,55 @@ func TestCancel(t *testing.T) {
 	}
 	if !bitsEqual(x, want) {
 		t.Error("x changed by a cancelled check")
+	}
+}
+
+// TestCancelPartialNotOK: the report of a cancelled check says that it is
+// partial, also once written as JSON and read back: every entry it holds
+// passed, but the entries it never reached may not, so it is not OK, and
+// Merge takes no partial shard.
+func TestCancelPartialNotOK(t *testing.T) {
+	x := make([]float64, 200)
+	for i := range x {
+		x[i] = float64(i) / 7
+	}
+	for _, shards := range []int{0, 2} {
+		ctx, cancel := context.WithCancel(context.Background())
+		calls := 0
+		f := func(x []float64) float64 {
+			calls++
+			if calls == 50 {
+				cancel()
+			}
+			return sumSin(x)
+		}
+		rep, err := gradcheck.GradientContext(ctx, f, sumSinGrad, x, &gradcheck.Options{Shards: shards})
+		cancel()
+		if !errors.Is(err, context.Canceled) || rep == nil || rep.Checked() == 0 {
+			t.Fatalf("shards %d: error %v, report %v: want context.Canceled and a partial report", shards, err, rep)
+		}
+		var js bytes.Buffer
+		if err := rep.WriteJSON(&js); err != nil {
+			t.Fatal(err)
+		}
+		back, err := gradcheck.ReadJSON(&js)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []*gradcheck.Report{rep, back} {
+			if !r.Partial || r.OK() || strings.Contains(r.Summary(), "ok") {
+				t.Errorf("shards %d: a check stopped after %d of 200 entries: Partial %v, OK %v, summary %q", shards, r.Checked(), r.Partial, r.OK(), r.Summary())
+			}
+		}
+		if shards > 0 {
+			other, err := gradcheck.Gradient(sumSin, sumSinGrad, x, &gradcheck.Options{Shard: 1, Shards: shards})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m, err := gradcheck.Merge(rep, other); err == nil || !strings.Contains(err.Error(), "partial") {
+				t.Errorf("Merge of a partial shard: %v, error %v; want an error saying it is partial", m, err)
+			}
+		}
 	}
 }
 

@@ -92,6 +92,7 @@ type jsonReport struct {
 	Hazards       []jsonHazard `json:"hazards"`
 	Blocks        []jsonBlock  `json:"blocks"`
 	Sweeps        []jsonSweep  `json:"sweeps"`
+	Partial       bool         `json:"partial,omitempty"`
 	jsonScale                  // directional and sharded checks: shard.go
 }
 
@@ -208,6 +209,7 @@ func toJSON(r *Report) *jsonReport {
 		GradEvals:     r.GradEvals,
 		Sampled:       r.Sampled,
 		Seed:          r.Seed,
+		Partial:       r.Partial,
 		Hazards:       make([]jsonHazard, len(r.Hazards)),
 		Blocks:        make([]jsonBlock, len(r.Blocks)),
 		Sweeps:        make([]jsonSweep, len(r.Sweeps)),
@@ -275,6 +277,7 @@ func fromJSON(j *jsonReport) (*Report, error) {
 		GradEvals: j.GradEvals,
 		Sampled:   j.Sampled,
 		Seed:      j.Seed,
+		Partial:   j.Partial,
 	}
 	if len(j.Hazards) > 0 {
 		r.Hazards = make([]Hazard, len(j.Hazards))

@@ -244,6 +244,11 @@ type Report struct {
 	// gradient keeps state between calls). Merge counts them once, as
 	// NoiseEvals.
 	NoiseGradEvals int
+	// Partial reports that the check stopped before it had judged every
+	// entry it was to check: its context was done, or Loss, Gradient or
+	// Reseed panicked (the error returned with the report says which).
+	// Blocks hold the entries judged, and OK is false.
+	Partial bool
 	// Sweeps are error-versus-step tables of chosen entries, for plots:
 	// SweepWorst adds those of the worst entries of each block. nil
 	// unless asked for.
@@ -252,9 +257,10 @@ type Report struct {
 
 // OK reports whether every checked entry passed and no hazard was found;
 // for a directional check also that no region was found wrong and every
-// direction agreed or had its disagreement located.
+// direction agreed or had its disagreement located. A partial report is
+// not OK.
 func (r *Report) OK() bool {
-	if r == nil || len(r.Hazards) > 0 || len(r.Regions) > 0 {
+	if r == nil || r.Partial || len(r.Hazards) > 0 || len(r.Regions) > 0 {
 		return false
 	}
 	for _, d := range r.Directions {

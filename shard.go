@@ -33,6 +33,9 @@ func Merge(reports ...*Report) (*Report, error) {
 		if len(r.Directions) > 0 {
 			return nil, fmt.Errorf("gradcheck: Merge: report %d is a directional check, which is not sharded", k)
 		}
+		if r.Partial {
+			return nil, fmt.Errorf("gradcheck: Merge: report %d is partial: its check stopped before it had judged all its entries", k)
+		}
 	}
 	n := reports[0].Shards
 	if n == 0 {

@@ -170,6 +170,9 @@ func (r *Report) Summary() string {
 	if len(extra) > 0 {
 		tail = "; " + strings.Join(extra, ", ")
 	}
+	if r.Partial {
+		return fmt.Sprintf("gradcheck: STOPPED: the check stopped after %d entries in %d blocks, %d of which fail (%s%s)", checked, len(r.Blocks), bad, evals, tail)
+	}
 	if r.OK() {
 		return fmt.Sprintf("gradcheck: ok: %d entries in %d blocks agree (%s%s)", checked, len(r.Blocks), evals, tail)
 	}
