@@ -13,14 +13,16 @@ const (
 	StageDirections = "directions" // a directional check: Done and Total count directions
 	StageLocalize   = "localize"   // group tests after a disagreeing direction: Done counts tests, Total is 0
 	StageRefine     = "refine"     // entries the first pass did not accept, refined once the loss's noise is measured: Done and Total count them
+	StageTerms      = "terms"      // the checks of a model's loss terms (Model.Terms), first: Done counts the terms checked, Total is their number
 )
 
 // Progress is how far a check has got, as passed to Options.Progress.
 type Progress struct {
-	// Stage is one of StageEntries, StageRefine, StageDirections and
-	// StageLocalize. A check by entries reports StageEntries, then
-	// StageRefine if some entries need refinement, and StageEntries again
-	// last, with Done = Total.
+	// Stage is one of StageEntries, StageRefine, StageDirections,
+	// StageLocalize and StageTerms. A check by entries reports StageTerms
+	// while it checks the model's loss terms, if it has any, then
+	// StageEntries, then StageRefine if some entries need refinement, and
+	// StageEntries again last, with Done = Total.
 	Stage string
 	// Done of Total units of the stage are finished. Total is 0 when it is
 	// not known in advance.

@@ -100,3 +100,37 @@ func Example_progress() {
 	// called: true
 	// last: entries 2000 of 2000; its evaluations are the report's: true
 }
+
+// TestProgressTerms: Progress is called while a model's loss terms are
+// checked, which with three terms is most of the check, in stage
+// StageTerms, with Evals counting the whole check's evaluations.
+func TestProgressTerms(t *testing.T) {
+	n := newTMNet()
+	m := n.model()
+	var got []gradcheck.Progress
+	termCalls, seenInTerms := 0, 0
+	for k := range m.Terms {
+		loss := m.Terms[k].Loss
+		m.Terms[k].Loss = func() float64 { termCalls++; seenInTerms = len(got); return loss() }
+	}
+	rep, err := gradcheck.Check(m, &gradcheck.Options{ProgressInterval: 1, Progress: func(p gradcheck.Progress) { got = append(got, p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if termCalls == 0 || seenInTerms == 0 {
+		t.Fatalf("no Progress call while the terms were checked (%d term evaluations of %d)", termCalls, rep.Evals)
+	}
+	for k, p := range got[:seenInTerms] {
+		if p.Stage != gradcheck.StageTerms || p.Total != len(m.Terms) || p.Done < 0 || p.Done >= p.Total {
+			t.Errorf("call %d while the terms were checked: %+v", k, p)
+		}
+	}
+	for k := 1; k < len(got); k++ {
+		if got[k].Evals < got[k-1].Evals {
+			t.Errorf("Evals went back from %d to %d", got[k-1].Evals, got[k].Evals)
+		}
+	}
+	if last := got[len(got)-1]; last.Stage != gradcheck.StageEntries || last.Done != last.Total || last.Evals != rep.Evals {
+		t.Errorf("last call %+v, want StageEntries with Done = Total and Evals %d", last, rep.Evals)
+	}
+}

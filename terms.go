@@ -98,14 +98,16 @@ const termSumSlack = 4
 func (c *checker[T]) checkTerms(rep *Report) error {
 	res := make([]termResult, 0, len(c.m.Terms))
 	sum, mag := 0.0, math.Abs(c.f0)
-	for _, t := range c.m.Terms {
+	c.prog.begin(StageTerms, len(c.m.Terms))
+	for k, t := range c.m.Terms {
 		// A shallow copy shares the settings, the saved parameters and the
 		// context; the model is the term, the counts and the analytic
-		// gradient are its own, and it reports no progress of its own.
+		// gradient are its own, and its progress is the check's, in stage
+		// StageTerms.
 		nc := *c
 		nc.m = &Model[T]{Blocks: c.m.Blocks, Loss: t.Loss, Gradient: t.Gradient, Reseed: c.m.Reseed}
 		nc.analytic, nc.f0, nc.gscale, nc.evals, nc.gradEvals, nc.scr = nil, 0, 0, 0, 0, nil
-		nc.prog = &progress{}
+		nc.prog = c.termProgress(k)
 		r, err := nc.run()
 		c.evals += nc.evals
 		c.gradEvals += nc.gradEvals
@@ -136,6 +138,20 @@ func (c *checker[T]) checkTerms(rep *Report) error {
 	}
 	c.ctx = context.WithValue(c.ctx, termsKey{}, res)
 	return nil
+}
+
+// termProgress is the progress of the check of term k: the term's reports
+// go to the check's Progress in stage StageTerms, with Done = k and the
+// check's evaluations. The check's progress keeps a panic in Progress, as
+// for its own reports, and the term's check goes on.
+func (c *checker[T]) termProgress(k int) *progress {
+	if c.prog.fn == nil {
+		return &progress{}
+	}
+	before := c.evals
+	return &progress{interval: c.prog.interval, start: c.prog.start, fn: func(p Progress) {
+		c.prog.send(k, before+p.Evals)
+	}}
 }
 
 // termDetail says what is wrong with a term's own gradient.
