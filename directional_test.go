@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/gradcheck/gradcheck"
@@ -217,6 +218,77 @@ func TestDirectionalKinksNearPoint32(t *testing.T) {
 						name, seed, d.Index, d.Analytic, d.Numeric, d.ErrEst, d.Step)
 				}
 			}
+		}
+	}
+}
+
+// dataLayer feeds a fixed batch to a zoo network.
+type dataLayer[T gradcheck.Float] struct{ x []T }
+
+func (l *dataLayer[T]) Forward([]T) []T         { return l.x }
+func (l *dataLayer[T]) Backward([]T) []T        { return nil }
+func (l *dataLayer[T]) Params() []*zoo.Param[T] { return nil }
+
+// reluMLP32 is a fixed batch of 8 (8×32) → Linear(32→64) → ReLU →
+// Linear(64→64) → ReLU → Linear(64→10) → softmax cross-entropy, plus an
+// L2 penalty with λ = 0.01 on the weights: 6 922 parameters in float32,
+// 1 024 ReLU units, some within a step of their kink.
+func reluMLP32() *gradcheck.Model[float32] {
+	r := rand.New(rand.NewPCG(120, 3))
+	param := func(name string, scale float64, shape ...int) *zoo.Param[float32] {
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(scale * r.NormFloat64())
+		}
+		return &zoo.Param[float32]{Name: name, Shape: shape, Value: v, Grad: make([]float32, n)}
+	}
+	lin := func(p string, in, out int) *zoo.Linear[float32] {
+		return &zoo.Linear[float32]{N: 8, In: in, Out: out, W: param(p+"W", 1/math.Sqrt(float64(in)), in, out), B: param(p+"b", 0.1, out)}
+	}
+	x := param("x", 1, 8*32)
+	l1, l2, l3 := lin("fc1.", 32, 64), lin("fc2.", 64, 64), lin("fc3.", 64, 10)
+	labels := make([]int, 8)
+	for i := range labels {
+		labels[i] = r.IntN(10)
+	}
+	return (&zoo.Net[float32]{
+		Layers:    []zoo.Layer[float32]{&dataLayer[float32]{x.Value}, l1, &zoo.Act[float32]{Kind: zoo.ReLU}, l2, &zoo.Act[float32]{Kind: zoo.ReLU}, l3},
+		Head:      &zoo.CrossEntropy[float32]{N: 8, C: 10, Labels: labels},
+		Penalties: []*zoo.Penalty[float32]{{Lambda: 0.01, Params: []*zoo.Param[float32]{l1.W, l2.W, l3.W}}},
+	}).Model()
+}
+
+// TestDirectionalReLUNet32NoFalseRegion checks a correct float32 ReLU
+// network of 6 922 parameters along 4 directions. Its first estimates
+// cross kinks, and every sixteenth of the 64×64 block fc2.W disagreed by
+// its first estimate: the block was reported whole as a Region though its
+// four evidence entries passed, and direction 0 stayed a Mismatch on that
+// region and on 15 Inconclusive entries, never refined. A region now
+// needs a Mismatch among its evidence or from its own refined test, and a
+// direction's Mismatch rests on the search only if it found a Mismatch.
+func TestDirectionalReLUNet32NoFalseRegion(t *testing.T) {
+	rep, err := gradcheck.Check(reluMLP32(), &gradcheck.Options{Directions: 4, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range rep.Regions {
+		t.Errorf("region %s[%d, %d) reported in a correct model", g.Block, g.Lo, g.Hi)
+	}
+	for _, b := range rep.Blocks {
+		for _, e := range b.Entries {
+			if e.Verdict == gradcheck.Mismatch {
+				t.Errorf("%s[%d]: Mismatch in a correct model: analytic %g, numeric %g", b.Name, e.Index, e.Analytic, e.Numeric)
+			}
+		}
+	}
+	for _, d := range rep.Directions {
+		if d.Verdict == gradcheck.Mismatch {
+			t.Errorf("direction %d of a correct model is a Mismatch (refined %v, located %v): analytic %.7g, numeric %.7g ± %.2g at step %v",
+				d.Index, d.Refined, d.Located, d.Analytic, d.Numeric, d.ErrEst, d.Step)
 		}
 	}
 }

@@ -141,15 +141,35 @@ func (dc *dirCheck[T]) search(d int, root node) ([]span, error) {
 			frontier = next
 		}
 		if dense && len(frontier) == 1<<denseDepth {
-			b := dc.blockOf(n.lo)
-			dc.regions = append(dc.regions, Region{Block: dc.c.m.Blocks[b].Name, Lo: n.lo - dc.off[b], Hi: n.hi - dc.off[b], Parts: 1 << denseDepth})
-			out = append(out, span{n.lo, n.hi})
+			shown := false
 			for k := range confirmPerRegion {
 				j := n.lo + (2*k+1)*(n.hi-n.lo)/(2*confirmPerRegion)
 				if err := dc.verify(j); err != nil {
 					return out, err
 				}
+				shown = shown || dc.found[j].Verdict == Mismatch
 			}
+			if !shown {
+				// The sixteenths' disagreements are first estimates,
+				// taken unrefined; with no evidence entry wrong, they
+				// may all be the round-off or the kinks of one step
+				// (a float32 ReLU network: a correct 64×64 block
+				// reported whole as a region). The part's own test is
+				// then refined, and a region needs its Mismatch; a
+				// part that is not one is neither a region nor
+				// searched further, and its direction stays not
+				// Located unless it agrees without it.
+				rt, err := dc.refine(d, n.lo, n.hi, n.t)
+				if err != nil {
+					return out, err
+				}
+				if rt.verdict != Mismatch {
+					continue
+				}
+			}
+			b := dc.blockOf(n.lo)
+			dc.regions = append(dc.regions, Region{Block: dc.c.m.Blocks[b].Name, Lo: n.lo - dc.off[b], Hi: n.hi - dc.off[b], Parts: 1 << denseDepth})
+			out = append(out, span{n.lo, n.hi})
 			continue
 		}
 		push(frontier)
