@@ -63,26 +63,24 @@ func TestLogSoftmaxJacobianLargeLogits(t *testing.T) {
 			dst[3*n+3] *= 1 + bad
 		}
 	}
-	vjp := func(dst, x, w []float64) {
-		J := make([]float64, n*n)
-		jac(0)(J, x)
-		for j := range n {
-			dst[j] = 0
+	// wᵀJ where transpose, else J·w.
+	product := func(transpose bool) func(dst, x, w []float64) {
+		return func(dst, x, w []float64) {
+			J := make([]float64, n*n)
+			jac(0)(J, x)
 			for i := range n {
-				dst[j] += w[i] * J[i*n+j]
+				dst[i] = 0
+				for j := range n {
+					if transpose {
+						dst[i] += w[j] * J[j*n+i]
+					} else {
+						dst[i] += J[i*n+j] * w[j]
+					}
+				}
 			}
 		}
 	}
-	jvp := func(dst, x, v []float64) {
-		J := make([]float64, n*n)
-		jac(0)(J, x)
-		for i := range n {
-			dst[i] = 0
-			for j := range n {
-				dst[i] += J[i*n+j] * v[j]
-			}
-		}
-	}
+	vjp, jvp := product(true), product(false)
 	check := func(name string, rep *gradcheck.Report, err error, want bool) {
 		t.Helper()
 		if err != nil {
