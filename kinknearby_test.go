@@ -2,6 +2,7 @@ package gradcheck_test
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/gradcheck/gradcheck"
@@ -75,6 +76,98 @@ func TestKinkWithKinkNearby(t *testing.T) {
 			if want := tc.pass || e.Index != 0; e.Verdict.Pass() != want {
 				t.Errorf("%s (left slope %.6g, jump %.6g): x[%d] is %v\n%s", tc.name, left, jump, e.Index, e.Verdict, rep)
 			}
+		}
+	}
+}
+
+// reluZeroBias is a float32 ReLU regressor computed in float32, as
+// frameworks compute one: a hidden layer of 4 to 7 units with biases 0, 6
+// to 15 samples of 3 inputs, a third of them all zero, so that every
+// unit's pre-activation is exactly 0 on those samples, and a loss of half
+// the mean squared error. It returns the model, with the gradient
+// backpropagated with relu'(0) = 0, a subgradient at every kink.
+func reluZeroBias(seed uint64) *gradcheck.Model[float32] {
+	r := rand.New(rand.NewPCG(seed, 7))
+	in, h, n := 3, 4+r.IntN(4), 6+r.IntN(10)
+	w1, b1, w2 := make([]float32, in*h), make([]float32, h), make([]float32, h)
+	for i := range w1 {
+		w1[i] = float32(0.5 * r.NormFloat64())
+	}
+	for i := range w2 {
+		w2[i] = float32(r.NormFloat64())
+	}
+	x, y := make([]float32, n*in), make([]float32, n)
+	for k := range n {
+		if r.IntN(3) != 0 {
+			for j := range in {
+				x[k*in+j] = float32(r.NormFloat64())
+			}
+		}
+		y[k] = float32(r.NormFloat64())
+	}
+	z := make([]float32, h)
+	forward := func(k int) float32 {
+		var o float32
+		for q := range h {
+			s := b1[q]
+			for j := range in {
+				s += x[k*in+j] * w1[j*h+q]
+			}
+			z[q] = s
+			o += w2[q] * max(0, s)
+		}
+		return o
+	}
+	g1, gb, g2 := make([]float32, in*h), make([]float32, h), make([]float32, h)
+	return &gradcheck.Model[float32]{
+		Blocks: []gradcheck.Block[float32]{
+			{Name: "W1", Shape: []int{in, h}, Value: w1, Grad: g1},
+			{Name: "b1", Value: b1, Grad: gb},
+			{Name: "W2", Value: w2, Grad: g2},
+		},
+		Loss: func() float64 {
+			var s float32
+			for k := range n {
+				e := forward(k) - y[k]
+				s += e * e / 2
+			}
+			return float64(s / float32(n))
+		},
+		Gradient: func() {
+			for _, g := range [][]float32{g1, gb, g2} {
+				clear(g)
+			}
+			for k := range n {
+				d := (forward(k) - y[k]) / float32(n)
+				for q := range h {
+					g2[q] += d * max(0, z[q])
+					if z[q] > 0 {
+						gb[q] += d * w2[q]
+						for j := range in {
+							g1[j*h+q] += d * w2[q] * x[k*in+j]
+						}
+					}
+				}
+			}
+		},
+	}
+}
+
+// TestKinkWithKinkNearby32: float32 regressors of reluZeroBias whose
+// biases sit at a kink with other samples' kinks within the float32
+// ladder's steps, which stop at 2.4e-4. Extrapolated over every row, the
+// one-sided slopes of the side that sees the other kinks called an exact
+// subgradient a Mismatch; extrapolated over the rows below their last
+// growing correction (judgeKink), they do not. Over 3000 such regressors,
+// checks with a Mismatch fell from 37 to 16; these are five of them.
+func TestKinkWithKinkNearby32(t *testing.T) {
+	for _, seed := range []uint64{1109, 1383, 1674, 1689, 1821} {
+		rep, err := gradcheck.Check(reluZeroBias(seed), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k := rep.Count(gradcheck.Mismatch); k > 0 {
+			t.Errorf("seed %d: %d exact entries called a Mismatch\n%s", seed, k, rep)
 		}
 	}
 }
