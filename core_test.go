@@ -453,21 +453,27 @@ func TestReseedPanicInFirstPass(t *testing.T) {
 	}
 }
 
+// cancelledAt returns a context, its cancel function and sumSin, which
+// cancels the context at its calls-th call.
+func cancelledAt(calls int) (context.Context, context.CancelFunc, func([]float64) float64) {
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	return ctx, cancel, func(x []float64) float64 {
+		if n++; n == calls {
+			cancel()
+		}
+		return sumSin(x)
+	}
+}
+
 func TestCancel(t *testing.T) {
 	x := make([]float64, 200)
 	for i := range x {
 		x[i] = float64(i) / 7
 	}
 	want := slices.Clone(x)
-	ctx, cancel := context.WithCancel(context.Background())
-	calls := 0
-	f := func(x []float64) float64 {
-		calls++
-		if calls == 50 {
-			cancel()
-		}
-		return sumSin(x)
-	}
+	ctx, cancel, f := cancelledAt(50)
+	defer cancel()
 	rep, err := gradcheck.GradientContext(ctx, f, sumSinGrad, x, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
@@ -490,15 +496,7 @@ func TestCancelPartialNotOK(t *testing.T) {
 		x[i] = float64(i) / 7
 	}
 	for _, shards := range []int{0, 2} {
-		ctx, cancel := context.WithCancel(context.Background())
-		calls := 0
-		f := func(x []float64) float64 {
-			calls++
-			if calls == 50 {
-				cancel()
-			}
-			return sumSin(x)
-		}
+		ctx, cancel, f := cancelledAt(50)
 		rep, err := gradcheck.GradientContext(ctx, f, sumSinGrad, x, &gradcheck.Options{Shards: shards})
 		cancel()
 		if !errors.Is(err, context.Canceled) || rep == nil || rep.Checked() == 0 {

@@ -1324,7 +1324,7 @@ func (c *checker[T]) judgeKink(l *ladder, e *Entry, start int) Verdict {
 	// three smallest steps alone: below the stair of a staircase times a
 	// smooth factor the slopes go astray while the rows above converged,
 	// TestWrongGradientOnStaircaseTimesSmooth.)
-	if !c.convergesSomewhere(l.fwd[:], noise1[:], start, l.rows-1) || !c.convergesSomewhere(l.bwd[:], noise1[:], start, l.rows-1) {
+	if !c.convergesSomewhere(l.fwd[:], noise1[:], start, last) || !c.convergesSomewhere(l.bwd[:], noise1[:], start, last) {
 		e.ErrEst = math.Max(err, math.Abs(a-e.Numeric)/c.s.k)
 		return Inconclusive
 	}
@@ -1362,8 +1362,7 @@ func (c *checker[T]) oneSidedConverges(seq, noise []float64, lo, last int) bool 
 // round-off, as shrinks counts them; start where none did.
 func oneSidedWindow(seq, noise []float64, start, last int) int {
 	for r := last; r >= start+2; r-- {
-		step, prev := math.Abs(seq[r]-seq[r-1]), math.Abs(seq[r-1]-seq[r-2])
-		if step > oneSidedRegime*prev && step > noise[r]+noise[r-1] {
+		if !shrinks(seq, noise, r-2, r, oneSidedRegime) {
 			return r
 		}
 	}
