@@ -185,6 +185,21 @@
 //     a kink's do not shrink at all. Where they do, and the rows are in
 //     the Taylor regime, the steps left out go back in, for an agreement
 //     only: a wider window never makes a Mismatch.
+//   - A loss that jumps within every step of the last rows (an if on a
+//     parameter that adds a constant, pieces of a seam that do not meet,
+//     a cutoff without a shift) has one side's slopes growing as J/h, and
+//     their extrapolation, with a bound as large as itself, would take any
+//     value for a subgradient. Its sign is D = f(x + h) − f(x − h) that
+//     stops shrinking as the step halves and settles on J as a series in
+//     h, J larger than any kink within the smallest step could make
+//     (jumpSlope). No Kink, and no Mismatch, rests on such slopes: unless
+//     the slope J adds at the smallest step is within the resolution a
+//     derivative needs, the entry goes on to the climbed ladder, whose
+//     larger steps count for nothing either way, and to the Taylor
+//     remainder, which may confirm the derivative on the side away from
+//     the jump but not refute it. The noise along the entry is not
+//     measured for it: it reads the jump as noise. Where the jump is
+//     farther than the smallest steps, the rows below it judge as usual.
 //   - Second differences f(x + h) + f(x − h) − 2·f(x) shrink at least
 //     64-fold over six rows on a smooth loss and eightfold at a kink;
 //     where the last three rows' largest has not shrunk to half of the

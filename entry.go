@@ -36,6 +36,20 @@ const (
 	// successive differences at or above kinkRatio is a kink.
 	kinkRatio = 0.7
 
+	// jumpRatio: f(x + h) − f(x − h) of a loss continuous near x
+	// shrinks to about half at each halving of the step (less where
+	// f' = 0, and 2^−p where it grows as h^p, 0.71 for a square root);
+	// where it keeps jumpRatio of itself or more, two halvings in a row,
+	// the loss jumps within the step (jumpSlope). A cusp steeper than
+	// h^0.4 counts as one: its one-sided slopes grow without bound too.
+	// At 0.9 a jump J showed only at steps below J/(4·|f'|), which a
+	// float32 ladder, stopping at √ε·max(|x|, 1), often did not reach.
+	jumpRatio = 0.75
+
+	// jumpRows: the ladder's last rows that must all show a jump
+	// (jumpSlope).
+	jumpRows = 3
+
 	// noisePoints is the number of loss values per noise estimate, and
 	// noiseAgree how closely the estimates at two spacings 64 times apart
 	// must agree. Seven values pin σ to within a factor of about 4 by

@@ -38,6 +38,9 @@ type ladder struct {
 	// ladder still judges the entry; the Taylor remainder may confirm
 	// the disagreement but not overrule it (climb).
 	disputed bool
+	// jumped: judgeKink found the loss jumping within every step of the
+	// last rows, by more than a resolved derivative allows (jumpSlope).
+	jumped bool
 }
 
 // quantize updates the loss's quantum with row j and the round-off bounds
@@ -296,6 +299,14 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	// steps differed by a few quanta over the step, against a bound of one
 	// rounding of the loss, and their interval held both the right and
 	// the wrong value (TestWrongGradientOnStaircaseNotKink).
+	if end.jumped {
+		// The loss jumps within every step of this ladder (jumpSlope).
+		// The noise measured along the entry would read that jump as
+		// noise, and with it the jump hides in the round-off bounds;
+		// larger steps see it too, and only smaller ones, the Taylor
+		// remainder's, can tell more (TestJumpHiddenByNoise).
+		return c.climb(b, i, e, low, end, h0, rows, first, sigma, 0)
+	}
 	if err != nil || low.Verdict == OK || low.Verdict == Kink && end.grown <= sigma || low.Verdict == NonFinite || end.early {
 		// An agreement stands whatever the noise; an early Mismatch has
 		// two witnesses at steps far apart (judge), which a noise
@@ -351,6 +362,14 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 // Taylor remainder.
 func (c *checker[T]) climb(b, i int, e, low Entry, end ladderEnd, h0 float64, rows int, first witness, sigma, still float64) (Entry, error) {
 	high, endHigh, err := c.ladder(b, i, e, ladderClimb*h0, rows, first, sigma, still)
+	if err == nil && end.jumped && (high.Verdict.Pass() || high.Verdict == Mismatch) {
+		// The lower ladder's smallest steps showed the loss jumping
+		// within them (jumpSlope), and so within every step of this
+		// one, where the jump hides behind the larger steps' own
+		// changes, or, on a staircase of such jumps, shows as a steep
+		// slope: their verdict is no evidence either way.
+		high.Verdict = Inconclusive
+	}
 	if err != nil || high.Verdict != Inconclusive {
 		return high, err
 	}
@@ -378,6 +397,14 @@ func (c *checker[T]) climb(b, i int, e, low Entry, end ladderEnd, h0 float64, ro
 		// and on 1 + exp-tanh(√(1 + x⁴)) at x = 0.0054, passed so).
 		return low, nil
 	}
+	if err == nil && (end.jumped || endHigh.jumped) && t.Verdict == Mismatch {
+		// Where the loss jumps within the ladders' steps, the remainder
+		// may confirm the derivative on one side but not refute it: on
+		// a seam whose pieces do not meet, ½u² below and u + J above,
+		// the exact 0 of the lower piece was a Mismatch against the
+		// upper piece's slope, order 1 at steps far above J.
+		return low, nil
+	}
 	return t, err
 }
 
@@ -389,6 +416,7 @@ type ladderEnd struct {
 	moved    bool
 	disputed bool    // see ladder.disputed
 	grown    float64 // the least noise the growing corrections show (grownNoise)
+	jumped   bool    // see ladder.jumped
 }
 
 // stillQuantum is the least quantum of a loss whose values did not move
@@ -477,7 +505,7 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 		return e, ladderEnd{quantum: l.quantum}, nil
 	}
 	e.Verdict, _ = c.judge(&l, &e, first, true)
-	return e, ladderEnd{quantum: l.quantum, moved: true, grown: c.grownNoise(&l), disputed: l.disputed}, nil
+	return e, ladderEnd{quantum: l.quantum, moved: true, grown: c.grownNoise(&l), disputed: l.disputed, jumped: l.jumped}, nil
 }
 
 // grownNoise is the least noise σ of the loss that the ladder's growing
@@ -1311,6 +1339,19 @@ func (c *checker[T]) judgeKink(l *ladder, e *Entry, start int) Verdict {
 	lo, hi, err, ok := c.subgradients(l, x, a)
 	e.Numeric = math.Min(math.Max(a, lo), hi)
 	e.ErrEst, e.Step = err, l.h[start]
+	// A jump of the loss within every step makes one side's slopes grow
+	// as J/h, and their extrapolation, its bound as large as itself, took
+	// any value for a subgradient (x0² + [x0 > 0.3] at x0 = 0.3 + 1e-5,
+	// whose slopes are 0.6 on both sides below 1e-5, passed 10.6 as a
+	// Kink between 0.6 and 4.35 ± 5.4: TestJumpNotKink). It bounds nothing
+	// unless the slope it adds at the smallest step is as resolved as a
+	// derivative must be, and then its error counts.
+	if js := c.jumpSlope(l, last); js > 0 {
+		if !c.resolvedAt(js, math.Max(math.Abs(a), math.Max(math.Abs(lo), math.Abs(hi))), 0) {
+			ok, l.jumped = false, true
+		}
+		e.ErrEst = math.Max(e.ErrEst, js)
+	}
 	if ok {
 		return Kink
 	}
@@ -1323,12 +1364,71 @@ func (c *checker[T]) judgeKink(l *ladder, e *Entry, start int) Verdict {
 	// signs, whose interval says nothing of the derivative. (Not the
 	// three smallest steps alone: below the stair of a staircase times a
 	// smooth factor the slopes go astray while the rows above converged,
-	// TestWrongGradientOnStaircaseTimesSmooth.)
-	if !c.convergesSomewhere(l.fwd[:], noise1[:], start, last) || !c.convergesSomewhere(l.bwd[:], noise1[:], start, last) {
+	// TestWrongGradientOnStaircaseTimesSmooth.) Nor where the loss jumps
+	// within every step: a smooth function's slopes at the largest steps
+	// hide the jump's J/h and converge there, and an exact derivative was
+	// called a Mismatch against them.
+	if l.jumped || !c.convergesSomewhere(l.fwd[:], noise1[:], start, last) || !c.convergesSomewhere(l.bwd[:], noise1[:], start, last) {
 		e.ErrEst = math.Max(err, math.Abs(a-e.Numeric)/c.s.k)
 		return Inconclusive
 	}
 	return Mismatch
+}
+
+// jumpSlope is the slope that a jump of the loss within every step of the
+// ladder's last jumpRows rows adds to its one-sided slopes at the smallest
+// step, |J|/h; 0 where the loss does not jump.
+//
+// The loss jumps from L to R within the step where D = f(x + h) − f(x − h)
+// does not shrink as the step halves (jumpRatio): a loss continuous near x
+// has D = 2h·f' + …, half as large at each halving of the step, and one
+// with a jump has D = R − L + 2h·f' + …, whose central differences D/2h,
+// and one of its one-sided slopes, grow as 1/h. D must also settle on
+// R − L as a series in h does: its extrapolation to a zero step stands far
+// above its own error bound. A pole within every step makes a D that grows
+// as the step shrinks, which no series in h fits (TestPoleWithinEveryStep),
+// and noise a D that wanders from row to row, whose extrapolation's bound
+// is as large as the noise. That test, and not the round-off bounds the
+// rows are judged with, tells a jump from noise: the noise measured near x
+// reads a jump within its spacings as noise of about its size (it does not
+// grow with the spacing, as a kink's pseudo-noise does), and with that
+// noise a jump hid in the round-off bounds and a wrong value passed as a
+// Kink (TestJumpHiddenByNoise). A loss whose value at x alone is off, as a
+// cache refilled elsewhere returns, moves both sides alike and leaves D,
+// and the central differences, as they were: no jump.
+func (c *checker[T]) jumpSlope(l *ladder, last int) float64 {
+	lo := last - jumpRows + 1
+	if lo < 0 {
+		return 0
+	}
+	var d, floor [jumpRows]float64
+	for k := range jumpRows {
+		j := lo + k
+		if !(l.okp[j] && l.okm[j]) {
+			return 0
+		}
+		d[k] = l.dp[j] - l.dm[j]
+		floor[k] = 2 * roundoffFactor * c.s.prec.Eps * l.fmax[j] // one rounding of each side
+		if k > 0 && !(math.Abs(d[k]) > kinkNoise*floor[k] && math.Abs(d[k]) >= jumpRatio*math.Abs(d[k-1])) {
+			return 0
+		}
+	}
+	if J, err, _ := fdiff.Extrapolate(d[:], floor[:], 2, 1); !(math.Abs(J) > kinkNoise*err) {
+		return 0
+	}
+	// A kink at a distance δ below the smallest step, between slopes
+	// s₋ and s₊, changes the loss as a jump of (s₊ − s₋)·δ would: the
+	// rows cannot tell them apart. Only a jump larger than any such
+	// kink makes, |s₊ − s₋|·h, is one (|x| at x = 1e-7, whose D is 2e-7
+	// at every step above it, is a kink: TestNoFalseAlarms).
+	p, q := last-1, last
+	sp := (l.dp[q] - l.dp[p]) / (l.h[q] - l.h[p])
+	sm := -(l.dm[q] - l.dm[p]) / (l.h[q] - l.h[p])
+	J := (l.dp[q] - l.dm[q]) - (sp+sm)*l.h[q]
+	if !(math.Abs(J) > math.Abs(sp-sm)*l.h[q]) {
+		return 0
+	}
+	return math.Abs(J) / l.hmin[last]
 }
 
 // convergesSomewhere reports whether the one-sided slopes seq, whose
