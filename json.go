@@ -124,6 +124,8 @@ type jsonEntry struct {
 	Side     int8      `json:"side"`
 	// TaylorOrder was added within version 1: absent in older files.
 	TaylorOrder jsonFloat `json:"taylor_order"`
+	// Jumped was added within version 1: absent in older files, false.
+	Jumped bool `json:"jumped"`
 }
 
 type jsonDiagnosis struct {
@@ -247,6 +249,7 @@ func toJSON(r *Report) *jsonReport {
 				ErrEst: jsonFloat(e.ErrEst), Step: jsonFloat(e.Step),
 				Left: jsonFloat(e.Left), Right: jsonFloat(e.Right),
 				Refined: e.Refined, Side: e.Side, TaylorOrder: jsonFloat(e.TaylorOrder),
+				Jumped: e.Jumped,
 			}
 		}
 		jb.Diagnoses = make([]jsonDiagnosis, len(b.Diagnoses))
@@ -327,6 +330,7 @@ func fromJSON(j *jsonReport) (*Report, error) {
 				ErrEst: float64(je.ErrEst), Step: float64(je.Step),
 				Left: float64(je.Left), Right: float64(je.Right),
 				Refined: je.Refined, Side: je.Side, TaylorOrder: float64(je.TaylorOrder),
+				Jumped: je.Jumped,
 			}
 		}
 		if len(jb.Diagnoses) > 0 {

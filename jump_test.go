@@ -1,7 +1,9 @@
 package gradcheck_test
 
 import (
+	"bytes"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/gradcheck/gradcheck"
@@ -170,5 +172,45 @@ func TestJumpExactNotMismatch(t *testing.T) {
 		if e := rep.Blocks[0].Entries[0]; e.Verdict == gradcheck.Mismatch {
 			t.Errorf("float32 staircase, a stair %g away: the exact gradient is a Mismatch:\n%v", tc.d, rep)
 		}
+	}
+}
+
+// The report says where the loss jumps, and a float32 report does not
+// suggest that float64 would resolve such an entry.
+func TestJumpReported(t *testing.T) {
+	w := []float32{0.7, 0, 0.4}
+	m := seamLoss(w, []float64{0.3, 0, -1.2}, 1, 0, 0.5)
+	exact := m.Gradient
+	m.Gradient = func() {
+		exact()
+		m.Blocks[0].Grad[1] = 0.25
+	}
+	rep, err := gradcheck.Check(m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := rep.Blocks[0].Entries[1]
+	if !e.Jumped || e.Verdict.Pass() {
+		t.Fatalf("w[1] on a seam that jumps by 0.5: %+v, want a failing verdict with Jumped:\n%v", e, rep)
+	}
+	for k, x := range rep.Blocks[0].Entries {
+		if k != 1 && x.Jumped {
+			t.Errorf("w[%d], away from the seam, is Jumped", k)
+		}
+	}
+	s := rep.Summary()
+	if !strings.Contains(s, "1 where the loss jumps within every step (first w[1])") || strings.Contains(s, "float64 may resolve") {
+		t.Errorf("summary %q: want the jump at w[1] named, and no advice to check in float64", s)
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := gradcheck.ReadJSON(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !back.Blocks[0].Entries[1].Jumped {
+		t.Errorf("Jumped lost in a JSON round trip")
 	}
 }

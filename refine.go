@@ -305,7 +305,9 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 		// noise, and with it the jump hides in the round-off bounds;
 		// larger steps see it too, and only smaller ones, the Taylor
 		// remainder's, can tell more (TestJumpHiddenByNoise).
-		return c.climb(b, i, e, low, end, h0, rows, first, sigma, 0)
+		r, err := c.climb(b, i, e, low, end, h0, rows, first, sigma, 0)
+		r.Jumped = true
+		return r, err
 	}
 	if err != nil || low.Verdict == OK || low.Verdict == Kink && end.grown <= sigma || low.Verdict == NonFinite || end.early {
 		// An agreement stands whatever the noise; an early Mismatch has

@@ -82,6 +82,13 @@ type Entry struct {
 	// Side is 0 for a central estimate, +1 or −1 for a one-sided estimate
 	// forced by a non-finite loss on the other side.
 	Side int8
+	// Jumped reports that the loss jumped within every step of the
+	// refinement ladder: it is discontinuous at the entry, or closer to
+	// it than the ladder's smallest step, and the ladder's differences
+	// neither confirm nor refute the analytic value. A verdict other
+	// than Inconclusive rests on the Taylor remainder's smaller steps,
+	// on the side away from the jump.
+	Jumped bool
 }
 
 // AbsErr is |Analytic − Numeric|.

@@ -157,6 +157,9 @@ func (r *Report) Summary() string {
 	if k := r.Count(Inconclusive); k > 0 {
 		extra = append(extra, fmt.Sprintf("%d inconclusive", k))
 	}
+	if n, where := r.jumped(); n > 0 {
+		extra = append(extra, fmt.Sprintf("%d where the loss jumps within every step (first %s): it is discontinuous there", n, where))
+	}
 	if k := r.Count(NonFinite); k > 0 {
 		extra = append(extra, fmt.Sprintf("%d non-finite", k))
 	}
@@ -177,12 +180,43 @@ func (r *Report) Summary() string {
 		return fmt.Sprintf("gradcheck: ok: %d entries in %d blocks agree (%s%s)", checked, len(r.Blocks), evals, tail)
 	}
 	hint := ""
-	if r.Precision == "float32" && r.Count(Inconclusive) > 0 {
+	if r.Precision == "float32" && r.inconclusiveSmooth() > 0 {
 		// The usual cause in float32: round-off swamps every step that
 		// the function's smoothness allows.
 		hint = ". A check of the model in float64 may resolve the inconclusive entries"
 	}
 	return fmt.Sprintf("gradcheck: FAIL: %d of %d entries fail in %d of %d blocks (%s%s)%s", bad, checked, badBlocks, len(r.Blocks), evals, tail, hint)
+}
+
+// jumped counts the entries where the loss jumped within every step of the
+// refinement ladder (Entry.Jumped) and names the first.
+func (r *Report) jumped() (n int, first string) {
+	for bi := range r.Blocks {
+		b := &r.Blocks[bi]
+		for _, e := range b.Entries {
+			if e.Jumped {
+				if n == 0 {
+					first = b.EntryName(e.Index)
+				}
+				n++
+			}
+		}
+	}
+	return n, first
+}
+
+// inconclusiveSmooth counts the Inconclusive entries where the loss did not
+// jump: those a finer precision may resolve.
+func (r *Report) inconclusiveSmooth() int {
+	n := 0
+	for bi := range r.Blocks {
+		for _, e := range r.Blocks[bi].Entries {
+			if e.Verdict == Inconclusive && !e.Jumped {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // coarseLimit is the relative resolution ErrEst/max(|a|, |n|) beyond which
