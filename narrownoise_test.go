@@ -67,3 +67,29 @@ func TestNarrowComponentNotNoise32(t *testing.T) {
 		}
 	}
 }
+
+// TestNarrowWellNotKink32: a component of width 3.7e-4 whose mean μ sits
+// 9.7e-4 from the observation y = 7.9375. Every step of 6.2e-3 and more
+// leaves its well on both sides, where the loss is 36 higher and flat, so
+// that F − B = 72/h grows as the step halves and the rows are flagged as a
+// kink; the one-sided slopes ±36/h, meeting the well's own as the steps
+// entered it, converged at three rows by chance, and the exact derivative
+// 7134.36, which the last two rows (3.1e-3 and 1.55e-3) and every smaller
+// step resolve, was a Mismatch against ±135.9. Rows whose change on one
+// side does not shrink as the step halves show no slope of that side. A
+// gradient off by 10% is still not passed.
+func TestNarrowWellNotKink32(t *testing.T) {
+	const y, d, s = 7.9375, 0.0009650007, 0.00036780088
+	for _, factor := range []float64{1, 1.1} {
+		rep, err := gradcheck.Check(narrowComponent32(y+d, y, s, factor), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch v := rep.Blocks[0].Entries[0].Verdict; {
+		case factor == 1 && v == gradcheck.Mismatch:
+			t.Errorf("the exact gradient is a Mismatch:\n%s", rep)
+		case factor != 1 && v.Pass():
+			t.Errorf("a gradient off by 10%% passed:\n%s", rep)
+		}
+	}
+}
