@@ -150,7 +150,15 @@
 // 3.9e-3·scale, the ladder would not otherwise reach: a check of such a
 // loss saw only steps outside its Taylor regime and took their disagreement
 // for a kink. Down to √ε·scale a central difference's round-off stays below
-// √ε·|f|/scale. In float64 the sixteen rows end first. On the ladder,
+// √ε·|f|/scale. In float64 the sixteen rows end first, at 3e-6·scale.
+// Where the ladder ends so without a pass while its central differences
+// still move at its last row (a last correction that grew, or is an
+// eighth or more of their distance from the analytic value: a loss that
+// varies on a scale far below its parameter's, as an energy of atoms at
+// coordinates near 1e5 on the scale of their distances), or where the
+// loss was not finite at any of its steps, a second ladder goes on from
+// its last row down to √ε·scale, and an agreement there stands. On the
+// ladder,
 //
 //   - Ridders' extrapolation of the central differences (in powers of h²)
 //     and of the one-sided slopes (in powers of h) gives estimates whose

@@ -288,6 +288,33 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 		low.Verdict, low.ErrEst = Inconclusive, math.Inf(1)
 		return c.climb(b, i, e, low, end, h0, rows, first, sigma, 0)
 	}
+	if err == nil && ((low.Verdict == Mismatch || low.Verdict == Inconclusive) && end.moving || low.Verdict == NonFinite) {
+		// In float64 the ladder's sixteen rows end above its bottom h1,
+		// at 3e-6·scale. A loss that varies on a scale far below that
+		// of its parameter (a translation-invariant energy of atoms at
+		// coordinates near 1e5, on the scale of their distances, about
+		// 1) is outside the Taylor regime at every row: a rigid body's
+		// Morse sites, one coordinate at 8.6e4, saw steps 8642 to 0.26,
+		// the top rows a plateau (the sites pulled apart) whose
+		// one-sided slopes ±Δ/h made a Kink of [−0.0044, 0.0044], and
+		// the exact 4.596 was a Mismatch (TestFarFromOriginEnergy).
+		// Such a ladder shows it by central differences whose last
+		// correction, clear of round-off, grew or is at least an eighth
+		// of their distance from the analytic value (moving), or by a
+		// loss not finite at any of its steps (a thin finite element
+		// that every step inverts). The
+		// ladder goes on below its last row, down to h1, and an
+		// agreement there stands; only an agreement, so that a verdict
+		// can only turn to a pass, as a climbed ladder's can.
+		if hl := h0 / float64(uint(1)<<(rows-1)); hl > 2*h1 {
+			if down := min(fdiff.MaxRows, int(math.Ceil(math.Log2(hl/h1)))+1); down >= minRows+2 {
+				deep, _, err := c.ladder(b, i, e, hl, down, first, sigma, 0)
+				if err != nil || deep.Verdict.Pass() {
+					return deep, err
+				}
+			}
+		}
+	}
 	// A Kink rests on F − B above its round-off bound, which a noise
 	// underestimated makes: where the ladder's own corrections grew
 	// beyond the noise it was judged with (grownNoise), a Kink goes on
@@ -419,6 +446,11 @@ type ladderEnd struct {
 	disputed bool    // see ladder.disputed
 	grown    float64 // the least noise the growing corrections show (grownNoise)
 	jumped   bool    // see ladder.jumped
+	// moving reports whether the central differences' last correction,
+	// clear of round-off, grew from the one before or is at least an
+	// eighth of their distance from the analytic value: the ladder
+	// ended before it converged.
+	moving bool
 }
 
 // stillQuantum is the least quantum of a loss whose values did not move
@@ -507,7 +539,11 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 		return e, ladderEnd{quantum: l.quantum}, nil
 	}
 	e.Verdict, _ = c.judge(&l, &e, first, true)
-	return e, ladderEnd{quantum: l.quantum, moved: true, grown: c.grownNoise(&l), disputed: l.disputed, jumped: l.jumped}, nil
+	last := l.rows - 1
+	corr := math.Abs(l.central[last] - l.central[last-1])
+	prev := math.Abs(l.central[last-1] - l.central[last-2])
+	moving := corr > 2*c.s.k*l.noise[last] && (8*corr >= math.Abs(e.Analytic-l.central[last]) || corr > taylorRegime*prev)
+	return e, ladderEnd{quantum: l.quantum, moved: true, grown: c.grownNoise(&l), disputed: l.disputed, jumped: l.jumped, moving: moving}, nil
 }
 
 // grownNoise is the least noise σ of the loss that the ladder's growing
