@@ -56,3 +56,35 @@ func TestFarFromOriginEnergy(t *testing.T) {
 		}
 	}
 }
+
+// TestDeepLadderResolves: sqrt(1 + (x·e(e(x)))²), e(u) = exp(2·tanh(u)), at
+// x = 4.77e-7, its derivative 1.0e-5 off by 1e-4 of itself: the first
+// ladder's steps resolve that, but their central differences still move at
+// the last row, and the ladder below it, whose steps of 1e-8 carry a
+// round-off of about 1e-8, agreed within it, overruling a disagreement ten
+// times finer than its own bound. Its agreement now counts only where it
+// resolves the disagreement above it. Found by the wrong-gradient property
+// test (seed 9122).
+func TestDeepLadderResolves(t *testing.T) {
+	e := func(u float64) float64 { return math.Exp(2 * math.Tanh(u)) }
+	de := func(u float64) float64 { th := math.Tanh(u); return e(u) * 2 * (1 - th*th) }
+	f := func(x []float64) float64 {
+		u := x[0] * e(e(x[0]))
+		return math.Sqrt(1 + u*u)
+	}
+	for _, bug := range []float64{0, 1e-4} {
+		grad := func(dst, x []float64) {
+			ee := e(e(x[0]))
+			u := x[0] * ee
+			du := ee + x[0]*de(e(x[0]))*de(x[0])
+			dst[0] = u / math.Sqrt(1+u*u) * du * (1 + bug)
+		}
+		rep, err := gradcheck.Gradient(f, grad, []float64{4.76837158203125e-07}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok := rep.OK(); ok != (bug == 0) {
+			t.Errorf("gradient off by %g: OK %v:\n%v", bug, ok, rep)
+		}
+	}
+}

@@ -308,8 +308,14 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 		// can only turn to a pass, as a climbed ladder's can.
 		if hl := h0 / float64(uint(1)<<(rows-1)); hl > 2*h1 {
 			if down := min(fdiff.MaxRows, int(math.Ceil(math.Log2(hl/h1)))+1); down >= minRows+2 {
+				// The agreement must also resolve what the ladder above
+				// showed: an estimate coarser than the disagreement it
+				// would overrule says nothing of it (a gradient off by
+				// 1e-4 of 1e-5, resolved by the larger steps, agreed
+				// within the round-off of steps of 1e-8:
+				// TestDeepLadderResolves).
 				deep, _, err := c.ladder(b, i, e, hl, down, first, sigma, 0)
-				if err != nil || deep.Verdict.Pass() {
+				if err != nil || deep.Verdict.Pass() && !(math.Abs(e.Analytic-low.Numeric) <= c.s.k*deep.ErrEst) {
 					return deep, err
 				}
 			}
