@@ -88,3 +88,37 @@ func TestDeepLadderResolves(t *testing.T) {
 		}
 	}
 }
+
+// TestDeepLadderDecisive: sqrt(1 + u²), u = sin(a·x0)·softplus(x0 + x1)·
+// sin(b·x0·x1), at x1 = 4.85e-8, where ∂/∂x1 = 1.24e-5 is off by 1e-4 of
+// itself. The first ladder resolved it to 8e-13; the ladder below agreed
+// with a bound of 3.1e-10, a quarter of the bug, and overruled it. Its
+// agreement now counts only where it resolves the disagreement decisively
+// (wrong-gradient property seed 9193).
+func TestDeepLadderDecisive(t *testing.T) {
+	sp := func(u float64) float64 { return math.Log1p(math.Exp(u)) }
+	sg := func(u float64) float64 { return 1 / (1 + math.Exp(-u)) }
+	const a, b = 0.36474609375, 1.9674530029296875
+	f := func(x []float64) float64 {
+		u := math.Sin(a*x[0]) * sp(x[0]+x[1]) * math.Sin(b*(x[0]*x[1]))
+		return math.Sqrt(1 + u*u)
+	}
+	for _, bug := range []float64{0, 1e-4} {
+		grad := func(dst, x []float64) {
+			s1, c1 := math.Sin(a*x[0]), math.Cos(a*x[0])
+			p, dp := sp(x[0]+x[1]), sg(x[0]+x[1])
+			s2, c2 := math.Sin(b*x[0]*x[1]), math.Cos(b*x[0]*x[1])
+			u := s1 * p * s2
+			v := u / math.Sqrt(1+u*u)
+			dst[0] = v * (a*c1*p*s2 + s1*dp*s2 + s1*p*c2*b*x[1])
+			dst[1] = v * (s1*dp*s2 + s1*p*c2*b*x[0]) * (1 + bug)
+		}
+		rep, err := gradcheck.Gradient(f, grad, []float64{3, 4.8507104111195076e-08}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok := rep.OK(); ok != (bug == 0) {
+			t.Errorf("∂/∂x1 off by %g: OK %v:\n%v", bug, ok, rep)
+		}
+	}
+}
