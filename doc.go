@@ -258,6 +258,15 @@
 //     an early Mismatch, three at least, must be in the Taylor regime (as
 //     corroboration asks, below): on a sine that turns many radians within
 //     the larger steps, two of them and the first pass can agree by chance.
+//     And the row after them, where there is one, must say Mismatch too:
+//     evenly spaced stairs that the larger steps straddle 4, 2 and 1 of
+//     read one average slope at each, and so does the first pass (a
+//     float32 log(x − a) with x − a about 100 ulps of a).
+//     And where the noise was measured along another coordinate, an early
+//     Mismatch is judged again with the noise along the entry, as one from
+//     the last row is: evenly spaced stairs that the larger steps straddle
+//     4, 2 and 1 of read one average slope at each, and so does the first
+//     pass (a float32 log(x − a) with x − a about 100 ulps of a).
 //   - A Mismatch from the last row needs corroboration: the central
 //     differences at the smallest steps that resolve the disagreement
 //     eight times over, extrapolated on their own, must disagree too, and
