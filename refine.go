@@ -306,18 +306,41 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 		// ladder goes on below its last row, down to h1, and an
 		// agreement there stands; only an agreement, so that a verdict
 		// can only turn to a pass, as a climbed ladder's can.
-		if hl := h0 / float64(uint(1)<<(rows-1)); hl > 2*h1 {
-			if down := min(fdiff.MaxRows, int(math.Ceil(math.Log2(hl/h1)))+1); down >= minRows+2 {
-				// The agreement must also resolve what the ladder above
-				// showed, decisively: an estimate about as coarse as the
-				// disagreement it would overrule says nothing of it (a
-				// gradient off by 1e-4 of 1e-5, resolved by the larger
-				// steps, agreed within the round-off of steps of 1e-8,
-				// TestDeepLadderResolves; one off by 1e-4 of 1.24e-5
-				// agreed with a bound of a quarter of the bug, property
-				// seed 9193).
+		//
+		// In float32 the first ladder reaches h1 = √ε·scale = 2.4e-4·scale
+		// itself, and the second goes on below it, to ε^(2/3)·scale: a
+		// tanh RNN with exploding gradients (−35197 at a loss of 553)
+		// turns within 1e-4 of its weights, its differences −2268,
+		// −19354, −30318 at steps 1e-3 to 1e-4 still far from the
+		// derivative, while at 1.25e-5, where the round-off of the loss
+		// over the step is 3, they read −35151 (TestExplodingRNNDeep32).
+		// An agreement there must resolve the derivative as any other,
+		// against a round-off that grows to ε^(1/3)·|f|/scale. Not where
+		// the first ladder saw the loss jump within its steps: rows that
+		// straddle a jump 1e-5 away agreed with the right slope of a
+		// seam where the loss's slope is −1e-5 (TestJumpHiddenByNoise).
+		// Nor a Kink there unless its bounds resolve the slopes as an OK
+		// must resolve a derivative: a Kink needs no resolution, and
+		// rows that straddle a jump took four wrong gradients of seams
+		// (sign flips among them) for subgradients, with error bounds
+		// of 0.09 to 928 on slopes near 1.
+		//
+		// The agreement must also resolve what the ladder above showed,
+		// decisively: an estimate about as coarse as the disagreement it
+		// would overrule says nothing of it (a gradient off by 1e-4 of
+		// 1e-5, resolved by the larger steps, agreed within the round-off
+		// of steps of 1e-8, TestDeepLadderResolves; one off by 1e-4 of
+		// 1.24e-5 agreed with a bound of a quarter of the bug,
+		// TestDeepLadderDecisive).
+		bottom, least := h1, 0
+		if precisionOf[T]() == fdiff.Float32 {
+			bottom, least = min(h1, c.s.prec.TwoThirds*scale), minRows+2
+		}
+		if hl := h0 / float64(uint(1)<<(rows-1)); hl > 2*bottom && !(least > 0 && end.jumped) {
+			if down := max(least, min(fdiff.MaxRows, int(math.Ceil(math.Log2(hl/bottom)))+1)); down >= minRows+2 {
 				deep, _, err := c.ladder(b, i, e, hl, down, first, sigma, 0)
-				if err != nil || deep.Verdict.Pass() && !(math.Abs(e.Analytic-low.Numeric) <= decisive*c.s.k*deep.ErrEst) {
+				pass := deep.Verdict == OK || deep.Verdict == Kink && (least == 0 || c.resolved(deep.ErrEst, math.Max(math.Abs(deep.Analytic), math.Abs(deep.Numeric))))
+				if err != nil || pass && !(math.Abs(e.Analytic-low.Numeric) <= decisive*c.s.k*deep.ErrEst) {
 					return deep, err
 				}
 			}
