@@ -395,7 +395,12 @@
 // steps after bad large ones. The threshold gained the 1e-3·Rtol·G term:
 // the analytic gradient's own round-off follows the scale of the terms
 // that were summed, not of each entry (an entry small by cancellation, or
-// subnormal, has few correct digits).
+// subnormal, has few correct digits). A loss that jumps within every step
+// of the ladder is named by a flag, Entry.Jumped, not by a sixth verdict:
+// such an entry is Inconclusive unless the Taylor remainder's smaller steps
+// judge it on the side away from the jump, and then its verdict is theirs,
+// so the five verdicts of the design keep their meaning and the flag says
+// why.
 //
 // # Hazards
 //
