@@ -377,8 +377,12 @@
 // names such coarse passes.
 //
 // Where the loss is NaN or infinite on one side of an entry, a one-sided
-// estimate from the other side decides; where it is not finite on either
-// side at any step, the verdict is NonFinite.
+// estimate from the other side decides, an agreement as a disagreement
+// only where its slopes at the smallest steps are in the Taylor regime:
+// beside an edge of the domain closer than every step they grow as the
+// step halves toward it, and the entry goes on to the climbed ladder and
+// the Taylor remainder. Where the loss is not finite on either side at
+// any step, the verdict is NonFinite.
 //
 // # Changes from the first design
 //

@@ -1618,7 +1618,17 @@ func (c *checker[T]) judgeOneSided(l *ladder, e *Entry) Verdict {
 		// cover it.
 		e.ErrEst = math.Max(err, d/c.s.k)
 		return Inconclusive
-	case c.resolved(err, m):
+	case c.resolved(err, m) && c.oneSidedConverges(seq, nz, len(seq)-3, len(seq)-1):
+		// An agreement needs the same evidence as a disagreement: slopes
+		// in the Taylor regime at the smallest steps. Where the edge of
+		// the domain lies within every step, the finite side's slopes
+		// grow as the step halves toward it, and their extrapolation,
+		// with a spread a little above itself, is no estimate of the
+		// derivative: 1/x at x = 1e-6, beside a parameter whose
+		// derivative is 1e12, extrapolated to −3e7 ± 4e7, resolved to
+		// 1e-3 of that scale, and a derivative of 0 against −1e12 passed.
+		// Such an entry is Inconclusive, and the Taylor remainder's
+		// smaller steps judge it again (climb).
 		return OK
 	}
 	return Inconclusive
