@@ -382,7 +382,8 @@
 // beside an edge of the domain closer than every step they grow as the
 // step halves toward it, and the entry goes on to the climbed ladder and
 // the Taylor remainder. Where the loss is not finite on either side at
-// any step, the verdict is NonFinite.
+// any step tried, the verdict is NonFinite; a climbed ladder whose steps
+// all leave a domain that the lower ladder's steps saw says nothing.
 //
 // # Changes from the first design
 //

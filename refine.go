@@ -430,6 +430,17 @@ func (c *checker[T]) climb(b, i int, e, low Entry, end ladderEnd, h0 float64, ro
 		// slope: their verdict is no evidence either way.
 		high.Verdict = Inconclusive
 	}
+	if err == nil && high.Verdict == NonFinite && low.Verdict != NonFinite {
+		// The lower ladder saw the loss finite where this one's steps,
+		// all larger, leave its domain: that is no verdict on the
+		// derivative, which only smaller steps can see. NonFinite says
+		// the loss was not finite at any step tried, and this entry's
+		// was (a Mahalanobis distance whose matrix has two eigenvalues
+		// near 1e-6, along a diagonal entry: the exact derivative was
+		// NonFinite at steps of 0.8).
+		high.Verdict = Inconclusive
+		high.ErrEst = math.Inf(1)
+	}
 	if err != nil || high.Verdict != Inconclusive {
 		return high, err
 	}
