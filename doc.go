@@ -56,7 +56,12 @@
 // than 8 times the noise, a third spacing 40 times below the larger (1.6
 // times above the smaller, not a whole multiple) decides: the larger's σ
 // stands if the third finds at least an eighth of it, as round-off would; a
-// kink's pseudo-noise there would be a fortieth. Where neither of the two
+// kink's pseudo-noise there would be a fortieth. Where the smaller found no
+// noise, the third's σ must in turn fit under the smaller's values, at most
+// 8 times the most noise they can hold: a pole just beyond the smaller
+// spacing's window and within the third's makes pseudo-noise at both the
+// larger and the third (a point 1.1e-4 in front of a float32 camera).
+// Where neither of the two
 // finds noise, the third decides alone: a loss that moves by α quanta per
 // step of the larger spacing moves by α/64 per step of the smaller, whole
 // numbers at both whenever α is near a multiple of 64, and its rounding

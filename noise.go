@@ -191,7 +191,22 @@ func (c *checker[T]) noiseAlong(b, i int) (sigma, flat float64, err error) {
 	if still {
 		flat = max(flat, h/noiseRecheck)
 	}
-	if err != nil || math.IsNaN(again) || large > noiseAgree*again {
+	// Where the smaller spacing found no noise, the third's σ must itself
+	// fit under what the smaller's values can hold, as the larger's must:
+	// noise does not depend on the spacing, and values whose differences,
+	// not all zero, hold at most ceil[1] of it refute a σ far above that
+	// (nonzero differences on a grid are at least its quantum). A pole
+	// just beyond the smaller spacing's window and within the third's (a
+	// point 1.1e-4 in front of a float32 camera, ½(x/z − u)² along z:
+	// σ = 1340 at the larger spacing, none and a ceiling of 27 at the
+	// smaller, 4147 at the third) makes pseudo-noise at both, and with it
+	// every row of the ladder lay within its round-off bound and the
+	// exact derivative was a Mismatch (TestPerspectiveNearZeroDepth32).
+	// Where the smaller did find noise, the third still decides alone: a
+	// staircase whose stair lies within the third's window and not the
+	// smaller's makes pseudo-noise there too, and without it the rows
+	// across the stair took wrong values for subgradients of a Kink.
+	if err != nil || math.IsNaN(again) || large > noiseAgree*again || math.IsNaN(sig[1]) && ceil[1] > 0 && again > noiseAgree*ceil[1] {
 		return 0, flat, err
 	}
 	return math.Max(large, again), flat, nil
