@@ -288,7 +288,7 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 		low.Verdict, low.ErrEst = Inconclusive, math.Inf(1)
 		return c.climb(b, i, e, low, end, h0, rows, first, sigma, 0)
 	}
-	if err == nil && ((low.Verdict == Mismatch || low.Verdict == Inconclusive) && end.moving || low.Verdict == NonFinite) {
+	if err == nil && (low.Verdict == Mismatch || low.Verdict == Inconclusive || low.Verdict == NonFinite) {
 		// In float64 the ladder's sixteen rows end above its bottom h1,
 		// at 3e-6·scale. A loss that varies on a scale far below that
 		// of its parameter (a translation-invariant energy of atoms at
@@ -298,32 +298,44 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 		// the top rows a plateau (the sites pulled apart) whose
 		// one-sided slopes ±Δ/h made a Kink of [−0.0044, 0.0044], and
 		// the exact 4.596 was a Mismatch (TestFarFromOriginEnergy).
-		// Such a ladder shows it by central differences whose last
-		// correction, clear of round-off, grew or is at least an eighth
-		// of their distance from the analytic value (moving), or by a
-		// loss not finite at any of its steps (a thin finite element
-		// that every step inverts). The
-		// ladder goes on below its last row, down to h1, and an
-		// agreement there stands; only an agreement, so that a verdict
-		// can only turn to a pass, as a climbed ladder's can.
+		// So the ladder goes on below its last row, down to
+		// ε^(2/3)·scale, and an agreement there stands; only an
+		// agreement, so that a verdict can only turn to a pass, as a
+		// climbed ladder's can.
+		//
+		// It goes on after every ladder that ends without a pass, not
+		// only one whose last rows are still moving: a loss can have a
+		// second, finer scale on which the ladder's rows, converged on
+		// the coarser one, cannot see it. An angle energy of atoms at
+		// 2.7e4 whose bend is 1e-4 from collinear reads 3.95, 3.83 at
+		// steps 0.1 and 0.01, corrections that shrink as in the Taylor
+		// regime, and its derivative, 12.16, shows only below 1e-5
+		// (TestFineScaleBelowLadder). The bottom is ε^(2/3)·scale, where
+		// the round-off of the loss over the step is ε^(1/3)·|f|/scale,
+		// in both precisions; where that is more than fdiff.MaxRows
+		// halvings below the last row, the second ladder starts lower,
+		// as high as its rows reach down to the bottom. A second ladder
+		// over which the loss did not move at all says nothing (a term
+		// of 1e-3 left out of a gradient, its loss a sum whose rounding
+		// hides the term at small steps, read 0 ± 2e-9 there,
+		// TestEqualFirstPassValuesWaitForNoise).
 		//
 		// In float32 the first ladder reaches h1 = √ε·scale = 2.4e-4·scale
-		// itself, and the second goes on below it, to ε^(2/3)·scale: a
-		// tanh RNN with exploding gradients (−35197 at a loss of 553)
-		// turns within 1e-4 of its weights, its differences −2268,
-		// −19354, −30318 at steps 1e-3 to 1e-4 still far from the
+		// itself: a tanh RNN with exploding gradients (−35197 at a loss
+		// of 553) turns within 1e-4 of its weights, its differences
+		// −2268, −19354, −30318 at steps 1e-3 to 1e-4 still far from the
 		// derivative, while at 1.25e-5, where the round-off of the loss
 		// over the step is 3, they read −35151 (TestExplodingRNNDeep32).
-		// An agreement there must resolve the derivative as any other,
-		// against a round-off that grows to ε^(1/3)·|f|/scale. Not where
-		// the first ladder saw the loss jump within its steps: rows that
-		// straddle a jump 1e-5 away agreed with the right slope of a
-		// seam where the loss's slope is −1e-5 (TestJumpHiddenByNoise).
-		// Nor a Kink there unless its bounds resolve the slopes as an OK
-		// must resolve a derivative: a Kink needs no resolution, and
-		// rows that straddle a jump took four wrong gradients of seams
-		// (sign flips among them) for subgradients, with error bounds
-		// of 0.09 to 928 on slopes near 1.
+		// An agreement there must resolve the derivative as any other.
+		// Not where the first ladder saw the loss jump within its steps:
+		// rows that straddle a jump 1e-5 away agreed with the right
+		// slope of a seam where the loss's slope is −1e-5
+		// (TestJumpHiddenByNoise). Nor a Kink there unless its bounds
+		// resolve the slopes as an OK must resolve a derivative: a Kink
+		// needs no resolution, and rows that straddle a jump took four
+		// wrong gradients of seams (sign flips among them) for
+		// subgradients, with error bounds of 0.09 to 928 on slopes near
+		// 1.
 		//
 		// The agreement must also resolve what the ladder above showed,
 		// decisively: an estimate about as coarse as the disagreement it
@@ -332,17 +344,16 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 		// of steps of 1e-8, TestDeepLadderResolves; one off by 1e-4 of
 		// 1.24e-5 agreed with a bound of a quarter of the bug,
 		// TestDeepLadderDecisive).
-		bottom, least := h1, 0
-		if precisionOf[T]() == fdiff.Float32 {
-			bottom, least = min(h1, c.s.prec.TwoThirds*scale), minRows+2
-		}
-		if hl := h0 / float64(uint(1)<<(rows-1)); hl > 2*bottom && !(least > 0 && end.jumped) {
-			if down := max(least, min(fdiff.MaxRows, int(math.Ceil(math.Log2(hl/bottom)))+1)); down >= minRows+2 {
-				deep, _, err := c.ladder(b, i, e, hl, down, first, sigma, 0)
-				pass := deep.Verdict == OK || deep.Verdict == Kink && (least == 0 || c.resolved(deep.ErrEst, math.Max(math.Abs(deep.Analytic), math.Abs(deep.Numeric))))
-				if err != nil || pass && !(math.Abs(e.Analytic-low.Numeric) <= decisive*c.s.k*deep.ErrEst) {
-					return deep, err
-				}
+		bottom := min(h1, c.s.prec.TwoThirds*scale)
+		if hl := h0 / float64(uint(1)<<(rows-1)); hl > 2*bottom && !end.jumped {
+			down := max(minRows+2, int(math.Ceil(math.Log2(hl/bottom)))+1)
+			if down > fdiff.MaxRows {
+				down, hl = fdiff.MaxRows, bottom*float64(uint(1)<<(fdiff.MaxRows-1))
+			}
+			deep, deepEnd, err := c.ladder(b, i, e, hl, down, first, sigma, 0)
+			pass := deep.Verdict == OK || deep.Verdict == Kink && c.resolved(deep.ErrEst, math.Max(math.Abs(deep.Analytic), math.Abs(deep.Numeric)))
+			if err != nil || pass && deepEnd.moved && !(math.Abs(e.Analytic-low.Numeric) <= decisive*c.s.k*deep.ErrEst) {
+				return deep, err
 			}
 		}
 	}
@@ -488,11 +499,6 @@ type ladderEnd struct {
 	disputed bool    // see ladder.disputed
 	grown    float64 // the least noise the growing corrections show (grownNoise)
 	jumped   bool    // see ladder.jumped
-	// moving reports whether the central differences' last correction,
-	// clear of round-off, grew from the one before or is at least an
-	// eighth of their distance from the analytic value: the ladder
-	// ended before it converged.
-	moving bool
 }
 
 // stillQuantum is the least quantum of a loss whose values did not move
@@ -599,11 +605,7 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 		return e, ladderEnd{quantum: l.quantum}, nil
 	}
 	e.Verdict, _ = c.judge(&l, &e, first, true)
-	last := l.rows - 1
-	corr := math.Abs(l.central[last] - l.central[last-1])
-	prev := math.Abs(l.central[last-1] - l.central[last-2])
-	moving := corr > 2*c.s.k*l.noise[last] && (8*corr >= math.Abs(e.Analytic-l.central[last]) || corr > taylorRegime*prev)
-	return e, ladderEnd{quantum: l.quantum, moved: true, grown: c.grownNoise(&l), disputed: l.disputed, jumped: l.jumped, moving: moving}, nil
+	return e, ladderEnd{quantum: l.quantum, moved: true, grown: c.grownNoise(&l), disputed: l.disputed, jumped: l.jumped}, nil
 }
 
 // grownNoise is the least noise σ of the loss that the ladder's growing
