@@ -156,18 +156,20 @@
 // loss saw only steps outside its Taylor regime and took their disagreement
 // for a kink. Down to √ε·scale a central difference's round-off stays below
 // √ε·|f|/scale. In float64 the sixteen rows end first, at 3e-6·scale.
-// Where the ladder ends so without a pass while its central differences
-// still move at its last row (a last correction that grew, or is an
-// eighth or more of their distance from the analytic value: a loss that
-// varies on a scale far below its parameter's, as an energy of atoms at
-// coordinates near 1e5 on the scale of their distances), or where the
-// loss was not finite at any of its steps, a second ladder goes on from
-// its last row down to √ε·scale, and an agreement there stands. In float32,
-// whose first ladder reaches √ε·scale, the second goes on below it, six
-// rows at least, to ε^(2/3)·scale: a tanh RNN with exploding gradients
-// turns within 1e-4 of its weights. There an agreement is an OK, or a Kink
-// whose bound resolves its slopes as an OK's must, and the second ladder
-// does not run where the first saw the loss jump within its steps. On the
+// Where the ladder ends without a pass (a loss that varies on a scale far
+// below its parameter's, as an energy of atoms at coordinates near 1e5 on
+// the scale of their distances, or one with a second, finer scale, a bend
+// 1e-4 from straight, on which rows converged on the coarser one cannot
+// see it), a second ladder goes on below its last row, six rows at least,
+// to ε^(2/3)·scale, where the round-off of the loss over the step is
+// ε^(1/3)·|f|/scale (in float32 a tanh RNN with exploding gradients turns
+// within 1e-4 of its weights). Its agreement stands if the loss moved
+// over it and its bound resolves the disagreement above decisively: an
+// OK, or, where the first ladder was still moving at its last row, a Kink
+// whose bound resolves its slopes as an OK's must (below a ladder that
+// converged, a bend only smaller steps see may be the rounding of terms
+// that cancel); and it does not run where the first saw the loss jump
+// within its steps. On the
 // ladder,
 //
 //   - Ridders' extrapolation of the central differences (in powers of h²)
