@@ -7,6 +7,14 @@ import (
 	"github.com/gradcheck/gradcheck"
 )
 
+// exactAndOnePercent: a gradient as written (scale 1), which must pass,
+// and the same times 1.01, which must not.
+var exactAndOnePercent = []struct {
+	name  string
+	scale float64
+	pass  bool
+}{{"exact", 1, true}, {"off by 1%", 1.01, false}}
+
 // TestFarFromOriginEnergy: a coordinate of an atom near 8.6e4 (a
 // rigid-body model's Morse sites, far from the origin), whose energy
 // varies on the scale of the distances, about 1. The refinement ladder's
@@ -31,11 +39,7 @@ func TestFarFromOriginEnergy(t *testing.T) {
 		}
 		return s
 	}
-	for _, tc := range []struct {
-		name  string
-		scale float64
-		pass  bool
-	}{{"exact", 1, true}, {"off by 1%", 1.01, false}} {
+	for _, tc := range exactAndOnePercent {
 		grad := func(dst, x []float64) {
 			s := 0.0
 			for k := range b {
@@ -161,11 +165,7 @@ func TestFineScaleBelowLadder(t *testing.T) {
 		}
 		return e
 	}
-	for _, tc := range []struct {
-		name  string
-		scale float64
-		pass  bool
-	}{{"exact", 1, true}, {"off by 1%", 1.01, false}} {
+	for _, tc := range exactAndOnePercent {
 		grad := func(dst, x []float64) {
 			clear(dst)
 			for a := range k {
