@@ -193,7 +193,11 @@
 //     extrapolated over the rows below its last correction that did not
 //     shrink, where there are three or more: a second kink on one side
 //     enters that side's slopes at the steps above its distance from x,
-//     where they are no series in h. A Kink rests on F − B
+//     where they are no series in h. A loss whose value at x stands apart
+//     from both sides by as much at every step of the last rows (f(x ± h)
+//     − f(x) of one sign, neither shrinking as the step halves: a pole or
+//     an isolated value within every step) has no kink there: its slopes
+//     ±Δ/h hold any value, and the entry is Inconclusive. A Kink rests on F − B
 //     above its round-off bound: where the ladder's corrections grew
 //     beyond the noise it was judged with (below), it goes on as a
 //     Mismatch from the last row does, judged again with the noise along

@@ -1492,6 +1492,18 @@ func (c *checker[T]) judgeKink(l *ladder, e *Entry, start int) Verdict {
 		}
 		e.ErrEst = math.Max(e.ErrEst, js)
 	}
+	// A loss whose value at x stands apart from its values on both
+	// sides, by as much at every step of the last rows, is no kink: a
+	// pole within every step (a CRRA utility Σ W_s^(1−γ)/(1−γ) with γ = 5
+	// and one wealth W_s 1e-8 from zero, 1e31 at x and far less at x ± h)
+	// makes slopes ±(f(x ± h) − f(x))/h of opposite signs that grow as the
+	// step halves, and their interval held a gradient that left the
+	// pole's term out (tens against an exact 1e38), while the exact
+	// derivative, outside it, was Inconclusive (spike).
+	if ok && c.spike(l, last) {
+		e.ErrEst = math.Max(err, math.Abs(a-e.Numeric)/c.s.k)
+		return Inconclusive
+	}
 	if ok {
 		return Kink
 	}
@@ -1576,6 +1588,35 @@ func (c *checker[T]) jumpSlope(l *ladder, last int) float64 {
 		return 0
 	}
 	return math.Abs(J) / l.hmin[last]
+}
+
+// spike reports whether the loss's changes on both sides of x, f(x + h) −
+// f(x) and f(x − h) − f(x), have one sign over the ladder's last jumpRows
+// rows and neither shrinks as the step halves (each keeps jumpRatio of
+// itself or more), clear of one rounding of the loss: f(x) stands apart
+// from the loss on both sides by a step-independent amount, as at a pole
+// or an isolated value within every step. At a kink both changes shrink
+// with the step, by half; where the loss jumps, one side's does not
+// (jumpSlope), and the other's does.
+func (c *checker[T]) spike(l *ladder, last int) bool {
+	lo := last - jumpRows + 1
+	if lo < 1 {
+		return false
+	}
+	for j := lo; j <= last; j++ {
+		if !(l.okp[j] && l.okm[j] && l.okp[j-1] && l.okm[j-1]) {
+			return false
+		}
+		floor := kinkNoise * 2 * roundoffFactor * c.s.prec.Eps * l.fmax[j]
+		p, m := l.dp[j], l.dm[j]
+		if !(math.Abs(p) > floor && math.Abs(m) > floor && (p > 0) == (m > 0)) {
+			return false
+		}
+		if math.Abs(p) < jumpRatio*math.Abs(l.dp[j-1]) || math.Abs(m) < jumpRatio*math.Abs(l.dm[j-1]) {
+			return false
+		}
+	}
+	return true
 }
 
 // convergesSomewhere reports whether the one-sided slopes seq, whose
