@@ -99,7 +99,9 @@
 // corrections near δ/h as the step halves, and three rows in a row in the
 // Taylor regime whose corrections, not zero, stand below δ/(64·h) (a
 // chance of about 3e-5 with noise) say the growth was truncation, the
-// regime's start misread; at a kink at x, where the central differences
+// regime's start misread (zero where the loss stayed at f(x) on both
+// sides and no quantum was found: constant near x, which noise would have
+// moved); at a kink at x, where the central differences
 // converge to the mean of the one-sided slopes, rows whose jump F − B
 // stays put so (a kink in each, F − B not shrinking) count as well: a
 // second kink at a distance from x on one side makes the central
@@ -123,7 +125,14 @@
 // to the smallest so far, at which the loss stayed at f(x) to the bit (a
 // smooth loss returns to f(x) at most once on each side), and raises the
 // round-off bound of every step to Δ/2 over the step: a zero slope read
-// below the first stair is no evidence against a nonzero derivative. A
+// below the first stair is no evidence against a nonzero derivative. Not
+// where the other side stayed at f(x) at every step from a larger one
+// down, over which this side moved by more than 2Δ and not by a whole
+// number of stairs: a staircase's side that stayed on its stair over that
+// step says the stair is wider than the step, so that the other side
+// could cross no edge but its first, and moved by Δ. The loss is constant
+// near x there, as a weight clamped at a bound leaves it, and a gradient
+// leaked through the clamp passed as a Kink against Δ/2h. A
 // staircase that moves by whole stairs at every step of the ladder shows
 // no such run, but may show itself where the noise is measured along the
 // entry: seven values that did not move at all over a window w of the

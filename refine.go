@@ -84,7 +84,7 @@ func (c *checker[T]) quantize(l *ladder, j int) {
 		for k >= 0 && d[k] == 0 {
 			k--
 		}
-		if k >= 0 && j-k >= 2 && isFinite(d[k]) {
+		if k >= 0 && j-k >= 2 && isFinite(d[k]) && !c.flatRefutes(l, k, j, math.Abs(d[k])) {
 			q = math.Max(q, math.Abs(d[k]))
 		}
 	}
@@ -93,7 +93,7 @@ func (c *checker[T]) quantize(l *ladder, j int) {
 		k--
 	}
 	if k >= 0 && j-k >= 2 {
-		if d := math.Abs(l.dp[k] - l.dm[k]); isFinite(d) {
+		if d := math.Abs(l.dp[k] - l.dm[k]); isFinite(d) && !c.flatRefutes(l, k, j, d) {
 			q = math.Max(q, d)
 		}
 	}
@@ -104,6 +104,85 @@ func (c *checker[T]) quantize(l *ladder, j int) {
 		l.noise[k] = c.roundoffWith(l.fmax[k], l.hmin[k], sigma)
 	}
 }
+
+// flatRefutes reports whether rows above k refute a quantum of delta read
+// from rows k+1..j, at which the loss stayed at f(x) (or its sides met)
+// after moving by delta at row k: whether the loss is constant near x
+// rather than on a staircase.
+//
+// A staircase of stairs Q high and W wide that moved by delta ≥ Q at row
+// k on one side and not at all below has W above that side's distance to
+// its stair's edge, itself above h_{k+1} = h_k/2. Where the other side
+// stayed at f(x) at every row from i < k down to j, its own distance to
+// the edge is above h_i, and so is W: over the step h_i the first side
+// crossed no edge but the one it crossed at row k, the next lying W
+// beyond it, and moved by delta there too. A change of more than
+// stairRefute·delta there says the loss is constant near x, the first
+// side leaving the constant stretch between h_{k+1} and h_k: a weight
+// clamped at a bound, whose loss does not move for steps into the clamped
+// side and stays put over a stretch on the other. A Wasserstein critic's weight clipped to ±0.01, at −0.0159,
+// moved the loss by 0.005 at step 0.00625 and by 0.1 at 0.0125 on one
+// side and not at all on the other; taken for a quantum, that 0.005
+// raised every smaller row's round-off to Δ/2h, and a gradient leaked
+// through the clamp, 15.8 where the derivative is 0, passed as a Kink of
+// [−0.80 ± 5.6, 0] (TestClampedWeightNotStaircase).
+//
+// That holds where the loss is linear in x over the steps, and a staircase
+// of a saturated unit is not: tanh(u) − 1 with tanh(u) 13 ulps below 1 in
+// float32 stayed at f(x) on its plateau's side at every step up to 0.8,
+// and moved by 3 stairs of 2⁻²⁴ at 0.4 on the other and by 41 at 0.8,
+// where the unit leaves saturation. A change that is a whole number of
+// stairs, to within the rounding of the loss values, refutes nothing
+// (wholeStairs): a staircase's values lie on its grid, and so do their
+// changes, while a constant stretch's edge leaves the loss wherever the
+// function beyond it takes it.
+func (c *checker[T]) flatRefutes(l *ladder, k, j int, delta float64) bool {
+	for _, side := range [2][2]*[fdiff.MaxRows]float64{{&l.dp, &l.dm}, {&l.dm, &l.dp}} {
+		moved, still := side[0], side[1]
+		i := j // the start of the run of rows, ending at row j, at which still is 0
+		for i >= 0 && still[i] == 0 {
+			i--
+		}
+		for r := i + 1; r < k; r++ {
+			d := math.Abs(moved[r])
+			if d > stairRefute*delta && !c.wholeStairs(d, delta, max(l.fmax[r], l.fmax[k], math.Abs(c.f0))) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// wholeStairs reports whether a change d of the loss and the change delta
+// at the step that first left the stair are whole numbers of one stair,
+// delta/m for some m up to stairMultiple: where the loss is not linear
+// over the step, the first step that leaves the stair can cross a few
+// (3 at step 0.4 and 41 at 0.8 for tanh(u) − 1 13 ulps below 1 in
+// float32, where the unit leaves saturation). Whole to within the
+// rounding of loss values of size f: one rounding of each of the values
+// that m·d and n·delta are the differences of, with a factor of two.
+// Where n is so large that this allows half a stair, every d is whole.
+func (c *checker[T]) wholeStairs(d, delta, f float64) bool {
+	for m := 1.0; m <= stairMultiple; m++ {
+		n := math.Round(m * d / delta)
+		if math.Abs(m*d-n*delta) <= 2*(n+m)*c.s.prec.Eps*f {
+			return true
+		}
+	}
+	return false
+}
+
+// stairMultiple: the most stairs the first step that leaves a stair is
+// taken to cross (wholeStairs).
+const stairMultiple = 8
+
+// stairRefute: over a step at which one side of a staircase stayed on its
+// stair, the other crosses one edge at most, the one it crossed first
+// (flatRefutes); twice its change allows for the loss's own rounding on
+// the stairs. A clamped weight 0.02 beyond a bound of 0.01 moves the loss
+// by 0.51 at step 0.025 and by its whole swing between the bounds, 1.99,
+// at every larger one: 3.9 times.
+const stairRefute = 2
 
 // stairEdge is the loss's quantum that the edge of a stair shows at rows up
 // to j, 0 where none does (see quantize).
@@ -715,7 +794,14 @@ const quietRefutes = 64
 // loss values: three rows in a row, in the Taylor regime (inTaylorRegime
 // over them and the two rows before each), whose corrections, not zero,
 // stand below δ/(quietRefutes·h). A zero correction is no evidence: a
-// staircase's central differences repeat to the bit. Nor are small
+// staircase's central differences repeat to the bit. Unless the loss
+// stayed at f(x) to the bit on both sides at both rows and the ladder
+// found no quantum: its zeros then refuted a staircase (flatRefutes), the
+// loss is constant there, and noise δ would have moved it. (A clamped
+// weight 7e-4 beyond its bound, whose central differences fell from 26.5
+// to 5 to 0 as the step entered the constant stretch: that collapse, read
+// as noise of 0.003, made every smaller row too noisy to refute a leaked
+// gradient, TestClampedWeightNotStaircase.) Nor are small
 // corrections out of the regime: a staircase times a smooth factor, (1 +
 // tanh(u))·x1 with 1 + tanh(u) on the grid of an ulp of 1, reads a flat
 // stair times x1 at its small steps, exactly linear, its F − B collapsed
@@ -740,7 +826,8 @@ func (c *checker[T]) refutedBelow(l *ladder, r int, delta float64) bool {
 			continue
 		}
 		quiet := func(d float64) bool { return d > 0 && d < delta/(quietRefutes*l.hmin[q]) }
-		central := quiet(math.Abs(l.central[q]-l.central[q-1])) && q >= 2 && c.inTaylorRegime(l, &l.noise, q-2, q)
+		still := l.quantum == 0 && l.dp[q] == 0 && l.dm[q] == 0 && l.dp[q-1] == 0 && l.dm[q-1] == 0
+		central := (quiet(math.Abs(l.central[q]-l.central[q-1])) || still) && q >= 2 && c.inTaylorRegime(l, &l.noise, q-2, q)
 		kink := c.isKink(l, q) && quiet(math.Abs((l.fwd[q]-l.bwd[q])-(l.fwd[q-1]-l.bwd[q-1])))
 		if central || kink {
 			if run++; run >= 3 {
