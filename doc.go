@@ -254,15 +254,8 @@
 //     two evaluations of the gradient with every parameter moved by
 //     ±ε^(1/3)·scale, pseudo-random signs, made with the noise measurement
 //     only where some entry is refined (Report.NoiseGradEvals), and not
-//     where the gradient keeps state between calls. S is the gradient
-//     under test's, which a wrong gradient can make far larger than the
-//     loss's second derivatives (an adjoint recursion made unstable by a
-//     wrong sign: S of 1e9 against an order-1 Hessian, a floor that passed
-//     entries off by half), so an agreement that only K·ε·S admits needs
-//     K·ε·S within a tenth of the derivative or 1e-3 of the gradient's
-//     scale, as K·err does (Resolution); otherwise it is no verdict, and
-//     the entry goes on as one left unresolved. N is the smallest normal
-//     number of the precision: below it numbers lose their relative
+//     where the gradient keeps state between calls. N is the smallest
+//     normal number of the precision: below it numbers lose their relative
 //     precision bit by bit, and differences of a loss that underflows near
 //     x say nothing.
 //   - Refinement stops early once its verdict cannot change: a decisive

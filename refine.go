@@ -984,10 +984,8 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 		// (extrapolations): the one with the smallest bound agreed
 		// with a gradient off by 1% there, and the next row refuted
 		// it.
-	case c.s.k*err <= c.s.rtol*m && resolved:
+	case c.s.k*err <= c.s.rtol*m:
 		// Rtol already bounds the threshold: more rows cannot tighten it.
-		// (K·err within Rtol·m resolves the derivative; resolved then
-		// only says whether the sensitivity floor does, see window.)
 		return OK, true
 	case resolved && 2*l.noise[last] >= err:
 		// The newest, smallest step's round-off is already half the best
@@ -1064,28 +1062,13 @@ func (c *checker[T]) window(l *ladder, s, base, last int, a float64) windowEstim
 			break
 		}
 	}
-	// The sensitivity floor K·ε·S_i is measured on the gradient under
-	// test (measureSensitivity), and a wrong gradient can be far more
-	// sensitive to its inputs than the loss's derivative is: an LQR
-	// adjoint whose feedback term has the wrong sign runs an unstable
-	// recursion over 200 steps where the true one is stable, and in
-	// float32 its S was 1e9 against second derivatives of order 1, a
-	// floor of 460 that passed entries off by half as OK with error
-	// bounds of 2e-4. So an agreement that only that floor admits stands
-	// only where the floor resolves the derivative as K·err must, within
-	// a tenth of it or 1e-3 of the gradient's scale, not of the slopes
-	// nearby, which grow with the step on a loss that curves that fast;
-	// elsewhere it is no verdict (TestWrongGradientWithOwnSensitivity32).
-	// The input floor comes from the loss itself and needs no such test.
-	input := c.inputFloor(ddAt, hAt, l.scale)
-	d := math.Abs(a - n)
 	return windowEstimate{
 		n: n, err: err, m: m, consistent: x.consistent(),
 		subgradient: subgradient,
 		jump:        math.Abs(x.n[1]-x.n[2]) > kinkNoise*(x.err[1]+x.err[2]),
-		thr:         c.threshold(m, err) + max(input, l.floor),
-		d:           d,
-		resolved:    c.resolvedAt(err, m, slope) && (d <= c.threshold(m, err)+input || c.sensResolved(l.floor, m)),
+		thr:         c.threshold(m, err) + max(c.inputFloor(ddAt, hAt, l.scale), l.floor),
+		d:           math.Abs(a - n),
+		resolved:    c.resolvedAt(err, m, slope),
 	}
 }
 
@@ -1830,12 +1813,4 @@ func (c *checker[T]) oneSidedMismatch(seq, noise []float64, a float64) bool {
 	}
 	n, err, _ := fdiff.Extrapolate(seq[lo:], noise[lo:], 2, 1)
 	return math.Abs(a-n) > c.threshold(math.Max(math.Abs(a), math.Abs(n)), err)
-}
-
-// sensResolved reports whether the sensitivity floor K·ε·S_i (ladder.floor)
-// resolves a derivative of size m as an estimate's K·err must (resolved):
-// within resolveRel of m, or resolveGlobal of the gradient's scale, but not
-// of the slopes nearby (see window).
-func (c *checker[T]) sensResolved(floor, m float64) bool {
-	return floor <= resolveRel*m || floor <= resolveGlobal*max(c.gscale, c.flat)
 }
