@@ -1,7 +1,6 @@
 package gradcheck_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -502,15 +501,7 @@ func TestCancelPartialNotOK(t *testing.T) {
 		if !errors.Is(err, context.Canceled) || rep == nil || rep.Checked() == 0 {
 			t.Fatalf("shards %d: error %v, report %v: want context.Canceled and a partial report", shards, err, rep)
 		}
-		var js bytes.Buffer
-		if err := rep.WriteJSON(&js); err != nil {
-			t.Fatal(err)
-		}
-		back, err := gradcheck.ReadJSON(&js)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range []*gradcheck.Report{rep, back} {
+		for _, r := range []*gradcheck.Report{rep, jsonRoundTrip(t, rep)} {
 			if !r.Partial || r.OK() || strings.Contains(r.Summary(), "ok") {
 				t.Errorf("shards %d: a check stopped after %d of 200 entries: Partial %v, OK %v, summary %q", shards, r.Checked(), r.Partial, r.OK(), r.Summary())
 			}

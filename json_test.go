@@ -17,6 +17,20 @@ import (
 	"github.com/gradcheck/gradcheck/internal/golden"
 )
 
+// jsonRoundTrip writes rep with WriteJSON and reads it back with ReadJSON.
+func jsonRoundTrip(t testing.TB, rep *gradcheck.Report) *gradcheck.Report {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := rep.WriteJSON(&buf); err != nil {
+		t.Fatalf("WriteJSON: %v", err)
+	}
+	back, err := gradcheck.ReadJSON(&buf)
+	if err != nil {
+		t.Fatalf("ReadJSON: %v", err)
+	}
+	return back
+}
+
 // sameReport compares reports with floats compared bit for bit (so NaN
 // equals NaN and −0 differs from +0) and nil equal to empty slices, which
 // the encoding does not tell apart.
@@ -104,14 +118,7 @@ func TestJSONRoundTrip(t *testing.T) {
 			if d := cmp.Diff(rep, &got, sameReport...); d != "" {
 				t.Errorf("decoded report differs from the encoded one (-encoded +decoded):\n%s", d)
 			}
-			var buf bytes.Buffer
-			if err := rep.WriteJSON(&buf); err != nil {
-				t.Fatalf("WriteJSON: %v", err)
-			}
-			got2, err := gradcheck.ReadJSON(&buf)
-			if err != nil {
-				t.Fatalf("ReadJSON: %v", err)
-			}
+			got2 := jsonRoundTrip(t, rep)
 			if d := cmp.Diff(rep, got2, sameReport...); d != "" {
 				t.Errorf("WriteJSON then ReadJSON changed the report (-before +after):\n%s", d)
 			}

@@ -1,7 +1,6 @@
 package gradcheck_test
 
 import (
-	"bytes"
 	"math"
 	"strings"
 	"testing"
@@ -200,15 +199,7 @@ func TestJumpReported(t *testing.T) {
 	if !strings.Contains(s, "1 where the loss jumps within every step (first w[1])") || strings.Contains(s, "float64 may resolve") {
 		t.Errorf("summary %q: want the jump at w[1] named, and no advice to check in float64", s)
 	}
-	var buf bytes.Buffer
-	if err := rep.WriteJSON(&buf); err != nil {
-		t.Fatal(err)
-	}
-	back, err := gradcheck.ReadJSON(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !back.Blocks[0].Entries[1].Jumped {
+	if back := jsonRoundTrip(t, rep); !back.Blocks[0].Entries[1].Jumped {
 		t.Errorf("Jumped lost in a JSON round trip")
 	}
 }

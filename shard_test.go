@@ -1,7 +1,6 @@
 package gradcheck_test
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"testing"
@@ -30,15 +29,7 @@ func TestShardsMerge(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var buf bytes.Buffer
-				if err := r.WriteJSON(&buf); err != nil {
-					t.Fatal(err)
-				}
-				back, err := gradcheck.ReadJSON(&buf)
-				if err != nil {
-					t.Fatal(err)
-				}
-				reports = append(reports, back)
+				reports = append(reports, jsonRoundTrip(t, r))
 			}
 			got, err := gradcheck.Merge(reports...)
 			if err != nil {
