@@ -160,7 +160,7 @@ func TestGonumCorpusPlantedError(t *testing.T) {
 // 0.0046, where the first pass's truncation, h²·f⁽³⁾/6 = 2.3e-8 with
 // f⁽³⁾ = 6000 near the kink of √(x² + 1e-6), equals the corruption of
 // its derivative, 0.0226, and one central difference cannot tell them
-// apart (README, Known limits).
+// apart (docs/limits.md).
 func TestGonumCorpusFar(t *testing.T) {
 	const rel = 1e-6
 	r := rand.New(rand.NewPCG(11, 12))

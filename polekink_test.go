@@ -74,7 +74,7 @@ func TestPoleNotKink(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Three of the four entries passed as Kinks. The first pass still
-	// accepts one (README, Known limits): its step crosses the pole too.
+	// accepts one (docs/limits.md): its step crosses the pole too.
 	if k := rep.Count(gradcheck.Kink); k > 0 || rep.OK() {
 		t.Errorf("a gradient that leaves out the pole's term passed (%d Kinks):\n%s", k, rep)
 	}

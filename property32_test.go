@@ -206,7 +206,7 @@ func TestPropertyWrongGradientsFail32(t *testing.T) {
 // pass accepts an entry whose difference agrees with the analytic value:
 // where the truncation is about the bug and of its sign, a wrong gradient
 // passes (exp-tanh(x)·x² at x = 0.0015: 2h² = 3e-5 against a derivative of
-// 3e-3, a relative 1%). README, Known limits.
+// 3e-3, a relative 1%). docs/limits.md.
 func firstPassTruncation32(e *expr, x []float64, i int) float64 {
 	h := 0x1p-8 * math.Max(math.Abs(x[i]), 1)
 	y := append([]float64(nil), x...)
