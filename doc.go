@@ -132,8 +132,13 @@
 // step says the stair is wider than the step, so that the other side
 // could cross no edge but its first, and moved by Δ. The loss is constant
 // near x there, as a weight clamped at a bound leaves it, and a gradient
-// leaked through the clamp passed as a Kink against Δ/2h. A
-// staircase that moves by whole stairs at every step of the ladder shows
+// leaked through the clamp passed as a Kink against Δ/2h. Nor where the
+// other side, at two of those steps in a row, moved by a change that is
+// not a whole number of stairs: a staircase's values lie on its grid on
+// both sides, and a side that leaves it is smooth, so that the side that
+// stayed is the flat side of a kink at x (a pinball or hinge loss whose
+// terms sum to a zero slope on one side), which moved at the larger step
+// because another kink lay within it. A staircase that moves by whole stairs at every step of the ladder shows
 // no such run, but may show itself where the noise is measured along the
 // entry: seven values that did not move at all over a window w of the
 // noise spacings say that the loss's quantum is at least |f'|·w, |f'| from
