@@ -138,8 +138,9 @@
 // both sides, and a side that leaves it is smooth, so that the side that
 // stayed is the flat side of a kink at x (a pinball or hinge loss whose
 // terms sum to a zero slope on one side), which moved at the larger step
-// because another kink lay within it. A staircase that moves by whole stairs at every step of the ladder shows
-// no such run, but may show itself where the noise is measured along the
+// because another kink lay within it. A staircase that moves by whole
+// stairs at every step of the ladder shows no such run, but may show
+// itself where the noise is measured along the
 // entry: seven values that did not move at all over a window w of the
 // noise spacings say that the loss's quantum is at least |f'|·w, |f'| from
 // the first-pass difference less its own round-off of Δ/2h, so Δ ≥
