@@ -394,9 +394,15 @@
 // Inconclusive, never guessed; before saying so the checker tries a ladder
 // eight times higher (round-off shrinks with the step while extrapolation
 // removes the truncation error) and a Taylor-remainder test, which needs no
-// step. A Mismatch from either must show at small steps: the smallest
-// steps that resolve the disagreement eight times over, if any do, must
-// be in the function's Taylor regime (as above) and disagree on their own.
+// step. An agreement of the higher ladder that the slopes of its own
+// steps alone call resolved does not overrule a disagreement the lower
+// ladder found, where its bound holds both the analytic value and the
+// lower estimate: its large steps may cross a limit beyond which the loss
+// explodes (an explicit time step past its stability limit), and slopes of
+// 1e22 there are no scale for the derivative. A Mismatch from either must
+// show at small steps: the smallest steps that resolve the disagreement
+// eight times over, if any do, must be in the function's Taylor regime
+// (as above) and disagree on their own.
 // Steps of nearly the parameter's scale see the plateau of a saturated
 // unit, not its derivative. A loss whose value is 1e12 times its
 // slope is resolved to a few tenths of a percent: the report's summary

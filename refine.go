@@ -38,6 +38,11 @@ type ladder struct {
 	// ladder still judges the entry; the Taylor remainder may confirm
 	// the disagreement but not overrule it (climb).
 	disputed bool
+	// disagreed: the last row's estimate disagreed with the analytic
+	// value beyond its threshold, and the ladder ended Inconclusive all
+	// the same (judge). A climbed ladder's agreement must resolve that
+	// disagreement to overrule it (climb).
+	disagreed bool
 	// jumped: judgeKink found the loss jumping within every step of the
 	// last rows, by more than a resolved derivative allows (jumpSlope).
 	jumped bool
@@ -582,6 +587,22 @@ func (c *checker[T]) climb(b, i int, e, low Entry, end ladderEnd, h0 float64, ro
 		high.Verdict = Inconclusive
 		high.ErrEst = math.Inf(1)
 	}
+	if err == nil && end.disagreed && high.Verdict.Pass() && c.s.k*high.ErrEst >= math.Abs(low.Analytic-low.Numeric) &&
+		!c.resolved(high.ErrEst, math.Max(math.Abs(high.Analytic), math.Abs(high.Numeric))) {
+		// The lower ladder's estimate disagreed with the analytic value
+		// beyond its threshold, and this one's bound holds both: its
+		// agreement cannot tell them apart, and where only the slopes
+		// its own large steps show call it resolved (window), it
+		// overrules nothing. Larger steps can reach past a limit the
+		// loss does not survive, and the slopes there are no scale for
+		// the derivative: an explicit heat step at κ·Δt/Δx² = 0.499
+		// over 159 steps, whose ∂/∂κ of 0.08201 ± 2.5e-5 the lower
+		// ladder found against a gradient off by 0.6%, grows to 5e23
+		// at 0.19 above κ, and that ladder's −0.00098 ± 0.023, resolved
+		// against its slopes of 1e22, passed the gradient
+		// (TestClimbedAgreementAboveStability32).
+		high.Verdict = Inconclusive
+	}
 	if err != nil || high.Verdict != Inconclusive {
 		return high, err
 	}
@@ -623,12 +644,13 @@ func (c *checker[T]) climb(b, i int, e, low Entry, end ladderEnd, h0 float64, ro
 // ladderEnd says how a ladder ended: the loss's quantum it found (see
 // quantize), and whether its verdict came before its last row.
 type ladderEnd struct {
-	quantum  float64
-	early    bool
-	moved    bool
-	disputed bool    // see ladder.disputed
-	grown    float64 // the least noise the growing corrections show (grownNoise)
-	jumped   bool    // see ladder.jumped
+	quantum   float64
+	early     bool
+	moved     bool
+	disputed  bool    // see ladder.disputed
+	disagreed bool    // see ladder.disagreed
+	grown     float64 // the least noise the growing corrections show (grownNoise)
+	jumped    bool    // see ladder.jumped
 	// moving reports whether the central differences' last correction,
 	// clear of round-off, grew from the one before or is at least an
 	// eighth of their distance from the analytic value: the ladder
@@ -744,7 +766,7 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 	corr := math.Abs(l.central[last] - l.central[last-1])
 	prev := math.Abs(l.central[last-1] - l.central[last-2])
 	moving := corr > 2*c.s.k*l.noise[last] && (8*corr >= math.Abs(e.Analytic-l.central[last]) || corr > taylorRegime*prev)
-	return e, ladderEnd{quantum: l.quantum, moved: true, grown: c.grownNoise(&l), disputed: l.disputed, jumped: l.jumped, moving: moving}, nil
+	return e, ladderEnd{quantum: l.quantum, moved: true, grown: c.grownNoise(&l), disputed: l.disputed, disagreed: l.disagreed, jumped: l.jumped, moving: moving}, nil
 }
 
 // grownNoise is the least noise σ of the loss that the ladder's growing
@@ -1005,6 +1027,7 @@ func (c *checker[T]) judge(l *ladder, e *Entry, first witness, final bool) (Verd
 			// (K·ErrEst ≥ |a − n|), so that the report does not show
 			// a small error bound on a value the verdict rejects.
 			e.ErrEst = math.Max(err, d/c.s.k)
+			l.disagreed = true
 			return Inconclusive, true
 		}
 	case final:
