@@ -216,7 +216,17 @@
 //     above its round-off bound: where the ladder's corrections grew
 //     beyond the noise it was judged with (below), it goes on as a
 //     Mismatch from the last row does, judged again with the noise along
-//     the entry. The extrapolation leaves out
+//     the entry. So does a Kink whose one-sided slopes differ by no more
+//     than K times their error bound, which does not resolve the kink it
+//     claims: a float32 sum of many terms whose round-off along the entry
+//     is several times the noise measured along another coordinate made
+//     F − B of a smooth attention layer stay put, and a gradient off by
+//     97% passed between its slopes. A Mismatch from that noise replaces
+//     such a Kink where it reads the derivative within the Kink's slopes
+//     and their bound; otherwise the Kink stands (a float32 ReLU at its
+//     kink, which the entry's noise hides; a staircase of stairs narrower
+//     than the steps, whose mean slope that noise finds instead of the
+//     smooth part's). The extrapolation leaves out
 //     the steps above the last row flagged so. On a smooth function whose
 //     f⁽²⁾ is small, F − B can stay put too (its next term, of the other
 //     sign, holds it); there (F − B)/h still converges like a smooth

@@ -513,7 +513,10 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 		r.Jumped = true
 		return r, err
 	}
-	if err != nil || low.Verdict == OK || low.Verdict == Kink && end.grown <= sigma || low.Verdict == NonFinite || end.early {
+	if err == nil && low.Verdict == Kink && end.grown <= sigma && !end.early {
+		return c.kinkAlong(b, i, e, low, h0, scale, rows, first, sigma)
+	}
+	if err != nil || low.Verdict == OK || low.Verdict == NonFinite || end.early {
 		// An agreement stands whatever the noise; an early Mismatch has
 		// two witnesses at steps far apart (judge), which a noise
 		// underestimated along this entry would not make agree. judge
@@ -767,6 +770,54 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 	prev := math.Abs(l.central[last-1] - l.central[last-2])
 	moving := corr > 2*c.s.k*l.noise[last] && (8*corr >= math.Abs(e.Analytic-l.central[last]) || corr > taylorRegime*prev)
 	return e, ladderEnd{quantum: l.quantum, moved: true, grown: c.grownNoise(&l), disputed: l.disputed, disagreed: l.disagreed, jumped: l.jumped, moving: moving}, nil
+}
+
+// kinkAlong judges again, with the noise along the entry, a Kink that the
+// ladder found with the noise measured along another coordinate and whose
+// one-sided slopes do not resolve it: they differ by no more than K times
+// their error bound. Such a Kink rests on F − B at the last rows standing
+// above kinkNoise times their round-off bound, and a loss whose round-off
+// along this entry exceeds that measured along another coordinate (a
+// float32 sum of many terms, some of which only this parameter moves)
+// makes F − B of a smooth function stay put there at a few times the
+// noise: a float32 attention layer's query weight whose exact derivative
+// is −0.145 passed a gradient of −0.0045 as a Kink between −0.144 and
+// −0.136 ± 0.034, where with the noise along the entry the central
+// differences resolve the derivative to a few 1e-4
+// (TestAttentionSmoothNotKink32). Only a Mismatch so judged replaces the
+// Kink, and only one that reads the derivative within the Kink's slopes
+// and their bound: the two then agree on the loss and differ in how
+// finely they resolve it. Where the entry's noise leaves the ladder
+// without a verdict (a float32 ReLU at its kink, which that noise hides),
+// or reads the derivative elsewhere, the Kink stands. A Kink whose slopes
+// differ beyond their bound (one side on a staircase of stairs narrower
+// than the steps, J/q against the smooth part's slope) is a kink whatever
+// the noise, and costs no more evaluations.
+func (c *checker[T]) kinkAlong(b, i int, e, kink Entry, h0, scale float64, rows int, first witness, sigma float64) (Entry, error) {
+	lo, hi := math.Min(kink.Left, kink.Right), math.Max(kink.Left, kink.Right)
+	tol := c.s.k * kink.ErrEst
+	if !(hi-lo <= tol) {
+		return kink, nil
+	}
+	sigmaI, flat := c.sigma, c.noiseEntry.flat
+	if ne := c.noiseEntry; !ne.ok || ne.b != b || ne.i != i {
+		var err error
+		if sigmaI, flat, err = c.noiseAlong(b, i); err != nil {
+			return kink, err
+		}
+	}
+	still := c.stillQuantum(first, flat, c.s.step*scale)
+	if !(sigmaI > sigma || still > 2*roundoffFactor*c.s.prec.Eps*math.Abs(c.f0)) {
+		return kink, nil
+	}
+	again, _, err := c.ladder(b, i, e, h0, rows, first, math.Max(sigma, sigmaI), still)
+	if err != nil {
+		return again, err
+	}
+	if again.Verdict == Mismatch && again.Numeric >= lo-tol && again.Numeric <= hi+tol {
+		return again, nil
+	}
+	return kink, nil
 }
 
 // grownNoise is the least noise σ of the loss that the ladder's growing
