@@ -55,8 +55,7 @@ func FuzzModelRestored(f *testing.F) {
 		}
 		want := slices.Clone(vals)
 
-		var build func(values [][]float32) *gradcheck.Model[float32]
-		build = func(values [][]float32) *gradcheck.Model[float32] {
+		build := func(values [][]float32) *gradcheck.Model[float32] {
 			grads := make([][]float32, len(values))
 			calls := 0
 			m := &gradcheck.Model[float32]{}
