@@ -412,7 +412,14 @@
 // 1e22 there are no scale for the derivative. A Mismatch from either must
 // show at small steps: the smallest steps that resolve the disagreement
 // eight times over, if any do, must be in the function's Taylor regime
-// (as above) and disagree on their own.
+// (as above) and disagree on their own. The Taylor remainder is fitted on
+// one side at a time, and a remainder linear on one side refutes only
+// that side's slope: its Mismatch needs the secant on the other side to
+// disagree the same way at the step that corroborates it, as a smooth
+// loss's does. At a kink the remainder is linear on the side whose slope
+// the analytic value is not (an exact min's one-sided derivative, with a
+// second kink within the ladder's steps, was a Mismatch so), and the entry
+// stays Inconclusive.
 // Steps of nearly the parameter's scale see the plateau of a saturated
 // unit, not its derivative. A loss whose value is 1e12 times its
 // slope is resolved to a few tenths of a percent: the report's summary

@@ -492,7 +492,8 @@ func lsq(x, y []float64) (slope, icept float64) {
 // error, and then the entry stays Inconclusive.
 //
 // A Mismatch needs corroboration, as in judge: at the smallest step whose
-// round-off resolves the disagreement d, the secant must show it. A
+// round-off resolves the disagreement d, the secant must show it, and the
+// secant on the other side must show it too (a kink's is another slope). A
 // saturated unit's plateau gives an order-1 remainder at steps where the
 // function is outside its Taylor regime, and there it does not.
 //
@@ -532,8 +533,31 @@ func (c *checker[T]) taylorOpinion(b, i int, e Entry, sigma float64) (Entry, err
 			e.TaylorOrder = fit.Order
 		}
 		d := delta[fit.Lo]
+		k := c.taylorCorroborating(slack, d)
+		mismatch := fit.Verdict == Mismatch && k >= 0 && math.Abs(delta[k]-d) < math.Abs(delta[k])
+		if mismatch {
+			// A remainder linear on one side refutes only that side's
+			// slope. At a kink it is linear on the side whose one-sided
+			// slope the analytic value is not, and on both sides where
+			// that value lies strictly between the slopes, with
+			// disagreements of opposite signs: the subgradient a Kink
+			// accepts. So the secant on the other side, at the step that
+			// corroborates d, must disagree the same way, as a smooth
+			// loss's does (its two secants differ by h·f⁽²⁾ there, far
+			// below d in an order-1 window). The exact right-hand slope
+			// of a union of spheres by exact min, at a radius where a
+			// point is equidistant from two of them and another is so
+			// within 1e-4 to the right, was a Mismatch against the
+			// left-hand slope, order 1.
+			var other float64
+			other, err = c.taylorOtherSide(b, i, -side, fit.Steps[k], a)
+			if err != nil {
+				return e, err
+			}
+			mismatch = !isFinite(other) || math.Abs(other-d) < math.Abs(other)
+		}
 		switch {
-		case fit.Verdict == Mismatch && c.taylorCorroborated(delta, slack, d):
+		case mismatch:
 			e.Verdict, e.Numeric, e.ErrEst, e.Step = Mismatch, a+d, taylorBand*math.Abs(d), fit.Steps[fit.Lo]
 		case fit.Verdict == OK && c.resolved(math.Abs(d), math.Abs(a)):
 			e.Verdict, e.Numeric, e.ErrEst, e.Step = OK, a+d, math.Abs(d), fit.Steps[fit.Lo]
@@ -545,14 +569,24 @@ func (c *checker[T]) taylorOpinion(b, i int, e Entry, sigma float64) (Entry, err
 	return e, nil
 }
 
-// taylorCorroborated reports whether the secant disagreement d shows at the
-// smallest step (steps ascend) whose round-off bound slack resolves it:
-// delta there lies nearer d than 0.
-func (c *checker[T]) taylorCorroborated(delta, slack []float64, d float64) bool {
-	for k := range delta {
+// taylorCorroborating returns the smallest step (steps ascend) whose
+// round-off bound slack resolves the secant disagreement d, or −1. A
+// Mismatch needs delta there to lie nearer d than 0.
+func (c *checker[T]) taylorCorroborating(slack []float64, d float64) int {
+	for k := range slack {
 		if c.s.k*slack[k] < math.Abs(d) {
-			return math.Abs(delta[k]-d) < math.Abs(delta[k])
+			return k
 		}
 	}
-	return false
+	return -1
+}
+
+// taylorOtherSide returns the secant disagreement (f(x + side·h) − f(x))/
+// (side·h) − a on the given side, NaN where the loss is not finite there.
+func (c *checker[T]) taylorOtherSide(b, i int, side, h, a float64) (float64, error) {
+	f, step, err := c.lossStep(b, i, side*h)
+	if err != nil {
+		return 0, err
+	}
+	return (f-c.f0)/(side*step) - a, nil
 }
