@@ -212,12 +212,7 @@
 //     from both sides by as much at every step of the last rows (f(x ± h)
 //     − f(x) of one sign, neither shrinking as the step halves: a pole or
 //     an isolated value within every step) has no kink there: its slopes
-//     ±Δ/h hold any value, and the entry is Inconclusive. So is one whose
-//     loss spikes so at larger steps while neither side's slopes converge
-//     over the last rows: a pole about the smallest step from x (lgamma's
-//     at 0 for a float32 shape of 2e-4) shows as a spike only at the steps
-//     above it, and a kink within every step would leave the slopes of its
-//     far side converging. A Kink rests on F − B
+//     ±Δ/h hold any value, and the entry is Inconclusive. A Kink rests on F − B
 //     above its round-off bound: where the ladder's corrections grew
 //     beyond the noise it was judged with (below), it goes on as a
 //     Mismatch from the last row does, judged again with the noise along

@@ -1685,20 +1685,6 @@ func (c *checker[T]) judgeKink(l *ladder, e *Entry, start int) Verdict {
 		e.ErrEst = math.Max(err, math.Abs(a-e.Numeric)/c.s.k)
 		return Inconclusive
 	}
-	// Nor where the loss spikes so at larger steps and the slopes of
-	// neither side converge over the last rows: a pole or a logarithmic
-	// singularity at about the smallest step from x shows as a spike at
-	// the steps above it and not at those that reach it, whose slopes,
-	// one side's across it, still grow or turn (a float32 Gamma
-	// likelihood's shape at 2e-4, the pole of lgamma at 0 within every
-	// step down to 3.5e-4: slopes of 827 and −753 held a gradient with
-	// digamma replaced by log, −2, as a Kink, against an exact −24386,
-	// TestPoleSlopesNotKink32). A kink within every step leaves the
-	// slopes on its far side those of a smooth function, which converge.
-	if ok && c.spikeAbove(l, last) && !c.oneSidedConverges(l.fwd[:], noise1[:], last-2, last) && !c.oneSidedConverges(l.bwd[:], noise1[:], last-2, last) {
-		e.ErrEst = math.Max(err, math.Abs(a-e.Numeric)/c.s.k)
-		return Inconclusive
-	}
 	if ok {
 		return Kink
 	}
@@ -1812,17 +1798,6 @@ func (c *checker[T]) spike(l *ladder, last int) bool {
 		}
 	}
 	return true
-}
-
-// spikeAbove reports whether the loss spikes (spike) over some jumpRows
-// rows in a row of the ladder above its last ones.
-func (c *checker[T]) spikeAbove(l *ladder, last int) bool {
-	for j := jumpRows; j < last; j++ {
-		if c.spike(l, j) {
-			return true
-		}
-	}
-	return false
 }
 
 // convergesSomewhere reports whether the one-sided slopes seq, whose
