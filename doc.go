@@ -138,7 +138,13 @@
 // both sides, and a side that leaves it is smooth, so that the side that
 // stayed is the flat side of a kink at x (a pinball or hinge loss whose
 // terms sum to a zero slope on one side), which moved at the larger step
-// because another kink lay within it. A staircase that moves by whole
+// because another kink lay within it. Neither holds against a side that
+// shows a stair itself, near x: the same change to the bit at two steps
+// in a row, or changes of opposite signs, which neither a smooth side nor
+// the loss beyond a constant stretch makes. A loss summed from terms
+// rounded to bfloat16 has stairs of as many heights as it has terms, and
+// a change that is no whole number of one term's stairs is made of
+// others'. A staircase that moves by whole
 // stairs at every step of the ladder shows no such run, but may show
 // itself where the noise is measured along the
 // entry: seven values that did not move at all over a window w of the
