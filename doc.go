@@ -425,7 +425,11 @@
 // loss's does. At a kink the remainder is linear on the side whose slope
 // the analytic value is not (an exact min's one-sided derivative, with a
 // second kink within the ladder's steps, was a Mismatch so), and the entry
-// stays Inconclusive.
+// stays Inconclusive. Its OK likewise needs the secant on the other side,
+// at the window's smallest step, to disagree with the analytic value by
+// at most four times this side's disagreement there, as a smooth loss's
+// does: a soft minimum at γ = 1e-4 turns within 3e-5, far below a window
+// at steps of 0.03, and the slope beyond the turn passed as an OK.
 // Steps of nearly the parameter's scale see the plateau of a saturated
 // unit, not its derivative. A loss whose value is 1e12 times its
 // slope is resolved to a few tenths of a percent: the report's summary

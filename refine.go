@@ -654,7 +654,7 @@ func (c *checker[T]) climb(b, i int, e, low Entry, end ladderEnd, h0 float64, ro
 	// needs no step (taylor.go). A staircase's values stray from a smooth
 	// function by up to half its step (quantize): the remainder's
 	// round-off is at least that.
-	t, err := c.taylorOpinion(b, i, low, math.Max(sigma, max(end.quantum, endHigh.quantum)/4))
+	t, err := c.taylorOpinion(b, i, low, math.Max(sigma, max(end.quantum, endHigh.quantum)/4), end.jumped || endHigh.jumped)
 	if err == nil && disputed && t.Verdict.Pass() {
 		// Where the ladder's own rows disputed a disagreement they
 		// showed (ladder.disputed), the remainder may confirm it, order

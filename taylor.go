@@ -77,6 +77,11 @@ const (
 	taylorPlateau   = 16   // r must exceed taylorPlateau × the round-off plateau seen
 	taylorRoundoff  = 4    // κ of the round-off estimate
 	taylorConfirm   = 3    // points above a wrong-order window that must keep growing
+	// taylorOtherSideFactor: an OK from one side's remainder needs the
+	// other side's secant disagreement within this many times its own at
+	// the window's smallest step (taylorOpinion). The two are ±h·f⁽²⁾/2
+	// plus h²·f⁽³⁾/6 each on a smooth loss.
+	taylorOtherSideFactor = 4
 )
 
 // A TaylorFit is the outcome of a Taylor-remainder test along one
@@ -489,7 +494,10 @@ func lsq(x, y []float64) (slope, icept float64) {
 // remainder at the window's smallest step h_lo bounds the gradient's error
 // by |δ| ≤ r(h_lo)/h_lo, for a larger δ would have bent the slope towards
 // 1 there. A Taylor test fitted at large steps proves little about a small
-// error, and then the entry stays Inconclusive.
+// error, and then the entry stays Inconclusive. Nor does it decide where
+// the secant on the other side, at the window's smallest step, disagrees
+// with a more than taylorOtherSideFactor times as much: that side's slope
+// is another, as beyond a turn of the loss narrower than the window.
 //
 // A Mismatch needs corroboration, as in judge: at the smallest step whose
 // round-off resolves the disagreement d, the secant must show it, and the
@@ -498,8 +506,9 @@ func lsq(x, y []float64) (slope, icept float64) {
 // function is outside its Taylor regime, and there it does not.
 //
 // sigma is the loss's noise along the entry, raised to a quarter of the
-// step of a staircase the ladders found (refine.go, quantize).
-func (c *checker[T]) taylorOpinion(b, i int, e Entry, sigma float64) (Entry, error) {
+// step of a staircase the ladders found (refine.go, quantize); jumped
+// says that the loss jumped within the ladders' steps.
+func (c *checker[T]) taylorOpinion(b, i int, e Entry, sigma float64, jumped bool) (Entry, error) {
 	scale := fdiff.Scale(float64(c.saved[b][i]))
 	a := e.Analytic
 	for _, side := range []float64{1, -1} {
@@ -560,6 +569,30 @@ func (c *checker[T]) taylorOpinion(b, i int, e Entry, sigma float64) (Entry, err
 		case mismatch:
 			e.Verdict, e.Numeric, e.ErrEst, e.Step = Mismatch, a+d, taylorBand*math.Abs(d), fit.Steps[fit.Lo]
 		case fit.Verdict == OK && c.resolved(math.Abs(d), math.Abs(a)):
+			// An order-2 remainder on one side says only that a is
+			// that side's slope over the window. A turn of the loss
+			// narrower than the window's smallest step (a soft
+			// minimum at a small temperature between two nearly tied
+			// terms) leaves the other side's slope there, and the
+			// derivative at x between the two: soft-DTW at γ = 1e-4
+			// passed −9.17, the slope beyond a turn 3e-5 wide, where
+			// the derivative is −4.0 and the − side's secants at the
+			// window's steps are −0.08. A smooth loss's secant on the
+			// other side, at the window's smallest step, differs from
+			// a by about as much as this side's (h·f⁽²⁾/2 each), so
+			// it must lie within taylorOtherSideFactor times a's disagreement
+			// there, round-off aside; else this side does not decide.
+			// Not where the loss jumped within the ladders' steps: the
+			// secant across a jump is no slope, and the side away from
+			// it decides alone (TestJumpNotKink).
+			var other float64
+			other, err = c.taylorOtherSide(b, i, -side, fit.Steps[fit.Lo], a)
+			if err != nil {
+				return e, err
+			}
+			if !jumped && isFinite(other) && math.Abs(other) > taylorOtherSideFactor*math.Abs(d)+c.s.k*slack[fit.Lo] {
+				continue
+			}
 			e.Verdict, e.Numeric, e.ErrEst, e.Step = OK, a+d, math.Abs(d), fit.Steps[fit.Lo]
 		default:
 			continue // undecided on this side: ask the other

@@ -67,7 +67,7 @@ func TestTaylorOpinion(t *testing.T) {
 			c := opinionChecker(t, tc.f, x, math.Abs(tc.a))
 			c.sigma = tc.sigma
 			e := Entry{Index: 0, Analytic: tc.a, Verdict: Inconclusive, Left: math.NaN(), Right: math.NaN()}
-			e, err := c.taylorOpinion(0, 0, e, tc.sigma)
+			e, err := c.taylorOpinion(0, 0, e, tc.sigma, false)
 			if err != nil {
 				t.Fatal(err)
 			}
