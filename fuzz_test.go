@@ -16,13 +16,9 @@ func FuzzParametersRestored(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 248, 127, 1, 2, 3, 4, 5, 6, 7, 8}, uint8(1), uint16(3))
 	f.Add([]byte{255, 255, 255, 255, 255, 255, 239, 127}, uint8(2), uint16(7))
 	f.Fuzz(func(t *testing.T, data []byte, mode uint8, when uint16) {
-		n := len(data) / 8
-		if n == 0 || n > 16 {
+		x := fuzzFloats(data, 16)
+		if x == nil {
 			return
-		}
-		x := make([]float64, n)
-		for i := range x {
-			x[i] = math.Float64frombits(binary.LittleEndian.Uint64(data[8*i:]))
 		}
 		want := append([]float64(nil), x...)
 		calls := 0
@@ -64,4 +60,18 @@ func FuzzParametersRestored(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzFloats reads data as little-endian float64s, or returns nil where it
+// holds none or more than most of them.
+func fuzzFloats(data []byte, most int) []float64 {
+	n := len(data) / 8
+	if n == 0 || n > most {
+		return nil
+	}
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = math.Float64frombits(binary.LittleEndian.Uint64(data[8*i:]))
+	}
+	return x
 }

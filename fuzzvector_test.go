@@ -1,7 +1,6 @@
 package gradcheck_test
 
 import (
-	"encoding/binary"
 	"math"
 	"slices"
 	"testing"
@@ -24,13 +23,9 @@ func FuzzVectorRestored(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 240, 191, 0, 0, 0, 0, 0, 0, 8, 64}, uint8(3), uint16(4), uint8(1))
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 240, 191, 0, 0, 0, 0, 0, 0, 8, 64}, uint8(3), uint16(3), uint8(3))
 	f.Fuzz(func(t *testing.T, data []byte, mode uint8, when uint16, which uint8) {
-		n := len(data) / 8
-		if n == 0 || n > 12 {
+		x := fuzzFloats(data, 12)
+		if x == nil {
 			return
-		}
-		x := make([]float64, n)
-		for i := range x {
-			x[i] = math.Float64frombits(binary.LittleEndian.Uint64(data[8*i:]))
 		}
 		want := slices.Clone(x)
 		const m = 3

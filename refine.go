@@ -84,14 +84,11 @@ type ladder struct {
 // seed 70).
 func (c *checker[T]) quantize(l *ladder, j int) {
 	q := 0.0
-	for s, d := range [2]*[fdiff.MaxRows]float64{&l.dp, &l.dm} {
+	for _, side := range [2][2]*[fdiff.MaxRows]float64{{&l.dp, &l.dm}, {&l.dm, &l.dp}} {
+		d, other := side[0], side[1]
 		k := j // the start of the run of zeros that ends at row j
 		for k >= 0 && d[k] == 0 {
 			k--
-		}
-		other := &l.dm
-		if s == 1 {
-			other = &l.dp
 		}
 		if k >= 0 && j-k >= 2 && isFinite(d[k]) && !c.flatRefutes(l, k, j, math.Abs(d[k])) && !c.offGrid(l, other, k, j, math.Abs(d[k])) {
 			q = math.Max(q, math.Abs(d[k]))
@@ -565,15 +562,12 @@ func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
 	// another coordinate, and round-off can differ from one coordinate to
 	// the next (the rounding of an intermediate sum that only some
 	// parameters move). Where it is larger, the ladder is judged again.
-	sigmaI, flat := c.sigma, c.noiseEntry.flat
-	if ne := c.noiseEntry; !ne.ok || ne.b != b || ne.i != i {
-		if sigmaI, flat, err = c.noiseAlong(b, i); err != nil {
-			return low, err
-		}
+	sigmaI, still, err := c.entryNoise(b, i, first, scale)
+	if err != nil {
+		return low, err
 	}
-	still := c.stillQuantum(first, flat, c.s.step*scale)
 	sigmaI = math.Max(sigmaI, end.grown)
-	if sigmaI > sigma || still > 2*roundoffFactor*c.s.prec.Eps*math.Abs(c.f0) {
+	if c.noisier(sigmaI, still, sigma) {
 		sigma = math.Max(sigma, sigmaI)
 		low, end, err = c.ladder(b, i, e, h0, rows, first, sigma, still)
 		if err != nil || low.Verdict != Inconclusive {
@@ -830,16 +824,9 @@ func (c *checker[T]) kinkAlong(b, i int, e, kink Entry, h0, scale float64, rows 
 	if !(hi-lo <= tol) {
 		return kink, nil
 	}
-	sigmaI, flat := c.sigma, c.noiseEntry.flat
-	if ne := c.noiseEntry; !ne.ok || ne.b != b || ne.i != i {
-		var err error
-		if sigmaI, flat, err = c.noiseAlong(b, i); err != nil {
-			return kink, err
-		}
-	}
-	still := c.stillQuantum(first, flat, c.s.step*scale)
-	if !(sigmaI > sigma || still > 2*roundoffFactor*c.s.prec.Eps*math.Abs(c.f0)) {
-		return kink, nil
+	sigmaI, still, err := c.entryNoise(b, i, first, scale)
+	if err != nil || !c.noisier(sigmaI, still, sigma) {
+		return kink, err
 	}
 	again, _, err := c.ladder(b, i, e, h0, rows, first, math.Max(sigma, sigmaI), still)
 	if err != nil {
@@ -849,6 +836,28 @@ func (c *checker[T]) kinkAlong(b, i int, e, kink Entry, h0, scale float64, rows 
 		return again, nil
 	}
 	return kink, nil
+}
+
+// entryNoise returns the loss's noise σ along entry i of block b, of the
+// given scale, and the quantum its first-pass values show by staying put
+// (stillQuantum): measured along the entry (noiseAlong), or repeated from
+// measureNoise where that measured along this very entry.
+func (c *checker[T]) entryNoise(b, i int, first witness, scale float64) (sigma, still float64, err error) {
+	sigma, flat := c.sigma, c.noiseEntry.flat
+	if ne := c.noiseEntry; !ne.ok || ne.b != b || ne.i != i {
+		if sigma, flat, err = c.noiseAlong(b, i); err != nil {
+			return 0, 0, err
+		}
+	}
+	return sigma, c.stillQuantum(first, flat, c.s.step*scale), nil
+}
+
+// noisier reports whether an entry's own noise sigmaI, or the quantum still
+// its values show (entryNoise), calls for judging again a ladder judged
+// with noise sigma: the noise is larger, or the quantum is above the
+// rounding of f(x).
+func (c *checker[T]) noisier(sigmaI, still, sigma float64) bool {
+	return sigmaI > sigma || still > 2*roundoffFactor*c.s.prec.Eps*math.Abs(c.f0)
 }
 
 // grownNoise is the least noise σ of the loss that the ladder's growing

@@ -496,8 +496,8 @@ func lsq(x, y []float64) (slope, icept float64) {
 // 1 there. A Taylor test fitted at large steps proves little about a small
 // error, and then the entry stays Inconclusive. Nor does it decide where
 // the secant on the other side, at the window's smallest step, disagrees
-// with a more than taylorOtherSideFactor times as much: that side's slope
-// is another, as beyond a turn of the loss narrower than the window.
+// with a by more than taylorOtherSideFactor times as much: that side's
+// slope is another, as beyond a turn of the loss narrower than the window.
 //
 // A Mismatch needs corroboration, as in judge: at the smallest step whose
 // round-off resolves the disagreement d, the secant must show it, and the
@@ -543,7 +543,7 @@ func (c *checker[T]) taylorOpinion(b, i int, e Entry, sigma float64, jumped bool
 		}
 		d := delta[fit.Lo]
 		k := c.taylorCorroborating(slack, d)
-		mismatch := fit.Verdict == Mismatch && k >= 0 && math.Abs(delta[k]-d) < math.Abs(delta[k])
+		mismatch := fit.Verdict == Mismatch && k >= 0 && nearer(delta[k], d)
 		if mismatch {
 			// A remainder linear on one side refutes only that side's
 			// slope. At a kink it is linear on the side whose one-sided
@@ -563,7 +563,7 @@ func (c *checker[T]) taylorOpinion(b, i int, e Entry, sigma float64, jumped bool
 			if err != nil {
 				return e, err
 			}
-			mismatch = !isFinite(other) || math.Abs(other-d) < math.Abs(other)
+			mismatch = !isFinite(other) || nearer(other, d)
 		}
 		switch {
 		case mismatch:
@@ -580,8 +580,9 @@ func (c *checker[T]) taylorOpinion(b, i int, e Entry, sigma float64, jumped bool
 			// window's steps are −0.08. A smooth loss's secant on the
 			// other side, at the window's smallest step, differs from
 			// a by about as much as this side's (h·f⁽²⁾/2 each), so
-			// it must lie within taylorOtherSideFactor times a's disagreement
-			// there, round-off aside; else this side does not decide.
+			// it must lie within taylorOtherSideFactor times a's
+			// disagreement there, round-off aside; else this side does
+			// not decide.
 			// Not where the loss jumped within the ladders' steps: the
 			// secant across a jump is no slope, and the side away from
 			// it decides alone (TestJumpNotKink).
@@ -604,7 +605,7 @@ func (c *checker[T]) taylorOpinion(b, i int, e Entry, sigma float64, jumped bool
 
 // taylorCorroborating returns the smallest step (steps ascend) whose
 // round-off bound slack resolves the secant disagreement d, or −1. A
-// Mismatch needs delta there to lie nearer d than 0.
+// Mismatch needs delta there to lie nearer d than 0 (nearer).
 func (c *checker[T]) taylorCorroborating(slack []float64, d float64) int {
 	for k := range slack {
 		if c.s.k*slack[k] < math.Abs(d) {
@@ -613,6 +614,10 @@ func (c *checker[T]) taylorCorroborating(slack []float64, d float64) int {
 	}
 	return -1
 }
+
+// nearer reports whether a secant disagreement v lies nearer d than 0: it
+// shows the disagreement d, in sign and in most of its size.
+func nearer(v, d float64) bool { return math.Abs(v-d) < math.Abs(v) }
 
 // taylorOtherSide returns the secant disagreement (f(x + side·h) − f(x))/
 // (side·h) − a on the given side, NaN where the loss is not finite there.
