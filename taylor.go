@@ -360,8 +360,13 @@ func randomDirection(x []float64, seed, d uint64) []float64 {
 func fitTaylor(eval func(h float64) (r, incr, noise, step float64, err error), scale float64, p fdiff.Precision, expect int) (TaylorFit, error) {
 	fit := TaylorFit{Lo: 0, Hi: -1, Order: math.NaN(), Expect: expect, Verdict: Inconclusive}
 	hmin := math.Sqrt(p.Eps) / 64 * scale
+	// The largest step overflows to +Inf for a scale within a factor of
+	// taylorTop of MaxFloat64, and steps that double up to +Inf would stay
+	// there: the loop appended remainders until memory ran out (a Hessian
+	// check at x = −1.8e308, FuzzVectorRestored's input in testdata/fuzz).
+	top := min(taylorTop*scale, math.MaxFloat64)
 	var noise, incr []float64
-	for h := hmin; h <= taylorTop*scale; h *= 2 {
+	for h := hmin; h <= top; h *= 2 {
 		r, e, nz, step, err := eval(h)
 		if err != nil {
 			return fit, err
