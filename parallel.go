@@ -32,11 +32,28 @@ func allComplete(int) bool { return true }
 // serial judges jobs in order on this goroutine, under one recover for
 // all of them (see lossPair), and returns how many it completed.
 func (c *checker[T]) serial(jobs []job, results []Entry) (k int, err error) {
+	split := c.done == nil && c.m.Reseed == nil && c.prog.fn == nil && !c.noiseKnown
 	defer func() {
 		if r := recover(); r != nil {
+			live := c.live
 			err = c.recovered(r)
+			if split && live {
+				// The caller's Loss panicked in evaluateThenJudge at
+				// entry (curB, curI): the jobs before it were
+				// evaluated but not yet judged.
+				k = 0
+				for int(jobs[k].b) != c.curB || int(jobs[k].i) != c.curI {
+					k++
+				}
+				if n, jerr := c.judgeEvaluated(jobs, results, k); jerr != nil {
+					k, err = n, jerr
+				}
+			}
 		}
 	}()
+	if split {
+		return c.evaluateThenJudge(jobs, results)
+	}
 	for k = range jobs {
 		if jb := jobs[k]; jb.p < 0 {
 			err = c.entryInto(int(jb.b), int(jb.i), &results[k]) // do, one call fewer
