@@ -635,7 +635,9 @@ func permute(p []int) bool {
 // s = ±1. The entries whose source lies outside the block are free (the
 // hypothesis says nothing of what they hold, a zero or garbage); an axis
 // needs at least three entries, so that they are at most a third of it.
-// Entries whose source was not checked (a sample) are outside the domain.
+// Entries whose source was not checked (a sample) are outside the domain,
+// and at least two failing entries must be explained by their source, not
+// freely.
 func (d *data) shifts() []Hypothesis {
 	var out []Hypothesis
 	for ax, size := range d.shape {
@@ -653,6 +655,26 @@ func (d *data) shifts() []Hypothesis {
 						src[k] = p
 					}
 				}
+			}
+			// The free entries explain whatever they hold, so they are
+			// no evidence of a shift: it must explain at least two
+			// failing entries by the neighbours it reads them from. A
+			// sample holds every corner of the block and few pairs of
+			// neighbours, so that its domain can be the free first (or
+			// last) index alone, and a bug at that edge was named a
+			// shift.
+			predicted := 0
+			for k := range d.idx {
+				if src[k] < 0 || !d.fail[k] {
+					continue
+				}
+				e := math.Abs(d.a[k] - d.n[src[k]])
+				if e <= d.tol[k] || e <= (1-entryRemove)*math.Abs(d.r[k]) {
+					predicted++
+				}
+			}
+			if predicted < 2 {
+				continue
 			}
 			h := Hypothesis{Pattern: Shift, Axis: ax}
 			if !d.judge(&h, 0, func(k int) (float64, bool) {
