@@ -474,5 +474,13 @@
 // without zeroing it, a loss changed by a call of Gradient (hidden state).
 // All but the accumulating gradient make verdicts meaningless and stop the
 // check; an accumulating gradient is reported, and the verdicts judge what
-// the first call returned.
+// the first call returned. A loss that moved after a call of Gradient is
+// blamed on Gradient (hidden state) only if three more calls of Loss leave
+// it where it moved: a loss that moves again on its own is nondeterministic
+// (random draws whose first two values agreed by chance, as a dropout mask
+// of few entries does; statistics that only every third call of Loss
+// updates). And where the second call of Gradient disagrees with the first,
+// the loss is read once more, which names a Gradient that redraws state
+// Loss reads (a dropout mask drawn in Gradient) even when its first draw
+// repeated the last.
 package gradcheck

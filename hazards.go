@@ -71,7 +71,7 @@ func (c *checker[T]) modelEvaluations(rep *Report) (fatal bool, err error) {
 			return true, err
 		}
 		if math.Float64bits(f) != math.Float64bits(c.f0) {
-			if fatal, err := c.nondeterministic(rep, f); err != nil || fatal {
+			if fatal, err := c.nondeterministic(rep, []float64{c.f0, f}); err != nil || fatal {
 				return true, err
 			}
 		}
@@ -102,8 +102,7 @@ func (c *checker[T]) modelEvaluations(rep *Report) (fatal bool, err error) {
 		return true, err
 	}
 	if !c.sameLoss(f, c.f0) {
-		hazard(HiddenState, true, "the loss was %.17g before a call of Gradient and %.17g after it, at the same parameters: Gradient changes state that Loss reads (a cache, running statistics, an optimizer step); make Loss depend on the parameters alone", c.f0, f)
-		return true, nil
+		return true, c.changedAfterGradient(rep, f)
 	}
 	if err := c.callGradient(); err != nil {
 		return true, err
@@ -111,25 +110,66 @@ func (c *checker[T]) modelEvaluations(rep *Report) (fatal bool, err error) {
 	if mutated(GradientMutates, "Gradient") {
 		return true, nil
 	}
-	c.reentrancy(hazard)
+	if !c.reentrancy(hazard) {
+		return false, nil
+	}
+	// A Gradient that keeps state may keep the state Loss reads (a
+	// dropout mask drawn in Gradient and reused by Loss): the loss after
+	// the first call can repeat f0 by chance (a mask drawn again alike),
+	// and the verdicts would then compare the first call's gradient with
+	// differences of a loss the second call changed.
+	if f, err = c.callLoss(-1, -1, 0); err != nil {
+		return true, err
+	}
+	if !c.sameLoss(f, c.f0) {
+		return true, c.changedAfterGradient(rep, f)
+	}
 	return false, nil
 }
 
+// changedAfterGradient names a loss at the caller's parameters that was f0
+// before a call of Gradient and f after it. Loss alone is called up to three
+// times more first: if it moves again without Gradient, the loss changes on
+// its own (random draws whose first two values agreed by chance, as a
+// dropout mask of few entries or a sum in another order can; state that
+// only some calls of Loss update), a Nondeterministic hazard with its
+// fix, not a Gradient to blame (HiddenState).
+func (c *checker[T]) changedAfterGradient(rep *Report, f float64) error {
+	vals := []float64{c.f0, f}
+	for range 3 {
+		g, err := c.callLoss(-1, -1, 0)
+		if err != nil {
+			return err
+		}
+		vals = append(vals, g)
+		if !c.sameLoss(g, f) {
+			_, err := c.nondeterministic(rep, vals)
+			return err
+		}
+	}
+	rep.Hazards = append(rep.Hazards, Hazard{Kind: HiddenState, Fatal: true, Detail: fmt.Sprintf(
+		"the loss was %.17g before a call of Gradient and %.17g after it, at the same parameters, and stayed there over three calls of Loss: Gradient changes state that Loss reads (a cache, running statistics, an optimizer step, a random mask drawn in Gradient); make Loss depend on the parameters alone",
+		c.f0, f)})
+	return nil
+}
+
 // nondeterministic measures the spread of the loss at the caller's
-// parameters over a few more evaluations. Within the stated noise
-// (Options.Noise) it is no hazard: the noise enters the error estimates
-// instead. Beyond it, it records a fatal hazard with the spread and the fix.
-func (c *checker[T]) nondeterministic(rep *Report, second float64) (fatal bool, err error) {
-	lo, hi := math.Min(c.f0, second), math.Max(c.f0, second)
-	const extra = 3
-	vals := []float64{c.f0, second}
-	for range extra {
+// parameters, vals (f0 first), over more evaluations, five values in all.
+// Within the stated noise (Options.Noise) it is no hazard: the noise enters
+// the error estimates instead. Beyond it, it records a fatal hazard with
+// the spread and the fix.
+func (c *checker[T]) nondeterministic(rep *Report, vals []float64) (fatal bool, err error) {
+	const calls = 5
+	for len(vals) < calls {
 		f, err := c.callLoss(-1, -1, 0)
 		if err != nil {
 			return true, err
 		}
-		lo, hi = math.Min(lo, f), math.Max(hi, f)
 		vals = append(vals, f)
+	}
+	lo, hi := vals[0], vals[0]
+	for _, f := range vals {
+		lo, hi = math.Min(lo, f), math.Max(hi, f)
 	}
 	if c.s.noise > 0 && hi-lo <= noiseSpread*c.s.noise {
 		return false, nil
@@ -146,7 +186,7 @@ func (c *checker[T]) nondeterministic(rep *Report, second float64) (fatal bool, 
 	}
 	rep.Hazards = append(rep.Hazards, Hazard{Kind: Nondeterministic, Fatal: true, Detail: fmt.Sprintf(
 		"the loss at the same parameters took values from %.17g to %.17g over %d calls (spread %.3g, relative %.3g): finite differences of a random loss measure its noise; %s",
-		lo, hi, 2+extra, hi-lo, (hi-lo)/math.Max(math.Abs(c.f0), math.SmallestNonzeroFloat64), fix)})
+		lo, hi, len(vals), hi-lo, (hi-lo)/math.Max(math.Abs(c.f0), math.SmallestNonzeroFloat64), fix)})
 	return true, nil
 }
 
@@ -178,7 +218,7 @@ func sameForVerdicts(a, b, scale, rtol float64) bool {
 // last bits and keeps no state (a least-squares gradient summed from
 // another sample at each call was called NotReentrant, and the report of a
 // correct gradient was never OK: TestGradientReductionOrder).
-func (c *checker[T]) reentrancy(hazard func(HazardKind, bool, string, ...any)) {
+func (c *checker[T]) reentrancy(hazard func(HazardKind, bool, string, ...any)) (found bool) {
 	diffs, doubled, nonzero := 0, 0, 0
 	fb, fi := -1, -1
 	scale := -1.0 // the gradient's, found at the first difference: most calls repeat to the bit
@@ -212,13 +252,14 @@ func (c *checker[T]) reentrancy(hazard func(HazardKind, bool, string, ...any)) {
 		}
 	}
 	if diffs == 0 {
-		return
+		return false
 	}
 	blk := c.m.Blocks[fb]
 	where := fmt.Sprintf("at %s the first call gave %v and the second %v", entryName(blk.Name, shapeOf(blk), fi), c.analytic[fb][fi], blk.Grad[fi])
 	if nonzero > 0 && doubled == nonzero {
 		hazard(NotReentrant, false, "a second call of Gradient returned twice the first (%s): Gradient adds into Grad without zeroing it, so every step after the first trains on a sum of old gradients", where)
-		return
+		return true
 	}
 	hazard(NotReentrant, false, "two calls of Gradient at the same parameters disagree at %d entries (%s): it keeps state between calls", diffs, where)
+	return true
 }

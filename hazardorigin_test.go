@@ -1,0 +1,162 @@
+package gradcheck_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+// hoLayer is Σ_s Σ_o g_so·tanh(Σ_i W_oi·m_si·x_si) with an input mask m of
+// few entries (batch 2, 2 inputs), so that two masks drawn at random agree
+// often: 0.58⁴ = 11% of pairs at p = 0.3.
+type hoLayer struct {
+	w, dw, x, g []float64
+}
+
+const hoOut, hoIn, hoBatch = 2, 2, 2
+
+func newHOLayer() *hoLayer {
+	r := rand.New(rand.NewPCG(8, 8))
+	l := &hoLayer{w: make([]float64, hoOut*hoIn), dw: make([]float64, hoOut*hoIn), x: make([]float64, hoBatch*hoIn), g: make([]float64, hoBatch*hoOut)}
+	for _, v := range [][]float64{l.w, l.x, l.g} {
+		for i := range v {
+			v[i] = r.NormFloat64()
+		}
+	}
+	return l
+}
+
+func hoMask(r *rand.Rand) []float64 {
+	m := make([]float64, hoBatch*hoIn)
+	for i := range m {
+		if r.Float64() >= 0.3 {
+			m[i] = 1 / 0.7
+		}
+	}
+	return m
+}
+
+func (l *hoLayer) loss(m []float64) float64 {
+	f := 0.0
+	for s := range hoBatch {
+		for o := range hoOut {
+			z := 0.0
+			for i := range hoIn {
+				z += l.w[o*hoIn+i] * m[s*hoIn+i] * l.x[s*hoIn+i]
+			}
+			f += l.g[s*hoOut+o] * math.Tanh(z)
+		}
+	}
+	return f
+}
+
+func (l *hoLayer) gradient(m []float64) {
+	clear(l.dw)
+	for s := range hoBatch {
+		for o := range hoOut {
+			z := 0.0
+			for i := range hoIn {
+				z += l.w[o*hoIn+i] * m[s*hoIn+i] * l.x[s*hoIn+i]
+			}
+			t := math.Tanh(z)
+			for i := range hoIn {
+				l.dw[o*hoIn+i] += l.g[s*hoOut+o] * (1 - t*t) * m[s*hoIn+i] * l.x[s*hoIn+i]
+			}
+		}
+	}
+}
+
+func (l *hoLayer) model(loss func() float64, grad func()) *gradcheck.Model[float64] {
+	return &gradcheck.Model[float64]{
+		Blocks: []gradcheck.Block[float64]{{Name: "W", Shape: []int{hoOut, hoIn}, Value: l.w, Grad: l.dw}},
+		Loss:   loss, Gradient: grad,
+	}
+}
+
+// hoSeed returns the first seed from which draws number a and b of hoMask
+// (counted from 0) give the same mask and draw c another.
+func hoSeed(t *testing.T, a, b, c int) uint64 {
+	same := func(x, y []float64) bool {
+		for i := range x {
+			if x[i] != y[i] {
+				return false
+			}
+		}
+		return true
+	}
+	for seed := uint64(1); seed < 1000; seed++ {
+		r := rand.New(rand.NewPCG(seed, 1))
+		var ms [][]float64
+		for range max(a, b, c) + 1 {
+			ms = append(ms, hoMask(r))
+		}
+		if same(ms[a], ms[b]) && !same(ms[a], ms[c]) {
+			return seed
+		}
+	}
+	t.Fatal("no seed draws such masks")
+	return 0
+}
+
+// TestHazardOriginDropoutRepeats: dropout drawing a fresh mask at every
+// call of Loss and Gradient, whose first two masks agree by chance, was
+// named HiddenState ("Gradient changes state that Loss reads"), the fix
+// being to make Loss depend on the parameters alone rather than to replay
+// the random draws. A loss that moves again with no call of Gradient is
+// Nondeterministic, with the fix that names Model.Reseed.
+func TestHazardOriginDropoutRepeats(t *testing.T) {
+	l := newHOLayer()
+	r := rand.New(rand.NewPCG(hoSeed(t, 0, 1, 3), 1)) // Loss, Loss, Gradient, Loss: draws 0, 1, 2 and 3
+	rep := hzCheck(t, l.model(func() float64 { return l.loss(hoMask(r)) }, func() { l.gradient(hoMask(r)) }), nil)
+	if h := hzHazard(rep, gradcheck.Nondeterministic); h == nil || !h.Fatal {
+		t.Fatalf("a loss drawing a fresh mask at every call is not named Nondeterministic:\n%s", rep)
+	}
+	if hzHazard(rep, gradcheck.HiddenState) != nil {
+		t.Errorf("a random loss is blamed on Gradient:\n%s", rep)
+	}
+}
+
+// TestHazardOriginEveryThirdLoss: running statistics that Loss reads and
+// updates at every third call moved the loss first after the first call of
+// Gradient, and were named HiddenState though Gradient does not touch them.
+func TestHazardOriginEveryThirdLoss(t *testing.T) {
+	l := newHOLayer()
+	one := []float64{1, 1, 1, 1}
+	running, calls := 0.0, 0
+	rep := hzCheck(t, l.model(func() float64 {
+		calls++
+		if calls%3 == 0 {
+			running = 0.9*running + 0.1*l.loss(one)
+		}
+		return l.loss(one) + running*running
+	}, func() { l.gradient(one) }), nil)
+	if h := hzHazard(rep, gradcheck.Nondeterministic); h == nil || !h.Fatal {
+		t.Fatalf("a loss that updates its own statistics every third call is not named Nondeterministic:\n%s", rep)
+	}
+	if hzHazard(rep, gradcheck.HiddenState) != nil {
+		t.Errorf("state that Loss updates is blamed on Gradient:\n%s", rep)
+	}
+}
+
+// TestHazardOriginMaskDrawnInGradient: a dropout mask drawn in Gradient
+// and reused by Loss, whose first redraw happens to repeat the mask: the
+// loss after the first call of Gradient is f0, the second call of Gradient
+// draws another mask, and the check went on to verdicts comparing the
+// first call's gradient with differences of a loss under the second's
+// mask (a NotReentrant hazard, not fatal, and Inconclusive entries). The
+// loss is read again after a second call of Gradient that disagrees with
+// the first, and the state Gradient keeps for Loss is named HiddenState.
+func TestHazardOriginMaskDrawnInGradient(t *testing.T) {
+	l := newHOLayer()
+	r := rand.New(rand.NewPCG(hoSeed(t, 0, 1, 2), 1)) // mask 0 at the start, 1 and 2 by the calls of Gradient
+	m := hoMask(r)
+	rep := hzCheck(t, l.model(func() float64 { return l.loss(m) }, func() { m = hoMask(r); l.gradient(m) }), nil)
+	if h := hzHazard(rep, gradcheck.HiddenState); h == nil || !h.Fatal {
+		t.Fatalf("a mask drawn in Gradient and read by Loss is not named HiddenState:\n%s", rep)
+	}
+	if rep.Checked() != 0 {
+		t.Errorf("%d entries were judged on a loss that Gradient changes", rep.Checked())
+	}
+}
