@@ -482,5 +482,8 @@
 // updates). And where the second call of Gradient disagrees with the first,
 // the loss is read once more, which names a Gradient that redraws state
 // Loss reads (a dropout mask drawn in Gradient) even when its first draw
-// repeated the last.
+// repeated the last. The fix a nondeterministic loss is given names
+// Model.Reseed and, where no Options.Noise is stated, Options.Noise of at
+// least the spread seen: a sum in another order at each call, as a
+// parallel reduction makes, has no seed to fix.
 package gradcheck

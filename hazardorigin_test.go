@@ -1,8 +1,10 @@
 package gradcheck_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gradcheck/gradcheck"
@@ -159,4 +161,57 @@ func TestHazardOriginMaskDrawnInGradient(t *testing.T) {
 	if rep.Checked() != 0 {
 		t.Errorf("%d entries were judged on a loss that Gradient changes", rep.Checked())
 	}
+}
+
+// TestHazardOriginReductionFix: a loss summed in another order at each
+// call, as a parallel reduction does, has no random source to seed; the
+// hazard's fix named only the seed and Model.Reseed. It now also names
+// Options.Noise with the spread seen, and that fix, applied, passes.
+func TestHazardOriginReductionFix(t *testing.T) {
+	named := 0
+	for seed := uint64(1); seed <= 20; seed++ {
+		newModel := func() *gradcheck.Model[float64] {
+			l := newHOLayer()
+			one := []float64{1, 1, 1, 1}
+			r := rand.New(rand.NewPCG(seed, 2))
+			return l.model(func() float64 {
+				terms := make([]float64, len(l.w))
+				for i, w := range l.w {
+					terms[i] = 1e3 * math.Sin(w)
+				}
+				r.Shuffle(len(terms), func(i, j int) { terms[i], terms[j] = terms[j], terms[i] })
+				f := l.loss(one)
+				for _, v := range terms {
+					f += v
+				}
+				return f
+			}, func() {
+				l.gradient(one)
+				for i, w := range l.w {
+					l.dw[i] += 1e3 * math.Cos(w)
+				}
+			})
+		}
+		rep := hzCheck(t, newModel(), nil)
+		h := hzHazard(rep, gradcheck.Nondeterministic)
+		if h == nil {
+			continue // the order repeated the sum's rounding at every call
+		}
+		named++
+		i := strings.Index(h.Detail, "Options.Noise, at least the spread ")
+		if i < 0 {
+			t.Fatalf("seed %d: the fix does not name Options.Noise: %s", seed, h.Detail)
+		}
+		var spread float64
+		if _, err := fmt.Sscan(h.Detail[i+len("Options.Noise, at least the spread "):], &spread); err != nil {
+			t.Fatal(err)
+		}
+		if rep := hzCheck(t, newModel(), &gradcheck.Options{Noise: spread}); !rep.OK() {
+			t.Errorf("seed %d: with the suggested Options.Noise = %g the correct gradient fails:\n%s", seed, spread, rep)
+		}
+	}
+	if named == 0 {
+		t.Fatal("no seed made the sum's order a hazard")
+	}
+	t.Logf("%d of 20 seeds named Nondeterministic; each passes with the suggested Options.Noise", named)
 }

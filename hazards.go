@@ -180,6 +180,11 @@ func (c *checker[T]) nondeterministic(rep *Report, vals []float64) (fatal bool, 
 	}
 	if c.s.noise > 0 {
 		fix = fmt.Sprintf("that is more than %d times the stated Options.Noise = %.3g; state the real noise level, or %s", noiseSpread, c.s.noise, fix)
+	} else {
+		// A sum in another order at each call (a parallel reduction)
+		// has no seed to fix: stating the noise is its only fix, and
+		// the spread seen suffices (6σ covers it).
+		fix = fmt.Sprintf("%s; or, for a loss random by design (a Monte Carlo estimate, a sum in another order at each call as a parallel reduction makes), state its noise as Options.Noise, at least the spread %.3g", fix, hi-lo)
 	}
 	if monotone(vals) {
 		fix = "the values drift in one direction from call to call, which suggests state that every evaluation updates (running statistics, a counter, a cache) rather than random draws; make Loss depend on the parameters alone, or " + fix
