@@ -215,3 +215,32 @@ func TestHazardOriginReductionFix(t *testing.T) {
 	}
 	t.Logf("%d of 20 seeds named Nondeterministic; each passes with the suggested Options.Noise", named)
 }
+
+// TestHazardOriginMemoByAddressClone: a Loss memoized by the address of
+// its weights returns the unperturbed loss at every step. Checked with
+// Workers and a Clone (whose memo is its own, so that its Loss moves), the
+// error blamed the clone ("Model.Clone returned a model whose Loss does
+// not follow its own parameters"); it is the model's Loss that stayed at
+// f0, and the error now says so.
+func TestHazardOriginMemoByAddressClone(t *testing.T) {
+	var build func() *gradcheck.Model[float64]
+	build = func() *gradcheck.Model[float64] {
+		l := newHOLayer()
+		one := []float64{1, 1, 1, 1}
+		memo := map[*float64]float64{}
+		m := l.model(func() float64 {
+			if f, ok := memo[&l.w[0]]; ok {
+				return f
+			}
+			f := l.loss(one)
+			memo[&l.w[0]] = f
+			return f
+		}, func() { l.gradient(one) })
+		m.Clone = build
+		return m
+	}
+	_, err := gradcheck.Check(build(), &gradcheck.Options{Workers: 2})
+	if err == nil || !strings.Contains(err.Error(), "the model's Loss did not move") {
+		t.Fatalf("a model whose Loss is memoized by address, with a clone that reads its own: %v", err)
+	}
+}

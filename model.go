@@ -60,8 +60,11 @@ type Model[T Float] struct {
 	// check. Only Loss and Reseed are called on a clone. Before it uses a
 	// clone, the checker compares the clone's loss with the model's at one
 	// perturbed entry, and a clone whose Loss does not follow its own
-	// parameters is an error; those two evaluations are not counted in
-	// Report.Evals, so that the report is the serial one's.
+	// parameters is an error (one that names the model's Loss where it is
+	// the model's that stayed at the unperturbed loss to the bit, as a
+	// loss memoized by its slice's address does); those two evaluations
+	// are not counted in Report.Evals, so that the report is the serial
+	// one's.
 	Clone func() *Model[T]
 
 	// Terms, if not empty, name the parts the loss is made of (a data

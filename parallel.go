@@ -359,6 +359,15 @@ func (c *checker[T]) readsItself(cm *Model[T], p cloneProbe[T]) error {
 		return c.panicError(fn, r.panicked, b, i, v)
 	case !r.returned:
 		return c.goexitError(fn, b, i, v)
+	case !c.sameLoss(fm, r.f) && math.Float64bits(fm) == math.Float64bits(c.f0) && !c.sameLoss(r.f, c.f0):
+		// The probe's entry has the largest analytic value and moved by
+		// a first-pass step: a loss that reads it moves. The model's
+		// staying at f0 to the bit while the clone's moved says the
+		// model's Loss is the one that does not read its parameters
+		// (a memo keyed on the slice's address, a forward cache); the
+		// clone was blamed for it.
+		return fmt.Errorf("gradcheck: the model's Loss did not move when %s was set to %v (it stayed at %.17g) and its clone's did (%.17g): the model's Loss does not read its parameters as they are perturbed in place (a value memoized by the slice's address, a forward cache); make Loss compute from the blocks' current values",
+			entryName(c.m.Blocks[b].Name, shapeOf(c.m.Blocks[b]), i), v, fm, r.f)
 	case !c.sameLoss(fm, r.f):
 		return fmt.Errorf("gradcheck: Model.Clone returned a model whose Loss does not follow its own parameters: with %s set to %v the model's loss is %.17g and the clone's %.17g; a clone's Loss must read the clone only",
 			entryName(c.m.Blocks[b].Name, shapeOf(c.m.Blocks[b]), i), v, fm, r.f)
