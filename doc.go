@@ -61,6 +61,11 @@
 // 8 times the most noise they can hold: a pole just beyond the smaller
 // spacing's window and within the third's makes pseudo-noise at both the
 // larger and the third (a point 1.1e-4 in front of a float32 camera).
+// Values on a grid coarser than their change per point (two neighbours
+// equal, every change a whole number of the smallest, q) hold up to q/2
+// whatever they show: a float32 function checked in float64, moving about
+// an ulp per point there, refuted its own rounding otherwise, and a JVP of
+// a float32 matmul read four stairs as a slope 0.26% off.
 // Where neither of the two
 // finds noise, the third decides alone: a loss that moves by α quanta per
 // step of the larger spacing moves by α/64 per step of the smaller, whole

@@ -136,8 +136,10 @@ func (c *checker[T]) noiseAlong(b, i int) (sigma, flat float64, err error) {
 		// linear at this spacing), which says nothing of the noise the
 		// larger spacing found: the third spacing may only refute it
 		// (below). Nonzero differences of values on a grid are at
-		// least its quantum, so a loss rounded coarsely does not make a
-		// ceiling below its noise.
+		// least its quantum, and the ceiling of values on a grid
+		// coarser than their change per point is half that quantum at
+		// least (gridCeiling), so a loss rounded coarsely does not make
+		// a ceiling below its noise.
 		small = ceil[1]
 	}
 	switch {
@@ -217,8 +219,9 @@ func (c *checker[T]) noiseAlong(b, i int) (sigma, flat float64, err error) {
 // where it finds none: a trend or a kink, values that did not move, or a
 // loss not finite there. ceiling is the most noise the values can hold
 // (fdiff.NoiseCeiling), +Inf where they say nothing of it (a loss not
-// finite there). still reports that the values did not move: all were
-// f(x) to the bit.
+// finite there), and at least gridCeiling of values on a grid coarser
+// than their change per point. still reports that the values did not
+// move: all were f(x) to the bit.
 func (c *checker[T]) noiseAt1(b, i int, spacing float64) (sigma, ceiling float64, still bool, err error) {
 	var f [noisePoints]float64
 	mid := noisePoints / 2
@@ -241,8 +244,47 @@ func (c *checker[T]) noiseAt1(b, i int, spacing float64) (sigma, ceiling float64
 	// cancels), and the other spacing may see it. They bound that
 	// quantum from below (stillQuantum).
 	s, ceiling, ok := fdiff.NoiseCeiling(f[:])
+	if ceiling > 0 {
+		ceiling = max(ceiling, gridCeiling(f[:]))
+	}
 	if ok && s > 0 {
 		return s, ceiling, false, nil
 	}
 	return math.NaN(), ceiling, ok && s == 0, nil
+}
+
+// gridCeiling is the least ceiling on the noise of values that lie on a
+// grid coarser than their change per point, 0 where they do not: where
+// two neighbours are equal while the values move elsewhere, and every
+// change between neighbours is a whole number of the smallest, q, the
+// values are rounded to steps of q at least, and rounding to that grid
+// hides errors up to q/2 whatever the noise beneath. NoiseCeiling's
+// least σ_k can fall far below that: one stair among differences that
+// otherwise vanish makes σ_4 of seven values 0.069·q. A float32 output
+// of a float64 check moving 0.8 of its ulp q per point of the smaller
+// spacing, (−2, −2, −1, 0, 1, 2, 3)·q, made a ceiling of 0.069·q that
+// refuted the third spacing's σ of 0.68·q, the loss's real rounding; with
+// σ = 0 the ladder's smallest steps, where the loss moved by a few
+// quanta, read 1.2890625 ± 7e-11 against the exact derivative 1.2857
+// (a float32 matmul's JVP).
+func gridCeiling(f []float64) float64 {
+	q, zero := math.Inf(1), false
+	for t := 1; t < len(f); t++ {
+		d := math.Abs(f[t] - f[t-1])
+		if d == 0 {
+			zero = true
+		} else {
+			q = min(q, d)
+		}
+	}
+	if !zero || math.IsInf(q, 1) {
+		return 0
+	}
+	for t := 1; t < len(f); t++ {
+		r := math.Abs(f[t]-f[t-1]) / q
+		if math.Abs(r-math.Round(r)) > 1e-6*r {
+			return 0
+		}
+	}
+	return q / 2
 }
