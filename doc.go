@@ -74,7 +74,10 @@
 // third spacing is no whole multiple of the smaller. Seven equal values at
 // one spacing say nothing of σ: the loss did not move there, and its quantum
 // may be far above an ulp of f (a sum that cancels); they bound that
-// quantum from below (Staircases). The first pass uses σ
+// quantum from below (Staircases), and so do values on a grid coarser than
+// their change per point: the grid's quantum (a float32 loss checked in
+// float64, whose values at the larger spacing moved by whole ulps on a
+// line and showed only the float64 rounding of w·f). The first pass uses σ
 // measured along the coordinate with the largest analytic entry. Refinement
 // that ends in a Mismatch or in no verdict from its last row measures σ
 // again along the entry itself (twelve or eighteen more evaluations), and

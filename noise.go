@@ -60,10 +60,10 @@ func (c *checker[T]) measureNoise() error {
 	if bb < 0 || big == 0 {
 		return nil
 	}
-	sigma, flat, err := c.noiseAlong(bb, bi)
+	sigma, flat, grid, err := c.noiseAlong(bb, bi)
 	c.sigma = sigma
 	if err == nil {
-		c.noiseEntry = noiseEntry{b: bb, i: bi, flat: flat, ok: true}
+		c.noiseEntry = noiseEntry{b: bb, i: bi, flat: flat, grid: grid, ok: true}
 	}
 	return err
 }
@@ -72,9 +72,9 @@ func (c *checker[T]) measureNoise() error {
 // noiseAlong found there: refining that entry asks for the same
 // measurement, which a deterministic loss repeats value for value.
 type noiseEntry struct {
-	b, i int
-	flat float64
-	ok   bool
+	b, i       int
+	flat, grid float64
+	ok         bool
 }
 
 // noiseAlong estimates the standard deviation of the loss's round-off
@@ -107,14 +107,15 @@ type noiseEntry struct {
 // a rounding aligned with the larger (a whole multiple of 64 quanta per
 // step) is aligned with the smaller too. Where it finds none either, σ is
 // 0 and the one-rounding floor stands alone.
-func (c *checker[T]) noiseAlong(b, i int) (sigma, flat float64, err error) {
+func (c *checker[T]) noiseAlong(b, i int) (sigma, flat, grid float64, err error) {
 	h := c.s.step * fdiff.Scale(float64(c.saved[b][i]))
 	var sig, ceil [2]float64
 	var moved [2]bool
 	for k, spacing := range [2]float64{h / 4, h / 256} {
-		s, cl, still, err := c.noiseAt1(b, i, spacing)
+		s, cl, q, still, err := c.noiseAt1(b, i, spacing)
+		grid = max(grid, q)
 		if err != nil {
-			return 0, flat, err
+			return 0, flat, grid, err
 		}
 		if still {
 			flat = max(flat, spacing)
@@ -151,16 +152,17 @@ func (c *checker[T]) noiseAlong(b, i int) (sigma, flat float64, err error) {
 		// near a multiple of 64, and the rounding errors then lie on a
 		// line at both. The third spacing, 1.6 times the smaller, is
 		// not a whole multiple of it: what it finds stands.
-		again, _, still, err := c.noiseAt1(b, i, h/noiseRecheck)
+		again, _, q, still, err := c.noiseAt1(b, i, h/noiseRecheck)
+		grid = max(grid, q)
 		if still {
 			flat = max(flat, h/noiseRecheck)
 		}
 		if err != nil || math.IsNaN(again) {
-			return 0, flat, err
+			return 0, flat, grid, err
 		}
-		return again, flat, nil
+		return again, flat, grid, nil
 	case math.IsNaN(large):
-		return small, flat, nil // the larger spacing saw a trend or a kink
+		return small, flat, grid, nil // the larger spacing saw a trend or a kink
 	case math.IsNaN(small) && moved[1] && ceil[1] == 0:
 		// The smaller spacing's values moved on a polynomial of whole
 		// quanta: some order of their differences all vanished. That
@@ -176,20 +178,22 @@ func (c *checker[T]) noiseAlong(b, i int) (sigma, flat float64, err error) {
 		// multiple of the smaller, is asked, and may only refute: where
 		// it finds an eighth of the larger's σ, as round-off would, that
 		// σ stands as before.
-		again, _, still, err := c.noiseAt1(b, i, h/noiseRecheck)
+		again, _, q, still, err := c.noiseAt1(b, i, h/noiseRecheck)
+		grid = max(grid, q)
 		if still {
 			flat = max(flat, h/noiseRecheck)
 		}
 		if err != nil || math.IsNaN(again) || large > noiseAgree*again {
-			return 0, flat, err
+			return 0, flat, grid, err
 		}
-		return large, flat, nil
+		return large, flat, grid, nil
 	case math.IsNaN(small):
-		return large, flat, nil // the smaller spacing saw no change, or its values were too finely quantized
+		return large, flat, grid, nil // the smaller spacing saw no change, or its values were too finely quantized
 	case large <= noiseAgree*small:
-		return math.Max(large, small), flat, nil
+		return math.Max(large, small), flat, grid, nil
 	}
-	again, _, still, err := c.noiseAt1(b, i, h/noiseRecheck)
+	again, _, q, still, err := c.noiseAt1(b, i, h/noiseRecheck)
+	grid = max(grid, q)
 	if still {
 		flat = max(flat, h/noiseRecheck)
 	}
@@ -209,9 +213,9 @@ func (c *checker[T]) noiseAlong(b, i int) (sigma, flat float64, err error) {
 	// smaller's makes pseudo-noise there too, and without it the rows
 	// across the stair took wrong values for subgradients of a Kink.
 	if err != nil || math.IsNaN(again) || large > noiseAgree*again || math.IsNaN(sig[1]) && ceil[1] > 0 && again > noiseAgree*ceil[1] {
-		return 0, flat, err
+		return 0, flat, grid, err
 	}
-	return math.Max(large, again), flat, nil
+	return math.Max(large, again), flat, grid, nil
 }
 
 // noiseAt1 is fdiff.Noise of noisePoints loss values along entry i of
@@ -219,10 +223,11 @@ func (c *checker[T]) noiseAlong(b, i int) (sigma, flat float64, err error) {
 // where it finds none: a trend or a kink, values that did not move, or a
 // loss not finite there. ceiling is the most noise the values can hold
 // (fdiff.NoiseCeiling), +Inf where they say nothing of it (a loss not
-// finite there), and at least gridCeiling of values on a grid coarser
-// than their change per point. still reports that the values did not
-// move: all were f(x) to the bit.
-func (c *checker[T]) noiseAt1(b, i int, spacing float64) (sigma, ceiling float64, still bool, err error) {
+// finite there), and at least half the quantum of values on a grid
+// coarser than their change per point. grid is that quantum
+// (gridQuantum), 0 where the values lie on no such grid. still reports
+// that the values did not move: all were f(x) to the bit.
+func (c *checker[T]) noiseAt1(b, i int, spacing float64) (sigma, ceiling, grid float64, still bool, err error) {
 	var f [noisePoints]float64
 	mid := noisePoints / 2
 	for t := range f {
@@ -232,10 +237,10 @@ func (c *checker[T]) noiseAt1(b, i int, spacing float64) (sigma, ceiling float64
 		}
 		fv, err := c.lossAt(b, i, T(float64(c.saved[b][i])+float64(t-mid)*spacing))
 		if err != nil {
-			return math.NaN(), math.Inf(1), false, err
+			return math.NaN(), math.Inf(1), 0, false, err
 		}
 		if !isFinite(fv) {
-			return math.NaN(), math.Inf(1), false, nil
+			return math.NaN(), math.Inf(1), 0, false, nil
 		}
 		f[t] = fv
 	}
@@ -244,30 +249,41 @@ func (c *checker[T]) noiseAt1(b, i int, spacing float64) (sigma, ceiling float64
 	// cancels), and the other spacing may see it. They bound that
 	// quantum from below (stillQuantum).
 	s, ceiling, ok := fdiff.NoiseCeiling(f[:])
+	grid = gridQuantum(f[:])
 	if ceiling > 0 {
-		ceiling = max(ceiling, gridCeiling(f[:]))
+		ceiling = max(ceiling, grid/2)
 	}
 	if ok && s > 0 {
-		return s, ceiling, false, nil
+		return s, ceiling, grid, false, nil
 	}
-	return math.NaN(), ceiling, ok && s == 0, nil
+	return math.NaN(), ceiling, grid, ok && s == 0, nil
 }
 
-// gridCeiling is the least ceiling on the noise of values that lie on a
-// grid coarser than their change per point, 0 where they do not: where
-// two neighbours are equal while the values move elsewhere, and every
-// change between neighbours is a whole number of the smallest, q, the
-// values are rounded to steps of q at least, and rounding to that grid
-// hides errors up to q/2 whatever the noise beneath. NoiseCeiling's
-// least σ_k can fall far below that: one stair among differences that
-// otherwise vanish makes σ_4 of seven values 0.069·q. A float32 output
-// of a float64 check moving 0.8 of its ulp q per point of the smaller
-// spacing, (−2, −2, −1, 0, 1, 2, 3)·q, made a ceiling of 0.069·q that
-// refuted the third spacing's σ of 0.68·q, the loss's real rounding; with
-// σ = 0 the ladder's smallest steps, where the loss moved by a few
-// quanta, read 1.2890625 ± 7e-11 against the exact derivative 1.2857
-// (a float32 matmul's JVP).
-func gridCeiling(f []float64) float64 {
+// gridQuantum is the quantum q of values that lie on a grid coarser than
+// their change per point, 0 where they do not: where two neighbours are
+// equal while the values move elsewhere, and every change between
+// neighbours is a whole number of the smallest, q, the values are rounded
+// to steps of q at least. Rounding to that grid hides errors up to q/2
+// whatever the noise beneath, so q/2 is the least ceiling such values put
+// on the noise (noiseAt1). NoiseCeiling's least σ_k can fall far below
+// that: one stair among differences that otherwise vanish makes σ_4 of
+// seven values 0.069·q. A float32 output of a float64 check moving 0.8 of
+// its ulp q per point of the smaller spacing, (−2, −2, −1, 0, 1, 2, 3)·q,
+// made a ceiling of 0.069·q that refuted the third spacing's σ of 0.68·q,
+// the loss's real rounding; with σ = 0 the ladder's smallest steps, where
+// the loss moved by a few quanta, read 1.2890625 ± 7e-11 against the
+// exact derivative 1.2857 (a float32 matmul's JVP).
+//
+// q is also a least quantum of the loss along the entry, as seven equal
+// values are (stillQuantum), and a refined entry's ladder is judged with
+// it (entryNoise): its values at the other spacing may move by whole
+// quanta on a line and show only a far finer rounding. A float32
+// log-sum-exp checked in float64 moved by whole float32 ulps per point of
+// the larger spacing and showed σ = 6e-17, the float64 rounding of w·f;
+// its VJP's ladder, on the same grid, read −0.14721025 ± 3e-12 against
+// the exact −0.14719763. For a loss rounded to its own size q is an ulp
+// or two of f, the one-rounding floor, and raises nothing.
+func gridQuantum(f []float64) float64 {
 	q, zero := math.Inf(1), false
 	for t := 1; t < len(f); t++ {
 		d := math.Abs(f[t] - f[t-1])
@@ -286,5 +302,5 @@ func gridCeiling(f []float64) float64 {
 			return 0
 		}
 	}
-	return q / 2
+	return q
 }

@@ -839,17 +839,18 @@ func (c *checker[T]) kinkAlong(b, i int, e, kink Entry, h0, scale float64, rows 
 }
 
 // entryNoise returns the loss's noise σ along entry i of block b, of the
-// given scale, and the quantum its first-pass values show by staying put
-// (stillQuantum): measured along the entry (noiseAlong), or repeated from
-// measureNoise where that measured along this very entry.
+// given scale, and the least quantum its values near x show: by staying
+// put (stillQuantum), or by lying on a grid coarser than their change per
+// point (gridQuantum). Both are measured along the entry (noiseAlong), or
+// repeated from measureNoise where that measured along this very entry.
 func (c *checker[T]) entryNoise(b, i int, first witness, scale float64) (sigma, still float64, err error) {
-	sigma, flat := c.sigma, c.noiseEntry.flat
+	sigma, flat, grid := c.sigma, c.noiseEntry.flat, c.noiseEntry.grid
 	if ne := c.noiseEntry; !ne.ok || ne.b != b || ne.i != i {
-		if sigma, flat, err = c.noiseAlong(b, i); err != nil {
+		if sigma, flat, grid, err = c.noiseAlong(b, i); err != nil {
 			return 0, 0, err
 		}
 	}
-	return sigma, c.stillQuantum(first, flat, c.s.step*scale), nil
+	return sigma, max(c.stillQuantum(first, flat, c.s.step*scale), grid), nil
 }
 
 // noisier reports whether an entry's own noise sigmaI, or the quantum still
