@@ -283,7 +283,7 @@
 //     and x0 = 6e-5: a relative 1e-3 of the slope along x2). S comes from
 //     two evaluations of the gradient with every parameter moved by
 //     ±ε^(1/3)·scale, pseudo-random signs, made with the noise measurement
-//     only where some entry is refined (Report.NoiseGradEvals), and not
+//     where some entry waits for it (Report.NoiseGradEvals), and not
 //     where the gradient keeps state between calls. N is the smallest
 //     normal number of the precision: below it numbers lose their relative
 //     precision bit by bit, and differences of a loss that underflows near

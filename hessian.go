@@ -27,7 +27,7 @@ import (
 // exact arithmetic differ by round-off of the Hessian's own size.
 // Report.Evals counts evaluations of grad and Report.GradEvals calls of
 // hess: as for jac in Jacobian, two of them, away from x, where some entry
-// goes on to refinement. The symmetry block holds the Hessian at x.
+// waits for the noise. The symmetry block holds the Hessian at x.
 func Hessian(grad func(dst, x []float64), hess func(dst, x []float64), x []float64, opts *Options) (*Report, error) {
 	n := len(x)
 	var H []float64

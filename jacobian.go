@@ -47,11 +47,15 @@ import (
 // The term K·ε·S of a gradient entry (see the package docs, Refinement)
 // measures how far the gradient moves when every parameter moves by its
 // rounding, from two evaluations of the gradient at points where every
-// parameter moves at once. Here the gradient of f_i is row i of jac, so
-// where some entry of a row goes on to refinement, jac is called at those
-// two points; they are the same for every row, so the check calls jac
-// twice more, not 2m times, and not at all where every entry passes its
-// first pass. A jac that keeps state between calls (a NotReentrant
+// parameter moves at once, made with the loss's noise measurement. Here
+// the gradient of f_i is row i of jac, so where some entry of a row waits
+// for the noise (its first pass did not accept it, whether refinement
+// follows or not), jac is called at those two points; they are the same
+// for every row, so the check calls jac twice more, not 2m times, and not
+// at all where every entry passes its first pass outright. An output with
+// an entry exactly 0, whose two first-pass values are equal to the bit,
+// waits for the noise (a residual at t = 0 of a·exp(−k·t) + c, whose slope
+// along k is 0). A jac that keeps state between calls (a NotReentrant
 // hazard) is not called there, and its entries are judged without the
 // term, as a gradient check does.
 //

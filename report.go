@@ -247,9 +247,9 @@ type Report struct {
 	NoiseEvals int
 	// NoiseGradEvals counts the gradient evaluations that measured the
 	// gradient's sensitivity to the rounding of its inputs, with the
-	// noise: two when some entry was refined, else 0 (and 0 where the
-	// gradient keeps state between calls). Merge counts them once, as
-	// NoiseEvals.
+	// noise: two when the noise was measured (NoiseEvals), whether some
+	// entry was then refined or not, else 0 (and 0 where the gradient
+	// keeps state between calls). Merge counts them once, as NoiseEvals.
 	NoiseGradEvals int
 	// Partial reports that the check stopped before it had judged every
 	// entry it was to check: its context was done, or Loss, Gradient or

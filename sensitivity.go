@@ -33,8 +33,9 @@ const sensitivityProbes = 2
 // (float32 property seed 36). The refinement adds K·ε·S_i to the entry's
 // threshold (ladder.floor).
 //
-// It runs only where some entry goes on to refinement, with the noise
-// measurement, and is skipped where the gradient was seen to keep state
+// It runs with the noise measurement, where some entry's first pass did
+// not accept it (whether refinement follows or not: only the ladder uses
+// S_i), and is skipped where the gradient was seen to keep state
 // between calls (a NotReentrant hazard): its values at the probes would
 // not be the gradient's. The parameters are restored bit for bit after
 // each probe, and the blocks' Grad set back to the gradient at x.

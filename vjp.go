@@ -74,9 +74,9 @@ func Tangent(x []float64, seed uint64, d int) []float64 {
 // report has one block per cotangent, named "vjp0", "vjp1", …, of shape [n].
 // The cotangents share the evaluations of f: every point is evaluated
 // once, so k cotangents cost about what one does. Where some entry of a
-// cotangent goes on to refinement, vjp is called with that cotangent at
-// the two points where the gradient check of w·f would evaluate its
-// gradient to measure the term K·ε·S (see Jacobian): twice per such
+// cotangent waits for the noise (see Jacobian), vjp is called with that
+// cotangent at the two points where the gradient check of w·f would
+// evaluate its gradient to measure the term K·ε·S: twice per such
 // cotangent. Report.Evals counts evaluations of f and Report.GradEvals
 // calls of vjp, those included.
 //
@@ -163,8 +163,8 @@ func VJP(f func(dst, x []float64), vjp func(dst, x, w []float64), m int, x []flo
 // evaluations of f and Report.GradEvals calls of jvp.
 //
 // The curve has one parameter, t, so the term K·ε·S of an entry (see
-// Jacobian) is measured along it: where some entry of a tangent goes on
-// to refinement, jvp is called at x + t·v for the two values of t that a
+// Jacobian) is measured along it: where some entry of a tangent waits
+// for the noise, jvp is called at x + t·v for the two values of t that a
 // gradient check of the curve would probe, twice per such tangent. That
 // moves x along v only: S is then the curve's own second derivative,
 // which the refinement's term for the rounding of the entry's own
