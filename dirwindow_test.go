@@ -56,3 +56,60 @@ func TestDirectionalLadderLeadingRowsOutside(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectionalKinksAtPointNoRegion checks a correct model whose block
+// of 48 entries has a kink at the point in every third entry,
+// Σ a_i·relu(x_i) + ½x_i² with x_i = 0 for i divisible by 3: each of the
+// block's sixteenths holds one kink and disagrees, and the four evidence
+// entries are all Kinks. The block was reported as a Region of a correct
+// gradient, on its own refined test, whose discrepancy from the kinks
+// converges as a wrong gradient's does. The search now goes on into the
+// sixteenths, and the kinks get their own verdicts.
+func TestDirectionalKinksAtPointNoRegion(t *testing.T) {
+	const n = 48
+	rng := rand.New(rand.NewPCG(9, 1))
+	x, g, a := make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range x {
+		x[i] = 0.5 + rng.Float64()
+		if rng.IntN(2) == 0 {
+			x[i] = -x[i]
+		}
+		if i%3 == 0 {
+			x[i] = 0
+		}
+		a[i] = 1 + rng.Float64()
+	}
+	m := &gradcheck.Model[float64]{
+		Blocks: []gradcheck.Block[float64]{{Name: "b", Value: x, Grad: g}},
+		Loss: func() float64 {
+			var f float64
+			for i, v := range x {
+				f += a[i]*max(v, 0) + 0.5*v*v
+			}
+			return f
+		},
+		Gradient: func() {
+			for i, v := range x {
+				g[i] = v
+				if v > 0 {
+					g[i] += a[i]
+				}
+			}
+		},
+	}
+	for seed := uint64(1); seed <= 8; seed++ {
+		rep, err := gradcheck.Check(m, &gradcheck.Options{Directions: 4, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rep.Regions {
+			t.Errorf("seed %d: region %s[%d, %d) reported in a correct model with kinks at the point", seed, r.Block, r.Lo, r.Hi)
+		}
+		for _, e := range rep.Blocks[0].Failures() {
+			t.Errorf("seed %d: b[%d] is %v in a correct model: analytic %g, numeric %g", seed, e.Index, e.Verdict, e.Analytic, e.Numeric)
+		}
+		if !rep.OK() {
+			t.Errorf("seed %d: a correct model with kinks at the point is not OK", seed)
+		}
+	}
+}

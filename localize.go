@@ -141,13 +141,25 @@ func (dc *dirCheck[T]) search(d int, root node) ([]span, error) {
 			frontier = next
 		}
 		if dense && len(frontier) == 1<<denseDepth {
-			shown := false
+			shown, kinked := false, false
 			for k := range confirmPerRegion {
 				j := n.lo + (2*k+1)*(n.hi-n.lo)/(2*confirmPerRegion)
 				if err := dc.verify(j); err != nil {
 					return out, err
 				}
 				shown = shown || dc.found[j].Verdict == Mismatch
+				kinked = kinked || dc.found[j].Verdict == Kink
+			}
+			if !shown && kinked {
+				// Evidence at a kink and none wrong: the sixteenths may
+				// all disagree through kinks at the point, one in each
+				// (a ReLU layer whose every third unit sits at 0), and a
+				// kink at the point gives a refined test a discrepancy
+				// that converges as a wrong gradient's does. The search
+				// goes on into the sixteenths, whose entries get their
+				// own verdicts.
+				push(frontier)
+				continue
 			}
 			if !shown {
 				// The sixteenths' disagreements are first estimates,
