@@ -34,6 +34,9 @@ type Region struct {
 // 16 of its sixteenths) is wrong throughout, or at least nearly
 // everywhere: it is reported whole as a Region, with per-entry verdicts on
 // confirmPerRegion of its entries, instead of being tested entry by entry.
+// Where none of those entries is a Mismatch and one is a Kink, the
+// disagreement may be kinks at the point, one in each part: the search
+// goes on into the parts instead.
 //
 // After a search, the direction is tested again on the parameters not
 // located, which excludes the entries and regions found so far. If it agrees, the located entries and regions account for its
