@@ -749,9 +749,5 @@ func (dc *dirCheck[T]) inRegime(delta, noise *[fdiff.MaxRows]float64, lo, j int)
 	if !shrinks(delta[:], noise[:], lo, j, taylorRegime) {
 		return false
 	}
-	if j < lo+2 {
-		return true
-	}
-	step, prev := math.Abs(delta[j]-delta[j-1]), math.Abs(delta[j-1]-delta[j-2])
-	return collapseCentral*prev <= step+2*dc.c.s.k*noise[j]
+	return j < lo+2 || !collapses(delta[:], noise[:], j, dc.c.s.k)
 }

@@ -176,14 +176,8 @@ func (c *checker[T]) perturbedPair(b, i int, h float64) (vp, vm T) {
 // does not pass (firstPass). It must run under a recover that calls
 // c.recovered (see lossPair).
 func (c *checker[T]) judgeInto(b, i int, fp, fm float64, e *Entry) error {
-	x0 := c.saved[b][i]
+	x0, vp, vm, h, scale := c.firstSteps(b, i)
 	x := float64(x0)
-	scale := fdiff.Scale(x)
-	h := c.s.step * scale
-	vp, vm := T(x+h), T(x-h)
-	if vp == x0 || vm == x0 {
-		vp, vm = c.perturbedPair(b, i, h)
-	}
 	hp, hm := math.Abs(float64(vp)-x), math.Abs(float64(vm)-x)
 	a := c.analytic[b][i]
 	// An accepted entry is written field by field: a composite literal is
@@ -208,8 +202,8 @@ func (c *checker[T]) judgeInto(b, i int, fp, fm float64, e *Entry) error {
 //
 // A loss evaluation of a cheap model is a chain of dependent
 // floating-point operations, and what the processor does between two of
-// them delays the next: judging in a loop of its own took about 0.5 µs,
-// 3 to 4%, off a check of 100 entries of a 55 ns loss
+// them delays the next: judging in a loop of its own took 0.3 to 0.5 µs,
+// 2 to 3%, off a check of 100 entries of a 55 ns loss
 // (BenchmarkFullCheckVsGonum). The loss values wait in each entry's Right
 // and Left, where a pending entry keeps them too, so that the report's
 // memory is first written while the evaluations run.
@@ -220,9 +214,10 @@ func (c *checker[T]) evaluateThenJudge(jobs []job, results []Entry) (int, error)
 	step := c.s.step
 	for k := range jobs {
 		b, i := int(jobs[k].b), int(jobs[k].i)
-		// firstSteps and lossPair, plain, written out, with the
-		// one-block model's loss called directly (Model.loss is not
-		// inlined).
+		// firstSteps and lossPair, plain, written out in the loop
+		// whose cost is measured, with the one-block model's loss
+		// called directly (Model.loss is not inlined, and calling the
+		// loss through it gave back the gain).
 		x0 := c.saved[b][i]
 		x := float64(x0)
 		h := step * fdiff.Scale(x)

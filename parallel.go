@@ -42,7 +42,7 @@ func (c *checker[T]) serial(jobs []job, results []Entry) (k int, err error) {
 				// entry (curB, curI): the jobs before it were
 				// evaluated but not yet judged.
 				k = 0
-				for int(jobs[k].b) != c.curB || int(jobs[k].i) != c.curI {
+				for k < len(jobs) && (int(jobs[k].b) != c.curB || int(jobs[k].i) != c.curI) {
 					k++
 				}
 				if n, jerr := c.judgeEvaluated(jobs, results, k); jerr != nil {

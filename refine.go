@@ -1595,8 +1595,7 @@ func (c *checker[T]) inTaylorRegime(l *ladder, noise *[fdiff.MaxRows]float64, lo
 		return false
 	}
 	for r := lo + 2; r <= j; r++ {
-		step, prev := math.Abs(l.central[r]-l.central[r-1]), math.Abs(l.central[r-1]-l.central[r-2])
-		if collapseCentral*prev > step+2*c.s.k*noise[r] {
+		if collapses(l.central[:], noise[:], r, c.s.k) {
 			return false
 		}
 	}
@@ -1607,6 +1606,16 @@ func (c *checker[T]) inTaylorRegime(l *ladder, noise *[fdiff.MaxRows]float64, lo
 		}
 	}
 	return true
+}
+
+// collapses reports whether the correction of the central differences d
+// at row r, |d[r] − d[r−1]|, fell below collapseCentral of the one before
+// it, clear of round-off (2K times row r's bound noise[r]): a sign that the
+// rows are outside the Taylor regime (inTaylorRegime; a directional
+// ladder's inRegime).
+func collapses(d, noise []float64, r int, k float64) bool {
+	step, prev := math.Abs(d[r]-d[r-1]), math.Abs(d[r-1]-d[r-2])
+	return collapseCentral*prev > step+2*k*noise[r]
 }
 
 // curvatureConverges reports whether the corrections of (F − B)/h over
