@@ -12,6 +12,14 @@
 // gradchecktest runs both from Go tests. Both restore the caller's
 // parameters bit for bit before they return, whatever happens.
 //
+// A model's slices, every block's Value and Grad, must not share memory,
+// and Check says which two do before it calls anything. The checker zeroes
+// each Grad and perturbs each Value on its own: tied weights listed once
+// per use, each with its own use's gradient, would fail at every entry as
+// a wall of Mismatches, and a Grad that is a Value's memory would have the
+// parameters zeroed. A tied parameter is one block, its Grad the sum of
+// its uses.
+//
 // # How an entry is judged
 //
 // First pass. Entry x_i is perturbed by h = c·max(|x_i|, 1) with
