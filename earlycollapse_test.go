@@ -118,9 +118,8 @@ func convNet64(seed uint64) *gradcheck.Model[float64] {
 // ladder took an early Mismatch, δ = 1.76 ± 0.018, where the smaller
 // steps converge to 0. A collapse like that is outside the Taylor regime,
 // for a direction as for an entry (inTaylorRegime). Direction 13 of the
-// same check is still a Mismatch, on corrections that shrink without
-// collapsing over its first six rows (docs/scale.md, Limits), so only
-// direction 8 is tested.
+// same check, whose corrections shrink without collapsing over its first
+// six rows, is TestDirectionalWitnessNoEarlyMismatch's.
 func TestDirectionalCollapseNoEarlyMismatch(t *testing.T) {
 	const seed = 26
 	rep, err := gradcheck.Check(convNet64(seed), &gradcheck.Options{Directions: 16, Seed: seed})

@@ -220,6 +220,9 @@ func (dc *dirCheck[T]) expand(d int, n node) ([]node, error) {
 		if inferable {
 			r.t.delta = n.t.delta - l.t.delta
 			r.t.err = n.t.err + l.t.err
+			// Its first estimate, the witness of a refined test
+			// (ladder), is inferred alike.
+			r.t.first = witness{n: n.t.first.n - l.t.first.n, err: n.t.first.err + l.t.first.err}
 			if math.Abs(r.t.delta) > thr+c.s.k*r.t.err {
 				r.t.verdict, decided = Mismatch, true
 			} else {
