@@ -1,8 +1,10 @@
 package gradcheck
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -203,8 +205,8 @@ func (c *checker[T]) workerCount(n int) int {
 
 // workers returns n checkers: one on the caller's model and n − 1 on
 // clones of it, each counting its own evaluations. Each clone is checked to
-// be a copy: the same blocks, the same values bit for bit, and memory of
-// its own.
+// be a copy: the same blocks, the same values bit for bit, memory shared
+// with neither the model nor another clone, and a Loss that reads it.
 func (c *checker[T]) workers(n int) ([]*checker[T], error) {
 	w0 := *c
 	w0.evals, w0.gradEvals = 0, 0
@@ -225,7 +227,63 @@ func (c *checker[T]) workers(n int) ([]*checker[T], error) {
 		w.m, w.evals, w.gradEvals = cm, 0, 0
 		ws = append(ws, &w)
 	}
+	if n > 1 {
+		if err := disjointClones(ws); err != nil {
+			return nil, err
+		}
+	}
+	for _, w := range ws[1:] {
+		if err := c.readsItself(w.m, p); err != nil {
+			return nil, err
+		}
+	}
 	return ws, nil
+}
+
+// disjointClones reports Values of the workers' models that share memory:
+// a clone's with the model's, with another block of its own, or with
+// another clone's. clone compares each clone with the model alone, one
+// at a time, and a Clone that returned the same copy on every call (a
+// memoized clone) passed it: its workers perturbed one memory at once,
+// each loss saw the others' steps, and the check raced
+// (TestCloneSharedBetweenClones). The spans are sorted and swept once,
+// O(m log m) for the m Values of all the workers.
+func disjointClones[T Float](ws []*checker[T]) error {
+	type span struct {
+		lo, hi uintptr
+		w, b   int
+	}
+	var spans []span
+	for k, w := range ws {
+		for b, blk := range w.m.Blocks {
+			s := spanOf(blk.Value, b, false)
+			spans = append(spans, span{s.lo, s.hi, k, b})
+		}
+	}
+	slices.SortFunc(spans, func(x, y span) int { return cmp.Compare(x.lo, y.lo) })
+	far := 0
+	for k := 1; k < len(spans); k++ {
+		x, y := spans[far], spans[k]
+		if y.lo >= x.hi {
+			if y.hi > x.hi {
+				far = k
+			}
+			continue
+		}
+		if y.w < x.w {
+			x, y = y, x
+		}
+		name := func(s span) string { return ws[s.w].m.Blocks[s.b].Name }
+		switch {
+		case x.w == 0:
+			return fmt.Errorf("gradcheck: Model.Clone returned block %q sharing memory with the model's block %q: a clone needs memory of its own", name(y), name(x))
+		case x.w == y.w:
+			return fmt.Errorf("gradcheck: Model.Clone returned blocks %q and %q sharing memory: each block of a clone needs memory of its own", name(x), name(y))
+		default:
+			return fmt.Errorf("gradcheck: Model.Clone returned block %q of one call sharing memory with block %q of another (the same copy returned twice, or memory reused between calls): each call must return memory of its own, since each clone is perturbed on a goroutine of its own", name(x), name(y))
+		}
+	}
+	return nil
 }
 
 func (c *checker[T]) clone(p cloneProbe[T]) (cm *Model[T], err error) {
@@ -258,9 +316,6 @@ func (c *checker[T]) clone(p cloneProbe[T]) (cm *Model[T], err error) {
 					entryName(blk.Name, shapeOf(blk), i), v, c.saved[b][i])
 			}
 		}
-	}
-	if err := c.readsItself(cm, p); err != nil {
-		return nil, err
 	}
 	return cm, nil
 }

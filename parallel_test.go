@@ -382,3 +382,58 @@ func TestCloneComparisonNamesReseed(t *testing.T) {
 		}
 	}
 }
+
+// TestCloneSharedBetweenClones: each clone was compared with the model
+// alone, so a Clone that returned the same copy on every call (memoized)
+// passed, and its workers perturbed one memory at once: each loss saw
+// another worker's step, and the check raced. A clone whose two blocks
+// were one copy was blamed for a Loss that does not follow its
+// parameters. Both are now named before any clone is used, and the
+// parameters are restored.
+func TestCloneSharedBetweenClones(t *testing.T) {
+	w := []float64{0.3, -1.2, 0.7, 2.1, -0.4, 0.9, 1.3, -0.2}
+	saved := slices.Clone(w)
+	m := weightedSines(w)
+	var memo *gradcheck.Model[float64]
+	m.Clone = func() *gradcheck.Model[float64] {
+		if memo == nil {
+			memo = weightedSines(slices.Clone(w))
+		}
+		return memo
+	}
+	_, err := gradcheck.Check(m, &gradcheck.Options{Workers: 3})
+	if err == nil || !strings.Contains(err.Error(), `block "w" of one call sharing memory with block "w" of another`) {
+		t.Errorf("a memoized clone: error %v, want one naming the shared block", err)
+	}
+	if !slices.Equal(w, saved) {
+		t.Errorf("w = %v after the check, saved %v", w, saved)
+	}
+
+	// Two blocks of equal values, which a clone makes one copy of.
+	a, b := []float64{0.5, -0.3, 1.1}, []float64{0.5, -0.3, 1.1}
+	two := func(a, b []float64) *gradcheck.Model[float64] {
+		ga, gb := make([]float64, 3), make([]float64, 3)
+		return &gradcheck.Model[float64]{
+			Blocks: []gradcheck.Block[float64]{{Name: "a", Value: a, Grad: ga}, {Name: "b", Value: b, Grad: gb}},
+			Loss:   func() float64 { return weightedSinesLoss(a) + 2*weightedSinesLoss(b) },
+			Gradient: func() {
+				for i := range a {
+					ga[i] = math.Cos(a[i]) * float64(i+1)
+					gb[i] = 2 * math.Cos(b[i]) * float64(i+1)
+				}
+			},
+		}
+	}
+	m2 := two(a, b)
+	m2.Clone = func() *gradcheck.Model[float64] {
+		c := slices.Clone(a)
+		return two(c, c)
+	}
+	_, err = gradcheck.Check(m2, &gradcheck.Options{Workers: 2})
+	if err == nil || !strings.Contains(err.Error(), `blocks "a" and "b" sharing memory`) {
+		t.Errorf("a clone whose blocks share a copy: error %v, want one naming both blocks", err)
+	}
+	if !slices.Equal(a, []float64{0.5, -0.3, 1.1}) || !slices.Equal(b, a) {
+		t.Errorf("a = %v, b = %v after the check", a, b)
+	}
+}
