@@ -84,6 +84,9 @@ func Merge(reports ...*Report) (*Report, error) {
 	if first.Blocks == nil {
 		return out, nil
 	}
+	if err := samePartition(byShard); err != nil {
+		return nil, err
+	}
 	out.Blocks = make([]BlockReport, len(first.Blocks))
 	for b := range first.Blocks {
 		ob := &out.Blocks[b]
@@ -96,8 +99,18 @@ func Merge(reports ...*Report) (*Report, error) {
 				continue
 			}
 			holders++
-			if k := len(ob.Entries); k > 0 && rb.Entries[0].Index <= ob.Entries[k-1].Index {
-				return nil, fmt.Errorf("gradcheck: Merge: shard %d repeats or reorders entries of block %q (index %d after %d)", r.Shard, ob.Name, rb.Entries[0].Index, ob.Entries[k-1].Index)
+			// Every entry, not only a shard's first: a shard that held
+			// an entry twice or two out of order (a report edited by
+			// hand) merged unnoticed.
+			prev := -1
+			if k := len(ob.Entries); k > 0 {
+				prev = ob.Entries[k-1].Index
+			}
+			for _, e := range rb.Entries {
+				if e.Index <= prev {
+					return nil, fmt.Errorf("gradcheck: Merge: shard %d repeats or reorders entries of block %q (index %d after %d)", r.Shard, ob.Name, e.Index, prev)
+				}
+				prev = e.Index
 			}
 			ob.Entries = append(ob.Entries, rb.Entries...)
 			ob.Diagnoses = rb.Diagnoses
@@ -109,6 +122,40 @@ func Merge(reports ...*Report) (*Report, error) {
 		ob.RelErr = blockRelErr(ob.Entries)
 	}
 	return out, nil
+}
+
+// samePartition checks the shards' numbers of entries against the
+// partition every shard computes (shardJobs): of the T entries the shards
+// hold together, shard i holds i·T/n to (i+1)·T/n, and T is every entry
+// of the model unless the check is sampled. Shards of one seed and two
+// Sample sizes (Report holds no sample size) merged into a report of
+// entries of neither sample, and a shard missing entries (a report edited
+// by hand) into one that did not say so. Shards of two sample sizes whose
+// counts happen to fit one partition pass: sample sizes T₁ and T₂ with
+// shard i of the first and the others of the second holding the counts a
+// partition of some T gives.
+func samePartition(byShard []*Report) error {
+	n := len(byShard)
+	held := make([]int, n)
+	total, size := 0, 0
+	for i, r := range byShard {
+		for b := range r.Blocks {
+			held[i] += len(r.Blocks[b].Entries)
+		}
+		total += held[i]
+	}
+	for b := range byShard[0].Blocks {
+		size += byShard[0].Blocks[b].Size()
+	}
+	if !byShard[0].Sampled && total != size {
+		return fmt.Errorf("gradcheck: Merge: the shards hold %d entries and the model has %d, none sampled: a shard is missing entries or holds some twice", total, size)
+	}
+	for i, h := range held {
+		if want := (i+1)*total/n - i*total/n; h != want {
+			return fmt.Errorf("gradcheck: Merge: shard %d holds %d entries; of the %d entries of the %d shards it holds %d: the shards are of checks of different samples (Options.Sample), or a report is missing entries", i, h, total, n, want)
+		}
+	}
+	return nil
 }
 
 // sameCheck reports how two shard reports differ in what all shards of a

@@ -3,6 +3,8 @@ package gradcheck_test
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gradcheck/gradcheck"
@@ -125,4 +127,52 @@ func ExampleMerge() {
 	// shard 2 checked 2 entries
 	// checked: 4 ok: false
 	// wrong: x[2]
+}
+
+// TestMergeRejectsOtherEntries: Merge checked only that each shard's first
+// entry of a block came after the last one merged, so it joined shards of
+// two sample sizes (one seed) into a report of 13 entries that were the
+// sample of neither, and shards edited by hand (an entry dropped, one held
+// twice, two swapped) into reports that did not say so. Each is now an
+// error.
+func TestMergeRejectsOtherEntries(t *testing.T) {
+	s := newSmooth(1, 20, 30)
+	shard := func(i, n int, o gradcheck.Options) *gradcheck.Report {
+		o.Shard, o.Shards = i, n
+		r, err := gradcheck.Check(s.model(), &o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	// edit returns shard 1 of 2 with block B1's entries changed by f.
+	edit := func(f func(e []gradcheck.Entry) []gradcheck.Entry) *gradcheck.Report {
+		r := shard(1, 2, gradcheck.Options{})
+		r.Blocks[1].Entries = f(slices.Clone(r.Blocks[1].Entries))
+		return r
+	}
+	whole := shard(0, 2, gradcheck.Options{})
+	for _, c := range []struct {
+		name    string
+		reports []*gradcheck.Report
+		want    string
+	}{
+		{"samples of 10 and 15", []*gradcheck.Report{shard(0, 2, gradcheck.Options{Sample: 10, Seed: 1}), shard(1, 2, gradcheck.Options{Sample: 15, Seed: 1})},
+			"shard 0 holds 5 entries; of the 13 entries of the 2 shards it holds 6"},
+		{"an entry dropped", []*gradcheck.Report{whole, edit(func(e []gradcheck.Entry) []gradcheck.Entry { return slices.Delete(e, 3, 4) })},
+			"the shards hold 49 entries and the model has 50"},
+		{"an entry twice", []*gradcheck.Report{whole, edit(func(e []gradcheck.Entry) []gradcheck.Entry { e[3] = e[2]; return e })},
+			`shard 1 repeats or reorders entries of block "B1" (index 7 after 7)`},
+		{"two swapped", []*gradcheck.Report{whole, edit(func(e []gradcheck.Entry) []gradcheck.Entry { e[3], e[4] = e[4], e[3]; return e })},
+			`shard 1 repeats or reorders entries of block "B1"`},
+	} {
+		_, err := gradcheck.Merge(c.reports...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: Merge error %v, want one saying %q", c.name, err, c.want)
+		}
+	}
+	// The shards of one sampled check still merge.
+	if _, err := gradcheck.Merge(shard(1, 3, gradcheck.Options{Sample: 17, Seed: 4}), shard(0, 3, gradcheck.Options{Sample: 17, Seed: 4}), shard(2, 3, gradcheck.Options{Sample: 17, Seed: 4})); err != nil {
+		t.Errorf("three shards of one sampled check: %v", err)
+	}
 }
