@@ -85,7 +85,9 @@ type Options struct {
 	// entry (or direction) is done. It is called from the goroutine that
 	// called the check, never from two goroutines at once, and the check
 	// waits for it: it should return quickly. To stop the check, cancel
-	// the context of CheckContext.
+	// the context of CheckContext. With more than one worker (Workers)
+	// the workers go on while it runs, one of them perturbing the model's
+	// own parameters: Progress must not read the model or evaluate it.
 	Progress func(Progress)
 
 	// ProgressInterval is the least time between two calls of Progress.
