@@ -44,22 +44,32 @@ func Merge(reports ...*Report) (*Report, error) {
 		}
 		return nil, errors.New("gradcheck: Merge: the reports are not shards (Shards is 0); check with Options.Shard and Options.Shards")
 	}
-	byShard := make([]*Report, n)
+	// The shards by number in a map of the reports given, not a table
+	// of n: n comes from the reports, and a count edited or corrupted to
+	// 2⁴⁰ made Merge allocate 2⁴⁰ pointers, a fatal out of memory that no
+	// recover stops (TestMergeHugeShardCount).
+	given := make(map[int]*Report, len(reports))
 	for k, r := range reports {
 		switch {
 		case r.Shards != n:
 			return nil, fmt.Errorf("gradcheck: Merge: report %d is shard %d of %d, report 0 of %d", k, r.Shard, r.Shards, n)
 		case r.Shard < 0 || r.Shard >= n:
 			return nil, fmt.Errorf("gradcheck: Merge: report %d is shard %d, outside [0, %d)", k, r.Shard, n)
-		case byShard[r.Shard] != nil:
+		case given[r.Shard] != nil:
 			return nil, fmt.Errorf("gradcheck: Merge: shard %d of %d is given twice", r.Shard, n)
 		}
-		byShard[r.Shard] = r
+		given[r.Shard] = r
 	}
-	for i, r := range byShard {
-		if r == nil {
+	// len(reports) distinct shards in [0, n): all of them exactly when
+	// n = len(reports), else the first missing one is at most len(reports).
+	for i := range min(n, len(reports)+1) {
+		if given[i] == nil {
 			return nil, fmt.Errorf("gradcheck: Merge: shard %d of %d is missing", i, n)
 		}
+	}
+	byShard := make([]*Report, n) // n = len(reports) here
+	for i, r := range given {
+		byShard[i] = r
 	}
 	first := byShard[0]
 	for i, r := range byShard[1:] {

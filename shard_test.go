@@ -176,3 +176,19 @@ func TestMergeRejectsOtherEntries(t *testing.T) {
 		t.Errorf("three shards of one sampled check: %v", err)
 	}
 }
+
+// TestMergeHugeShardCount: Merge made a table of Shards pointers before
+// it looked at the reports, so a shard read back from a file whose count
+// was edited or corrupted (2⁴⁰) ended the program with a fatal out of
+// memory, which no recover stops. It is now the missing shard.
+func TestMergeHugeShardCount(t *testing.T) {
+	r, err := gradcheck.Check(newSmooth(1, 20).model(), &gradcheck.Options{Shard: 0, Shards: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Shards = 1 << 40
+	_, err = gradcheck.Merge(jsonRoundTrip(t, r))
+	if want := "shard 1 of 1099511627776 is missing"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Merge error %v, want one saying %q", err, want)
+	}
+}
