@@ -3,6 +3,7 @@ package gradcheck
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 )
 
@@ -161,7 +162,7 @@ func samePartition(byShard []*Report) error {
 		return fmt.Errorf("gradcheck: Merge: the shards hold %d entries and the model has %d, none sampled: a shard is missing entries or holds some twice", total, size)
 	}
 	for i, h := range held {
-		if want := (i+1)*total/n - i*total/n; h != want {
+		if want := partAt(i+1, total, n) - partAt(i, total, n); h != want {
 			return fmt.Errorf("gradcheck: Merge: shard %d holds %d entries; of the %d entries of the %d shards it holds %d: the shards are of checks of different samples (Options.Sample), or a report is missing entries", i, h, total, n, want)
 		}
 	}
@@ -191,6 +192,16 @@ func sameCheck(a, b *Report) error {
 	return nil
 }
 
+// partAt is ⌊i·total/n⌋ for 0 ≤ i ≤ n, total ≥ 0, n > 0, where shard i of
+// n starts among total entries, in 128 bits: i·total overflowed an int for
+// counts past 2⁶³/total (shard 2⁶¹ − 1 of 2⁶¹ held none of 21 entries
+// instead of the last, TestShardPartitionNoOverflow).
+func partAt(i, total, n int) int {
+	hi, lo := bits.Mul64(uint64(i), uint64(total))
+	q, _ := bits.Div64(hi, lo, uint64(n)) // hi < n: the quotient is at most total
+	return int(q)
+}
+
 // shardJobs flattens the plan into jobs in block order, then index order,
 // and returns the run of shard i of n: the runs are contiguous and their
 // lengths differ by at most one, so that shard reports merge by
@@ -209,7 +220,7 @@ func shardJobs(buf []job, plan [][]int, sizes []int, i, n int) []job {
 	}
 	lo, hi := 0, total
 	if n > 0 {
-		lo, hi = i*total/n, (i+1)*total/n
+		lo, hi = partAt(i, total, n), partAt(i+1, total, n)
 	}
 	jobs := slices.Grow(buf, hi-lo)
 	k := 0

@@ -192,3 +192,17 @@ func TestMergeHugeShardCount(t *testing.T) {
 		t.Errorf("Merge error %v, want one saying %q", err, want)
 	}
 }
+
+// TestShardPartitionNoOverflow: the shard bounds i·total/n were computed
+// in an int, which overflowed for shard counts past 2⁶³/total: shard
+// 2⁶¹ − 1 of 2⁶¹ held none of 21 entries instead of the last one.
+func TestShardPartitionNoOverflow(t *testing.T) {
+	const n = 1 << 61
+	r, err := gradcheck.Check(newSmooth(1, 20, 1).model(), &gradcheck.Options{Shard: n - 1, Shards: n, SkipHazards: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Blocks[0].Entries) != 0 || len(r.Blocks[1].Entries) != 1 || r.Blocks[1].Entries[0].Index != 0 {
+		t.Errorf("the last of %d shards of 21 entries holds %d of B0 and %d of B1, want B1[0] alone", n, len(r.Blocks[0].Entries), len(r.Blocks[1].Entries))
+	}
+}
