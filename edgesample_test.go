@@ -2,6 +2,7 @@ package gradcheck_test
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gradcheck/gradcheck"
@@ -147,5 +148,36 @@ func TestShiftOnSampleStillNamed(t *testing.T) {
 	// needs them.
 	if named < 12 {
 		t.Errorf("a shift named on %d of %d samples of 36 of 48 entries", named, seeds)
+	}
+}
+
+// TestSampleOfEveryEntryIsNotSampled: Options.Sample at or above the
+// number of entries checks them all, in the order of a full check, and the
+// report says so: it had said "sample of 2 entries, seed 3", and Merge
+// refused to join such a shard with one of the same check made without
+// Sample.
+func TestSampleOfEveryEntryIsNotSampled(t *testing.T) {
+	f := func(x []float64) float64 { return x[0]*x[0] + x[1]*x[1]*x[1] + x[2] }
+	g := func(d, x []float64) { d[0], d[1], d[2] = 2*x[0], 3*x[1]*x[1], 1 }
+	x := []float64{1, 2, 3}
+	for _, k := range []int{3, 10} {
+		rep, err := gradcheck.Gradient(f, g, x, &gradcheck.Options{Sample: k, Seed: 3})
+		if err != nil || !rep.OK() {
+			t.Fatalf("Sample %d: %v\n%v", k, err, rep)
+		}
+		if rep.Sampled || strings.Contains(rep.String(), "sample") {
+			t.Errorf("Sample %d of 3 entries: Sampled %v, report:\n%v", k, rep.Sampled, rep)
+		}
+		full, err := gradcheck.Gradient(f, g, x, &gradcheck.Options{Shard: 1, Shards: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		half, err := gradcheck.Gradient(f, g, x, &gradcheck.Options{Sample: k, Seed: 3, Shard: 0, Shards: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := gradcheck.Merge(half, full); err != nil {
+			t.Errorf("Sample %d: shards with and without a Sample of every entry do not merge: %v", k, err)
+		}
 	}
 }

@@ -224,6 +224,8 @@ type Report struct {
 	// Evals counts loss evaluations and GradEvals gradient evaluations.
 	Evals, GradEvals int
 	// Sampled reports whether a sample was checked; Seed reproduces it.
+	// A Sample of at least the model's size checks every entry, and is
+	// not a sample.
 	Sampled bool
 	Seed    uint64
 

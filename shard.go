@@ -175,7 +175,9 @@ func sameCheck(a, b *Report) error {
 	switch {
 	case a.Precision != b.Precision:
 		return fmt.Errorf("precision %s and %s", a.Precision, b.Precision)
-	case a.Sampled != b.Sampled || a.Seed != b.Seed:
+	case a.Sampled != b.Sampled || a.Sampled && a.Seed != b.Seed:
+		// The seed chooses a sample and nothing else in a check that
+		// can be sharded (a directional check cannot be).
 		return fmt.Errorf("sample (%v, seed %d) and (%v, seed %d)", a.Sampled, a.Seed, b.Sampled, b.Seed)
 	case a.SetupEvals != b.SetupEvals || a.SetupGradEvals != b.SetupGradEvals:
 		return fmt.Errorf("setup evaluations %d+%d and %d+%d", a.SetupEvals, a.SetupGradEvals, b.SetupEvals, b.SetupGradEvals)
