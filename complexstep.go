@@ -54,6 +54,10 @@ const complexRoundoff = 4
 // x is not modified: fc is evaluated at a complex copy. A panic in fc or
 // grad is returned as a *PanicError.
 func ComplexStep(fc func(z []complex128) complex128, grad func(dst, x []float64), x []float64, opts *Options) (*Report, error) {
+	return stopped(complexStepCheck(fc, grad, x, opts))
+}
+
+func complexStepCheck(fc func(z []complex128) complex128, grad func(dst, x []float64), x []float64, opts *Options) (*Report, error) {
 	switch {
 	case fc == nil:
 		return nil, errors.New("gradcheck: the complex function fc is nil")

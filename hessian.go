@@ -44,7 +44,7 @@ func Hessian(grad func(dst, x []float64), hess func(dst, x []float64), x []float
 	}
 	rep, err := checkJacobian(vecSpec{fname: "grad", dname: "hess", block: "H", f: grad, jac: record, m: n}, x, opts)
 	if err != nil || rep == nil || len(rep.Blocks) == 0 || n < 2 || H == nil {
-		return rep, err
+		return stopped(rep, err)
 	}
 	o, err := opts.resolve(fdiff.Float64)
 	if err != nil {
@@ -81,5 +81,5 @@ func HVP(grad func(dst, x []float64), hvp func(dst, x, v []float64), x []float64
 	if grad == nil {
 		return nil, fmt.Errorf("gradcheck: the function grad is nil")
 	}
-	return checkJVP("grad", "hvp", grad, hvp, len(x), x, opts)
+	return stopped(checkJVP("grad", "hvp", grad, hvp, len(x), x, opts))
 }

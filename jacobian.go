@@ -71,7 +71,19 @@ import (
 // above says so in its Along. A panic comes together with a partial
 // report: the entries judged before it, as CheckContext's.
 func Jacobian(f func(dst, x []float64), jac func(dst, x []float64), m int, x []float64, opts *Options) (*Report, error) {
-	return checkJacobian(vecSpec{fname: "f", dname: "jac", block: "J", f: f, jac: jac, m: m}, x, opts)
+	return stopped(checkJacobian(vecSpec{fname: "f", dname: "jac", block: "J", f: f, jac: jac, m: m}, x, opts))
+}
+
+// stopped marks a report returned together with an error as partial, as
+// CheckContext does: it holds the entries judged before the check stopped,
+// and none where it stopped before the first, and it is not OK. Unmarked,
+// a panic in jac read "ok: 0 entries in 0 blocks agree" and Report.OK was
+// true.
+func stopped(rep *Report, err error) (*Report, error) {
+	if err != nil && rep != nil {
+		rep.Partial = true
+	}
+	return rep, err
 }
 
 // vecSpec names the pieces of a Jacobian-like check: the Hessian check is

@@ -84,6 +84,10 @@ func Tangent(x []float64, seed uint64, d int) []float64 {
 // every call. A panic in f or vjp is returned as a *PanicError whose Func
 // names it, and whose Entry names the parameter moved, as x[3].
 func VJP(f func(dst, x []float64), vjp func(dst, x, w []float64), m int, x []float64, opts *Options) (*Report, error) {
+	return stopped(checkVJP(f, vjp, m, x, opts))
+}
+
+func checkVJP(f func(dst, x []float64), vjp func(dst, x, w []float64), m int, x []float64, opts *Options) (*Report, error) {
 	switch {
 	case f == nil:
 		return nil, fmt.Errorf("gradcheck: the function f is nil")
@@ -177,7 +181,7 @@ func VJP(f func(dst, x []float64), vjp func(dst, x, w []float64), m int, x []flo
 // fresh v on every call. A panic in f is returned as a *PanicError whose
 // Entry is t[0], the step along v.
 func JVP(f func(dst, x []float64), jvp func(dst, x, v []float64), m int, x []float64, opts *Options) (*Report, error) {
-	return checkJVP("f", "jvp", f, jvp, m, x, opts)
+	return stopped(checkJVP("f", "jvp", f, jvp, m, x, opts))
 }
 
 func checkJVP(fname, dname string, f func(dst, x []float64), jvp func(dst, x, v []float64), m int, x []float64, opts *Options) (*Report, error) {
