@@ -152,22 +152,43 @@ func entryName(name string, shape []int, i int) string {
 	var sb strings.Builder
 	sb.WriteString(name)
 	sb.WriteByte('[')
-	for axis, c := range Coords(shape, i) {
+	c := Coords(shape, i)
+	if c == nil {
+		// A shape with an axis that is not positive (a BlockReport built
+		// by hand): the flat index is all there is to name, as the
+		// report package names it.
+		sb.WriteString("flat ")
+		c = []int{i}
+	}
+	for axis, ci := range c {
 		if axis > 0 {
 			sb.WriteByte(',')
 		}
-		sb.WriteString(strconv.Itoa(c))
+		sb.WriteString(strconv.Itoa(ci))
 	}
 	sb.WriteByte(']')
 	return sb.String()
 }
 
-// Coords returns the row-major coordinates of flat index i in shape.
+// Coords returns the row-major coordinates of flat index i in shape. An
+// index outside the shape's entries carries over into the first
+// coordinate, which is then outside its axis (Coords([]int{2, 3}, 6) is
+// [2 0], and a negative index has a negative coordinate), so that a name
+// made from the coordinates never names another entry. A shape with an
+// axis that is not positive has no entries, and its coordinates are nil.
 func Coords(shape []int, i int) []int {
+	for _, d := range shape {
+		if d <= 0 {
+			return nil
+		}
+	}
 	c := make([]int, len(shape))
-	for axis := len(shape) - 1; axis >= 0; axis-- {
+	for axis := len(shape) - 1; axis > 0; axis-- {
 		c[axis] = i % shape[axis]
 		i /= shape[axis]
+	}
+	if len(c) > 0 {
+		c[0] = i
 	}
 	return c
 }
