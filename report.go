@@ -308,8 +308,12 @@ func (r *Report) OK() bool {
 	return true
 }
 
-// Checked is the number of entries that got a verdict.
+// Checked is the number of entries that got a verdict, 0 for a nil
+// report.
 func (r *Report) Checked() int {
+	if r == nil {
+		return 0
+	}
 	n := 0
 	for i := range r.Blocks {
 		n += len(r.Blocks[i].Entries)
@@ -317,8 +321,12 @@ func (r *Report) Checked() int {
 	return n
 }
 
-// Count returns how many checked entries got verdict v.
+// Count returns how many checked entries got verdict v, 0 for a nil
+// report.
 func (r *Report) Count(v Verdict) int {
+	if r == nil {
+		return 0
+	}
 	n := 0
 	for i := range r.Blocks {
 		for _, e := range r.Blocks[i].Entries {
@@ -330,8 +338,12 @@ func (r *Report) Count(v Verdict) int {
 	return n
 }
 
-// Block returns the report of the named block, or nil.
+// Block returns the report of the named block, or nil (also for a nil
+// report).
 func (r *Report) Block(name string) *BlockReport {
+	if r == nil {
+		return nil
+	}
 	for i := range r.Blocks {
 		if r.Blocks[i].Name == name {
 			return &r.Blocks[i]

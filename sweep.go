@@ -148,8 +148,12 @@ func SweepWorst[T Float](m *Model[T], rep *Report, n int, opts *SweepOptions) er
 
 // WorstEntries returns up to n entries of b, the worst first: those that
 // fail before those that pass, then by |Analytic − Numeric| with NaN
-// counted as largest, then by index.
+// counted as largest, then by index. An n that is not positive returns
+// none.
 func WorstEntries(b *BlockReport, n int) []Entry {
+	if n <= 0 {
+		return nil
+	}
 	es := slices.Clone(b.Entries)
 	key := func(e Entry) float64 {
 		d := e.AbsErr()

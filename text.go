@@ -133,8 +133,12 @@ func (e Entry) NumericText() string {
 	return fmt.Sprintf("%.8g", e.Numeric)
 }
 
-// Summary is the report's first line.
+// Summary is the report's first line; for a nil report, the line that
+// WriteText writes for one.
 func (r *Report) Summary() string {
+	if r == nil {
+		return "gradcheck: no report"
+	}
 	checked := r.Checked()
 	evals := fmt.Sprintf("%s, %d loss and %d gradient evaluations", r.Precision, r.Evals, r.GradEvals)
 	if len(r.Directions) > 0 {
