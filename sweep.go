@@ -67,7 +67,9 @@ type EntrySweep struct {
 // values, then Loss twice per step per entry.
 //
 // As in Check, each entry is restored bit for bit after every evaluation;
-// a panic in Loss, Gradient or Reseed is returned as a *PanicError.
+// a panic in Loss, Gradient or Reseed is returned as a *PanicError, and a
+// parameter, a loss at the parameters or a swept entry's gradient that is
+// not finite is an error.
 func Sweep[T Float](m *Model[T], entries []string, opts *SweepOptions) ([]EntrySweep, error) {
 	if err := m.validate(); err != nil {
 		return nil, err
@@ -96,6 +98,10 @@ func Sweep[T Float](m *Model[T], entries []string, opts *SweepOptions) ([]EntryS
 	analytic := make([]float64, len(locs))
 	for k, l := range locs {
 		analytic[k] = float64(m.Blocks[l.b].Grad[l.i])
+		if !isFinite(analytic[k]) {
+			// Every Err of its table would be NaN: Check calls it an error.
+			return nil, fmt.Errorf("gradcheck: the analytic gradient at %s is %v", entries[k], analytic[k])
+		}
 	}
 	s.c.restoreAll() // a Gradient that mutates is a hazard of Check's; here it must not skew the sweep
 	out := make([]EntrySweep, len(locs))
@@ -110,7 +116,8 @@ func Sweep[T Float](m *Model[T], entries []string, opts *SweepOptions) ([]EntryS
 // SweepWorst adds to rep.Sweeps the error-versus-step tables of up to n
 // entries of each block of rep, the worst first: failing entries before
 // passing ones, then by |Analytic − Numeric|. The analytic values are the
-// report's. rep must be a report of m, as Check returned it.
+// report's. rep must be a report of m, as Check returned it: a block
+// that the model has not, or of another shape, is an error.
 func SweepWorst[T Float](m *Model[T], rep *Report, n int, opts *SweepOptions) error {
 	if err := m.validate(); err != nil {
 		return err
@@ -132,8 +139,14 @@ func SweepWorst[T Float](m *Model[T], rep *Report, n int, opts *SweepOptions) er
 		if b < 0 {
 			return fmt.Errorf("gradcheck: the report has a block %q that the model has not", br.Name)
 		}
+		if shape := shapeOf(m.Blocks[b]); !slices.Equal(br.Shape, shape) {
+			// Its entries would be swept, and named, at the model's
+			// coordinates of their flat index: other entries than the
+			// report's.
+			return fmt.Errorf("gradcheck: the report's block %q has shape %v but the model's has shape %v", br.Name, br.Shape, shape)
+		}
 		for _, e := range WorstEntries(br, n) {
-			if e.Index >= len(m.Blocks[b].Value) {
+			if e.Index < 0 || e.Index >= len(m.Blocks[b].Value) {
 				return fmt.Errorf("gradcheck: the report has entry %s outside the model's block", br.EntryName(e.Index))
 			}
 			sw, err := s.entry(b, e.Index, e.Analytic)
@@ -221,6 +234,15 @@ func newSweeper[T Float](m *Model[T], opts *SweepOptions) (*sweeper[T], error) {
 		}
 		steps = append(steps, c)
 	}
+	for _, blk := range m.Blocks {
+		for i, v := range blk.Value {
+			if !isFinite(float64(v)) {
+				// Every loss would be NaN or infinite: Check calls it an
+				// error.
+				return nil, fmt.Errorf("gradcheck: parameter %s is %v", entryName(blk.Name, shapeOf(blk), i), v)
+			}
+		}
+	}
 	c := &checker[T]{m: m, s: settings{prec: p}}
 	c.saveAll()
 	return &sweeper[T]{c: c, steps: steps}, nil
@@ -240,6 +262,10 @@ func (s *sweeper[T]) entry(b, i int, a float64) (EntrySweep, error) {
 	f0, err := c.callLoss(-1, -1, 0)
 	if err != nil {
 		return sw, err
+	}
+	if !isFinite(f0) {
+		// No difference would be finite: Check calls it an error.
+		return sw, fmt.Errorf("gradcheck: the loss at the caller's parameters is %v", f0)
 	}
 	c.f0 = f0
 	for _, rel := range s.steps {
