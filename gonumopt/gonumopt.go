@@ -58,6 +58,10 @@ func Problem(p optimize.Problem, x []float64, opts *gradcheck.Options) (*gradche
 		rep.GradEvals += hrep.GradEvals
 	}
 	if err != nil {
+		// The Hessian check stopped: the report holds the gradient's
+		// verdicts and those of the Hessian judged before it stopped, and
+		// is not OK, as the report of a check that stops is not.
+		rep.Partial = true
 		return rep, fmt.Errorf("gonumopt: checking Hess: %w", err)
 	}
 	return rep, nil
