@@ -153,6 +153,9 @@ func maxAbsFinite(v []float64) (m float64) {
 // where it is too small, white where no estimate exists (an entry not
 // checked, or not finite).
 func HeatmapSVG(b *gradcheck.BlockReport) ([]byte, error) {
+	if b == nil {
+		return nil, fmt.Errorf("no block to plot")
+	}
 	if len(b.Shape) < 2 {
 		return nil, fmt.Errorf("block %s of shape %v is not a matrix", b.Name, b.Shape)
 	}
@@ -231,6 +234,9 @@ func fmtTick(v float64) string { return strconv.FormatFloat(v, 'g', 2, 64) }
 // Failing entries are red crosses; at most maxScatterPassing passing
 // entries are drawn, evenly spaced in index order.
 func ScatterSVG(b *gradcheck.BlockReport) ([]byte, error) {
+	if b == nil {
+		return nil, fmt.Errorf("no block to plot")
+	}
 	var pass, fail plotter.XYs
 	npass := 0
 	for _, e := range b.Entries {
@@ -272,6 +278,12 @@ func ScatterSVG(b *gradcheck.BlockReport) ([]byte, error) {
 		}
 		if lo == hi {
 			lo, hi = lo-1, hi+1
+		}
+		if !finite(hi - lo) {
+			// The axis's tick search loops for ever on a range wider
+			// than the largest float64 (gonum/plot v0.17.0): entries of
+			// ±1e308, finite, hung WriteHTML.
+			return fmt.Errorf("the values span %.3g to %.3g, a range wider than a float64 holds", lo, hi)
 		}
 		diag, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
 		if err != nil {
