@@ -1,10 +1,12 @@
 package gradcheck
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 
 	"github.com/gradcheck/gradcheck/internal/fdiff"
 )
@@ -179,7 +181,8 @@ func checkVJP(f func(dst, x []float64), vjp func(dst, x, w []float64), m int, x 
 //
 // f and jvp are called on a copy of x, which is left untouched, and with a
 // fresh v on every call. A panic in f is returned as a *PanicError whose
-// Entry is t[0], the step along v.
+// Entry is t[0], the step along v, and whose Func names the tangent, as
+// "f (output 0, tangent 1)" or "jvp (tangent 1)".
 func JVP(f func(dst, x []float64), jvp func(dst, x, v []float64), m int, x []float64, opts *Options) (*Report, error) {
 	return stopped(checkJVP("f", "jvp", f, jvp, m, x, opts))
 }
@@ -246,11 +249,28 @@ func checkJVP(fname, dname string, f func(dst, x []float64), jvp func(dst, x, v 
 			}
 		}
 		if err != nil || (sub != nil && len(sub.Blocks) == 0) {
-			return rep, err
+			return rep, nameTangent(err, d)
 		}
 		// The hazards are properties of f and jvp, not of v: look for them
 		// along the first tangent only.
 		o.SkipHazards = true
 	}
 	return rep, nil
+}
+
+// nameTangent adds tangent d to the function a *PanicError names, as
+// "f (output 0, tangent 1)" or "jvp (tangent 1)": without it a panic
+// along the second tangent could not be told from one along the first,
+// nor reproduced (Tangent).
+func nameTangent(err error, d int) error {
+	var pe *PanicError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	if f, ok := strings.CutSuffix(pe.Func, ")"); ok {
+		pe.Func = f + ", tangent " + strconv.Itoa(d) + ")"
+	} else {
+		pe.Func += " (tangent " + strconv.Itoa(d) + ")"
+	}
+	return err
 }
