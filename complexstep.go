@@ -52,7 +52,7 @@ const complexRoundoff = 4
 // [n]; Report.Evals counts evaluations of fc, Report.GradEvals of grad.
 //
 // x is not modified: fc is evaluated at a complex copy. A panic in fc or
-// grad is returned as a *PanicError.
+// grad is returned as a *PanicError. Options.Shards is not supported.
 func ComplexStep(fc func(z []complex128) complex128, grad func(dst, x []float64), x []float64, opts *Options) (*Report, error) {
 	return stopped(complexStepCheck(fc, grad, x, opts))
 }
@@ -69,6 +69,11 @@ func complexStepCheck(fc func(z []complex128) complex128, grad func(dst, x []flo
 	s, err := opts.resolve(fdiff.Float64)
 	if err != nil {
 		return nil, err
+	}
+	if s.shards > 0 {
+		// Each shard would check every entry, and its report, not a
+		// shard's, would not merge.
+		return nil, errors.New("gradcheck: Options.Shards is not supported by ComplexStep, which checks every entry with one evaluation each")
 	}
 	for i, v := range x {
 		if !isFinite(v) {

@@ -87,3 +87,15 @@ func TestVectorChecksStoppedAreNotOK(t *testing.T) {
 		}
 	}
 }
+
+// TestComplexStepRefusesShards: ComplexStep checked every entry whatever
+// Options.Shards said, and its report (Shards 0) did not merge with the
+// other shards'; like the Jacobian-like checks, it now refuses Shards.
+func TestComplexStepRefusesShards(t *testing.T) {
+	fc := func(z []complex128) complex128 { return z[0] * z[0] }
+	grad := func(dst, x []float64) { dst[0] = 2 * x[0] }
+	rep, err := gradcheck.ComplexStep(fc, grad, []float64{1, 2}, &gradcheck.Options{Shard: 1, Shards: 2})
+	if err == nil || !strings.Contains(err.Error(), "Options.Shards") {
+		t.Errorf("ComplexStep with Shards 2: error %v, report %v; want an error naming Options.Shards", err, rep)
+	}
+}
