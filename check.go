@@ -211,8 +211,10 @@ func (c *checker[T]) saveAll() {
 }
 
 func (c *checker[T]) restoreAll() {
-	for b, blk := range c.m.Blocks {
-		copy(blk.Value, c.saved[b])
+	// Within the blocks saved: a model that Loss or Gradient changed
+	// (resized) may have more.
+	for b := range min(len(c.m.Blocks), len(c.saved)) {
+		copy(c.m.Blocks[b].Value, c.saved[b])
 	}
 }
 
@@ -291,6 +293,26 @@ func (c *checker[T]) callGradient() (err error) {
 	c.gradEvals++
 	c.m.gradient()
 	returned = true
+	return c.resized("Gradient")
+}
+
+// resized reports a model whose blocks fn changed in number or length
+// (a Gradient that appends to Grad, a Loss that drops a block): the
+// checker reads and writes the slices by the lengths it saved, and a
+// longer Grad was an index-out-of-range panic outside any recover.
+func (c *checker[T]) resized(fn string) error {
+	if len(c.m.Blocks) != len(c.saved) {
+		return fmt.Errorf("gradcheck: %s changed the model's blocks: it has %d, not %d; a model's blocks and their slices must not change during a check", fn, len(c.m.Blocks), len(c.saved))
+	}
+	for b, blk := range c.m.Blocks {
+		n := len(c.saved[b])
+		switch {
+		case len(blk.Value) != n:
+			return fmt.Errorf("gradcheck: %s resized block %q: its Value has %d entries, not %d; a model's blocks and their slices must not change during a check", fn, blk.Name, len(blk.Value), n)
+		case len(blk.Grad) != n:
+			return fmt.Errorf("gradcheck: %s resized block %q: its Grad has %d entries, not %d; write the gradient into the Grad slice the model had", fn, blk.Name, len(blk.Grad), n)
+		}
+	}
 	return nil
 }
 

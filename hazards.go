@@ -59,6 +59,9 @@ func (c *checker[T]) modelEvaluations(rep *Report) (fatal bool, err error) {
 	if c.f0, err = c.callLoss(-1, -1, 0); err != nil {
 		return true, err
 	}
+	if err := c.resized("Loss"); err != nil {
+		return true, err
+	}
 	if !isFinite(c.f0) {
 		return true, fmt.Errorf("gradcheck: the loss at the caller's parameters is %v", c.f0)
 	}
