@@ -1,6 +1,7 @@
 package gradcheck
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -188,10 +189,11 @@ func (m *Model[T]) validate() error {
 }
 
 // memSpan is the memory of one of a model's slices: the Value or the Grad
-// of block b, as addresses [lo, hi).
+// of block b, as addresses [lo, hi); w tells the models of a parallel
+// check apart (disjointClones).
 type memSpan struct {
 	lo, hi uintptr
-	b      int
+	w, b   int
 	grad   bool
 }
 
@@ -226,27 +228,27 @@ func (m *Model[T]) validateDisjoint() error {
 	for a := range 2 * nb {
 		spans = append(spans, spanOf(m.blockSlice(a)))
 	}
-	slices.SortFunc(spans, func(x, y memSpan) int {
-		switch {
-		case x.lo < y.lo:
-			return -1
-		case x.lo > y.lo:
-			return 1
-		}
-		return 0
-	})
-	// Sorted by start, a span overlaps some earlier one exactly when it
-	// starts before the furthest end so far.
+	if x, y, ok := overlapping(spans); ok {
+		return m.overlapError(x, y)
+	}
+	return nil
+}
+
+// overlapping sorts spans by their start and returns two that overlap, if
+// any, in O(m log m): sorted so, a span overlaps some earlier one exactly
+// when it starts before the furthest end so far.
+func overlapping(spans []memSpan) (x, y memSpan, ok bool) {
+	slices.SortFunc(spans, func(x, y memSpan) int { return cmp.Compare(x.lo, y.lo) })
 	far := 0
 	for k := 1; k < len(spans); k++ {
 		if spans[k].lo < spans[far].hi {
-			return m.overlapError(spans[far], spans[k])
+			return spans[far], spans[k], true
 		}
 		if spans[k].hi > spans[far].hi {
 			far = k
 		}
 	}
-	return nil
+	return memSpan{}, memSpan{}, false
 }
 
 // blockSlice is the a-th slice of the model, in the order b0.Value,

@@ -1,10 +1,8 @@
 package gradcheck
 
 import (
-	"cmp"
 	"fmt"
 	"math"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -249,41 +247,29 @@ func (c *checker[T]) workers(n int) ([]*checker[T], error) {
 // (TestCloneSharedBetweenClones). The spans are sorted and swept once,
 // O(m log m) for the m Values of all the workers.
 func disjointClones[T Float](ws []*checker[T]) error {
-	type span struct {
-		lo, hi uintptr
-		w, b   int
-	}
-	var spans []span
+	var spans []memSpan
 	for k, w := range ws {
 		for b, blk := range w.m.Blocks {
 			s := spanOf(blk.Value, b, false)
-			spans = append(spans, span{s.lo, s.hi, k, b})
+			s.w = k
+			spans = append(spans, s)
 		}
 	}
-	slices.SortFunc(spans, func(x, y span) int { return cmp.Compare(x.lo, y.lo) })
-	far := 0
-	for k := 1; k < len(spans); k++ {
-		x, y := spans[far], spans[k]
-		if y.lo >= x.hi {
-			if y.hi > x.hi {
-				far = k
-			}
-			continue
-		}
-		if y.w < x.w {
-			x, y = y, x
-		}
-		name := func(s span) string { return ws[s.w].m.Blocks[s.b].Name }
-		switch {
-		case x.w == 0:
-			return fmt.Errorf("gradcheck: Model.Clone returned block %q sharing memory with the model's block %q: a clone needs memory of its own", name(y), name(x))
-		case x.w == y.w:
-			return fmt.Errorf("gradcheck: Model.Clone returned blocks %q and %q sharing memory: each block of a clone needs memory of its own", name(x), name(y))
-		default:
-			return fmt.Errorf("gradcheck: Model.Clone returned block %q of one call sharing memory with block %q of another (the same copy returned twice, or memory reused between calls): each call must return memory of its own, since each clone is perturbed on a goroutine of its own", name(x), name(y))
-		}
+	x, y, ok := overlapping(spans)
+	if !ok {
+		return nil
 	}
-	return nil
+	if y.w < x.w {
+		x, y = y, x
+	}
+	name := func(s memSpan) string { return ws[s.w].m.Blocks[s.b].Name }
+	switch {
+	case x.w == 0:
+		return fmt.Errorf("gradcheck: Model.Clone returned block %q sharing memory with the model's block %q: a clone needs memory of its own", name(y), name(x))
+	case x.w == y.w:
+		return fmt.Errorf("gradcheck: Model.Clone returned blocks %q and %q sharing memory: each block of a clone needs memory of its own", name(x), name(y))
+	}
+	return fmt.Errorf("gradcheck: Model.Clone returned block %q of one call sharing memory with block %q of another (the same copy returned twice, or memory reused between calls): each call must return memory of its own, since each clone is perturbed on a goroutine of its own", name(x), name(y))
 }
 
 func (c *checker[T]) clone(p cloneProbe[T]) (cm *Model[T], err error) {
