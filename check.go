@@ -191,6 +191,12 @@ type checker[T Float] struct {
 	// until saveAll, and for a checker that shares another's fields (a
 	// loss term's), which must not write into the other's memory.
 	scr *scratch[T]
+
+	// memo, while an entry is refined, holds the loss values its
+	// refinement evaluated (memo.go); memoBuf is its memory, allocated
+	// on the first refinement. Each worker and each term's checker has
+	// its own.
+	memo, memoBuf *lossMemo
 }
 
 // scratch returns c's scratch memory, new where c has none (scratch.go).

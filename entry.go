@@ -301,7 +301,7 @@ func (c *checker[T]) firstPass(b, i int, e Entry, fp, fm float64) (Entry, error)
 		e.Verdict, e.Right, e.Left = pending, fp, fm
 		return e, nil
 	}
-	return c.refine(b, i, e, first)
+	return c.refine(b, i, e, first, fp, fm)
 }
 
 // firstPassVerdict is the first pass's rule for an entry of the given

@@ -235,7 +235,7 @@ func (c *checker[T]) noiseAt1(b, i int, spacing float64) (sigma, ceiling, grid f
 			f[t] = c.f0
 			continue
 		}
-		fv, err := c.lossAt(b, i, T(float64(c.saved[b][i])+float64(t-mid)*spacing))
+		fv, err := c.memoLoss(b, i, T(float64(c.saved[b][i])+float64(t-mid)*spacing))
 		if err != nil {
 			return math.NaN(), math.Inf(1), 0, false, err
 		}

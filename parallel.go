@@ -207,7 +207,7 @@ func (c *checker[T]) workerCount(n int) int {
 // with neither the model nor another clone, and a Loss that reads it.
 func (c *checker[T]) workers(n int) ([]*checker[T], error) {
 	w0 := *c
-	w0.evals, w0.gradEvals = 0, 0
+	w0.evals, w0.gradEvals, w0.memo, w0.memoBuf = 0, 0, nil, nil
 	ws := []*checker[T]{&w0}
 	var p cloneProbe[T]
 	if n > 1 {
@@ -222,7 +222,7 @@ func (c *checker[T]) workers(n int) ([]*checker[T], error) {
 			return nil, err
 		}
 		w := *c
-		w.m, w.evals, w.gradEvals = cm, 0, 0
+		w.m, w.evals, w.gradEvals, w.memo, w.memoBuf = cm, 0, 0, nil, nil
 		ws = append(ws, &w)
 	}
 	if n > 1 {

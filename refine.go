@@ -413,9 +413,12 @@ const secondDifferenceShare = 256
 // round-off is smaller.
 //
 // first is the first-pass estimate: an early Mismatch needs it as a second
-// witness (see judge).
-func (c *checker[T]) refine(b, i int, e Entry, first witness) (Entry, error) {
+// witness (see judge). fp and fm are the first pass's loss values at
+// x ± e.Step, which refinement does not evaluate again (memo.go).
+func (c *checker[T]) refine(b, i int, e Entry, first witness, fp, fm float64) (Entry, error) {
 	e.Refined = true
+	c.beginMemo(b, i, e.Step, fp, fm)
+	defer c.endMemo()
 	scale := fdiff.Scale(float64(c.saved[b][i]))
 	// The ladder's bottom: the first-pass step, or √ε·scale where that is
 	// smaller (float32), for losses that vary faster than their parameter's
@@ -721,11 +724,11 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 	pendingMismatch := false
 	for j := range rows {
 		h := h0 / float64(uint(1)<<j)
-		fp, hp, err := c.lossStep(b, i, h)
+		fp, hp, err := c.refineLoss(b, i, h)
 		if err != nil {
 			return e, ladderEnd{}, err
 		}
-		fm, hm, err := c.lossStep(b, i, -h)
+		fm, hm, err := c.refineLoss(b, i, -h)
 		if err != nil {
 			return e, ladderEnd{}, err
 		}

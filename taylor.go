@@ -520,7 +520,7 @@ func (c *checker[T]) taylorOpinion(b, i int, e Entry, sigma float64, jumped bool
 		var delta []float64 // (f − f0)/h − a at each step, signed
 		var slack []float64 // the round-off bound of each delta
 		eval := func(h float64) (r, incr, noise, step float64, err error) {
-			f, step, err := c.lossStep(b, i, side*h)
+			f, step, err := c.refineLoss(b, i, side*h)
 			if err != nil {
 				return 0, 0, 0, 0, err
 			}
@@ -627,7 +627,7 @@ func nearer(v, d float64) bool { return math.Abs(v-d) < math.Abs(v) }
 // taylorOtherSide returns the secant disagreement (f(x + side·h) − f(x))/
 // (side·h) − a on the given side, NaN where the loss is not finite there.
 func (c *checker[T]) taylorOtherSide(b, i int, side, h, a float64) (float64, error) {
-	f, step, err := c.lossStep(b, i, side*h)
+	f, step, err := c.refineLoss(b, i, side*h)
 	if err != nil {
 		return 0, err
 	}

@@ -106,7 +106,7 @@ func (c *checker[T]) checkTerms(rep *Report) error {
 		// StageTerms.
 		nc := *c
 		nc.m = &Model[T]{Blocks: c.m.Blocks, Loss: t.Loss, Gradient: t.Gradient, Reseed: c.m.Reseed}
-		nc.analytic, nc.f0, nc.gscale, nc.evals, nc.gradEvals, nc.scr = nil, 0, 0, 0, 0, nil
+		nc.analytic, nc.f0, nc.gscale, nc.evals, nc.gradEvals, nc.scr, nc.memo, nc.memoBuf = nil, 0, 0, 0, 0, nil, nil, nil
 		nc.prog = c.termProgress(k)
 		r, err := nc.run()
 		c.evals += nc.evals

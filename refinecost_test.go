@@ -1,0 +1,73 @@
+package gradcheck_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+// stairModel is sin(x0) rounded to sixteenths, plus 100·x1: a loss whose
+// first entry lies on stairs far wider than any step refinement takes, so
+// that no step resolves its derivative and refinement goes down every path
+// it has (the first ladder, the second below it, the noise along the entry
+// and the ladder judged again with it, the climbed ladder and the Taylor
+// remainder), while the second entry, of the largest analytic value, is
+// where the noise is first measured. Its gradient is the smooth cos(x0).
+// seen[v] counts the evaluations with the first entry at v, made while it
+// was perturbed.
+func stairModel[T gradcheck.Float](x0 T, seen map[T]int) *gradcheck.Model[T] {
+	x, g := []T{x0, 0.5}, make([]T, 2)
+	return &gradcheck.Model[T]{
+		Blocks: []gradcheck.Block[T]{{Name: "x", Value: x, Grad: g}},
+		Loss: func() float64 {
+			if x[0] != x0 {
+				seen[x[0]]++
+			}
+			return float64(T(math.Round(16*math.Sin(float64(x[0])))/16) + 100*x[1])
+		},
+		Gradient: func() { g[0], g[1] = T(math.Cos(float64(x[0]))), 100 },
+	}
+}
+
+// TestRefinementEvaluatesNoStepTwice: the refinement of one entry takes the
+// loss at no parameter value twice. The climbed ladder's steps 8·h0/2^j are
+// the first ladder's h0/2^(j−3) from its fourth row on, the second ladder
+// starts at the first's last step, a ladder judged again with the noise
+// along the entry repeats the first's steps to the bit, and in float32 the
+// Taylor remainder's steps 2^−18·scale·2^k include the first-pass step
+// 2^−8·scale and points of the noise along the entry: each of those was
+// evaluated again, and this staircase entry took 218 evaluations in
+// float64 (134 in float32) where 160 (84) give the same verdict. 160 is
+// the most one entry can take in float64: 2 for the first pass, 32 for the
+// first ladder's sixteen rows, 30 for the second ladder's below it, 18 for
+// the noise along the entry, 6 for the climbed ladder's three rows above
+// the first's, 72 for the Taylor remainder's 35 steps a side and a secant
+// on each. In float32 it is 90: 2 + 20 + 10 + 18 + 6, and 34 of the
+// remainder's 44 not made before.
+func TestRefinementEvaluatesNoStepTwice(t *testing.T) {
+	t.Run("float64", func(t *testing.T) { stairsOnce[float64](t, 160) })
+	t.Run("float32", func(t *testing.T) { stairsOnce[float32](t, 84) })
+}
+
+func stairsOnce[T gradcheck.Float](t *testing.T, want int) {
+	seen := map[T]int{}
+	rep, err := gradcheck.Check(stairModel(T(0.7), seen), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := rep.Blocks[0].Entries[0]
+	if e.Verdict != gradcheck.Inconclusive || !e.Refined {
+		t.Fatalf("x[0]: verdict %v, refined %v; want a refined inconclusive entry (no step resolves a staircase)", e.Verdict, e.Refined)
+	}
+	total := 0
+	for v, k := range seen {
+		total += k
+		if k > 1 {
+			t.Errorf("x[0] = %v: evaluated %d times", v, k)
+		}
+	}
+	if total != want {
+		t.Errorf("x[0]: %d evaluations, want %d", total, want)
+	}
+}
