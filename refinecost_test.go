@@ -71,3 +71,55 @@ func stairsOnce[T gradcheck.Float](t *testing.T, want int) {
 		t.Errorf("x[0]: %d evaluations, want %d", total, want)
 	}
 }
+
+// stairsModel is stairModel with n staircase entries, at 0.1 to 0.8.
+func stairsModel(n int) *gradcheck.Model[float64] {
+	x, g := make([]float64, n+1), make([]float64, n+1)
+	for i := range n {
+		x[i] = 0.1 + 0.7*float64(i)/float64(n)
+	}
+	x[n] = 0.5
+	return &gradcheck.Model[float64]{
+		Blocks: []gradcheck.Block[float64]{{Name: "x", Value: x, Grad: g}},
+		Loss: func() float64 {
+			s := 100 * x[n]
+			for _, v := range x[:n] {
+				s += math.Round(16*math.Sin(v)) / 16
+			}
+			return s
+		},
+		Gradient: func() {
+			for i, v := range x[:n] {
+				g[i] = math.Cos(v)
+			}
+			g[n] = 100
+		},
+	}
+}
+
+// TestRefinementAllocations: refinement allocates a few times per entry,
+// not per evaluation. Each staircase entry goes down every path of
+// refinement (TestRefinementEvaluatesNoStepTwice), 160 evaluations; the
+// Taylor remainder's series, appended to one step at a time, took about
+// 75 allocations an entry, where one per side and one for the secants
+// serve.
+func TestRefinementAllocations(t *testing.T) {
+	allocs := func(n int) float64 {
+		m := stairsModel(n)
+		return testing.AllocsPerRun(3, func() {
+			rep, err := gradcheck.Check(m, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range rep.Blocks[0].Entries[:n] {
+				if !e.Refined || e.Verdict != gradcheck.Inconclusive {
+					t.Fatalf("x[%d]: verdict %v, refined %v; want a refined inconclusive entry", e.Index, e.Verdict, e.Refined)
+				}
+			}
+		})
+	}
+	one, eleven := allocs(1), allocs(11)
+	if per := (eleven - one) / 10; per > 4 {
+		t.Errorf("%.1f allocations per refined entry (%v for 1 entry, %v for 11), want at most 4", per, one, eleven)
+	}
+}
