@@ -643,8 +643,12 @@ func (c *checker[T]) settlePending(rep *Report, jobs []job, results []Entry) (fu
 			results[k] = settled[p]
 		}
 	}
-	c.prog.stageOnly(StageEntries, len(jobs))
-	c.prog.send(len(jobs), c.evals)
+	if err == nil {
+		// The last report says the check is done; not where refinement
+		// stopped (cancelled, a panic), as the first pass's does not.
+		c.prog.stageOnly(StageEntries, len(jobs))
+		c.prog.send(len(jobs), c.evals)
+	}
 	return complete, err
 }
 

@@ -79,6 +79,11 @@ func (c *checker[T]) serial(jobs []job, results []Entry) (k int, err error) {
 func (c *checker[T]) runEntries(jobs []job, stage string) ([]Entry, func(int) bool, error) {
 	results := make([]Entry, len(jobs))
 	c.prog.begin(stage, len(jobs))
+	if stage == StageRefine {
+		// Refining one entry can take 160 evaluations, and the first
+		// report of the stage would come only once one has ended.
+		c.prog.send(0, c.evals)
+	}
 	workers := c.workerCount(len(jobs))
 	if workers <= 1 {
 		if k, err := c.serial(jobs, results); err != nil {

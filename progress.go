@@ -21,8 +21,10 @@ type Progress struct {
 	// Stage is one of StageEntries, StageRefine, StageDirections,
 	// StageLocalize and StageTerms. A check by entries reports StageTerms
 	// while it checks the model's loss terms, if it has any, then
-	// StageEntries, then StageRefine if some entries need refinement, and
-	// StageEntries again last, with Done = Total.
+	// StageEntries, then StageRefine if some entries need refinement (from
+	// its start, Done = 0), and StageEntries again last, with Done = Total,
+	// once every entry is judged: a check that stops before (cancelled, a
+	// panic) sends no such report.
 	Stage string
 	// Done of Total units of the stage are finished. Total is 0 when it is
 	// not known in advance.

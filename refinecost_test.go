@@ -1,8 +1,11 @@
 package gradcheck_test
 
 import (
+	"context"
+	"errors"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/gradcheck/gradcheck"
 )
@@ -121,5 +124,48 @@ func TestRefinementAllocations(t *testing.T) {
 	one, eleven := allocs(1), allocs(11)
 	if per := (eleven - one) / 10; per > 4 {
 		t.Errorf("%.1f allocations per refined entry (%v for 1 entry, %v for 11), want at most 4", per, one, eleven)
+	}
+}
+
+// TestProgressCancelledInRefinement: a check that refines says so from
+// the start of refinement, and one cancelled while it refines sends no
+// report that says it is done. The refinement of one staircase entry takes
+// 158 evaluations and sent nothing until it ended, so that the last report
+// a cancelled check had sent was the first pass's, StageEntries with
+// Done = Total; and the check sent that report again after the
+// cancellation, as if it had finished.
+func TestProgressCancelledInRefinement(t *testing.T) {
+	{
+		m := stairsModel(3)
+		ctx, cancel := context.WithCancel(context.Background())
+		loss, k := m.Loss, 0
+		cancelled := false
+		m.Loss = func() float64 {
+			if k++; k == 60 { // the setup, the first pass and the noise take 23, the refinement of an entry 158
+				cancel()
+				cancelled = true
+			}
+			return loss()
+		}
+		var refining bool
+		var after []gradcheck.Progress
+		rep, err := gradcheck.CheckContext(ctx, m, &gradcheck.Options{ProgressInterval: time.Hour, Progress: func(p gradcheck.Progress) {
+			refining = refining || p.Stage == gradcheck.StageRefine
+			if cancelled {
+				after = append(after, p)
+			}
+		}})
+		cancel()
+		if !errors.Is(err, context.Canceled) || !rep.Partial {
+			t.Fatalf("error %v, partial %v; want a partial report cancelled", err, rep.Partial)
+		}
+		if !refining {
+			t.Errorf("no report in stage %s before the cancellation, %d evaluations into it", gradcheck.StageRefine, 60-23)
+		}
+		for _, p := range after {
+			if p.Total > 0 && p.Done == p.Total {
+				t.Errorf("after the cancellation, a report says %s %d of %d done", p.Stage, p.Done, p.Total)
+			}
+		}
 	}
 }
