@@ -30,7 +30,8 @@ const (
 // report of a large model stays a file a browser opens quickly.
 const (
 	maxVectorCells     = 4096 // heatmap cells drawn as vector rectangles; more are rasterized
-	maxScatterPassing  = 4000 // passing entries in a scatter; failing ones are always all shown
+	maxScatterPassing  = 4000 // passing entries in a scatter
+	maxScatterFailing  = 4000 // failing entries in a scatter: at 180 bytes of SVG a point, a million made a page of 180 MB
 	maxTableRowsHTML   = 20   // failing entries listed per block
 	maxSweepLinesBlock = 6    // sweeps drawn in one block's plot
 
@@ -231,21 +232,25 @@ func fmtTick(v float64) string { return strconv.FormatFloat(v, 'g', 2, 64) }
 
 // ScatterSVG plots the analytic value of each checked entry of a block
 // against its numeric estimate, with the line y = x they should lie on.
-// Failing entries are red crosses; at most maxScatterPassing passing
-// entries are drawn, evenly spaced in index order.
+// Failing entries are red crosses. At most maxScatterPassing passing and
+// maxScatterFailing failing entries are drawn, evenly spaced in index
+// order, and the title says so when some are left out.
 func ScatterSVG(b *gradcheck.BlockReport) ([]byte, error) {
 	if b == nil {
 		return nil, fmt.Errorf("no block to plot")
 	}
 	var pass, fail plotter.XYs
-	npass := 0
+	npass, nfail := 0, 0
 	for _, e := range b.Entries {
 		if e.Verdict.Pass() {
 			npass++
+		} else {
+			nfail++
 		}
 	}
 	stride := max(1, (npass+maxScatterPassing-1)/maxScatterPassing)
-	k := 0
+	fstride := max(1, (nfail+maxScatterFailing-1)/maxScatterFailing)
+	k, kf := 0, 0
 	for _, e := range b.Entries {
 		if !finite(e.Analytic) || !finite(e.Numeric) {
 			continue
@@ -258,12 +263,20 @@ func ScatterSVG(b *gradcheck.BlockReport) ([]byte, error) {
 			k++
 			continue
 		}
-		fail = append(fail, xy)
+		if kf%fstride == 0 {
+			fail = append(fail, xy)
+		}
+		kf++
 	}
 	return svgOf(plotW, plotH, func(dc draw.Canvas) error {
 		title := fmt.Sprintf("%s: analytic against numeric", b.Name)
-		if stride > 1 {
+		switch {
+		case stride > 1 && fstride > 1:
+			title += fmt.Sprintf(" (1 in %d passing, 1 in %d failing shown)", stride, fstride)
+		case stride > 1:
 			title += fmt.Sprintf(" (1 in %d passing shown)", stride)
+		case fstride > 1:
+			title += fmt.Sprintf(" (1 in %d failing shown)", fstride)
 		}
 		p := newPlot(title, "numeric (finite differences)", "analytic (your gradient)")
 		lo, hi := math.Inf(1), math.Inf(-1)
