@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gradcheck/gradcheck/internal/printable"
 )
 
 // maxRowsPerBlock bounds the failing entries a text report lists per block.
@@ -13,7 +15,10 @@ const maxRowsPerBlock = 20
 
 // String renders the report as text: one summary line, then the hazards,
 // then the failing entries only. The text is for people and may change
-// between releases; programs should read the Report's fields.
+// between releases; programs should read the Report's fields. Control and
+// bidirectional formatting characters in block names, and in the hazards
+// and diagnoses that quote them, are written as Go escapes (\n, \x1b,
+// \u202e), so that each line says what it seems to say.
 func (r *Report) String() string {
 	var sb strings.Builder
 	r.WriteText(&sb)
@@ -30,7 +35,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	sb.WriteString(r.Summary())
 	sb.WriteByte('\n')
 	for _, h := range r.Hazards {
-		fmt.Fprintf(&sb, "hazard %s: %s\n", h.Kind, h.Detail)
+		fmt.Fprintf(&sb, "hazard %s: %s\n", h.Kind, printable.String(h.Detail))
 	}
 	for _, d := range r.Directions {
 		if d.Verdict == OK && !d.Located {
@@ -48,6 +53,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		if b != nil {
 			lo, hi = b.EntryName(g.Lo), b.EntryName(g.Hi-1)
 		}
+		lo, hi = printable.String(lo), printable.String(hi)
 		fmt.Fprintf(&sb, "region %s to %s (%d entries): all %d of its parts disagree: the gradient is wrong throughout, not at a few entries\n", lo, hi, g.Hi-g.Lo, g.Parts)
 	}
 	// Each failing block and what is wrong with it first, then the
@@ -56,7 +62,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		b := &r.Blocks[bi]
 		if f := len(b.Failures()); f > 0 {
 			fmt.Fprintf(&sb, "block %s %v: %d of %d checked entries fail, relative error ‖n−a‖/(‖n‖+‖a‖) = %.3g\n",
-				b.Name, b.Shape, f, len(b.Entries), b.RelErr)
+				printable.String(b.Name), b.Shape, f, len(b.Entries), b.RelErr)
 			writeDiagnosis(&sb, b)
 		}
 	}
@@ -75,11 +81,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		for k, e := range fails {
 			if k == maxRowsPerBlock {
-				more = append(more, fmt.Sprintf("… and %d more failing entries in %s\n", len(fails)-k, b.Name))
+				more = append(more, fmt.Sprintf("… and %d more failing entries in %s\n", len(fails)-k, printable.String(b.Name)))
 				break
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%.8g\t%s\t%.2g\t%.2g\t%.2g\t%.2g\t\n",
-				b.EntryName(e.Index), e.Verdict, e.Analytic, e.NumericText(), e.AbsErr(), e.RelErr(), e.ErrEst, e.Step)
+				printable.String(b.EntryName(e.Index)), e.Verdict, e.Analytic, e.NumericText(), e.AbsErr(), e.RelErr(), e.ErrEst, e.Step)
 		}
 	}
 	tw.Flush()
@@ -105,7 +111,7 @@ func writeDiagnosis(sb *strings.Builder, b *BlockReport) {
 		return
 	}
 	d := b.Diagnoses[0]
-	fmt.Fprintf(sb, "  diagnosis: %s", d.Summary)
+	fmt.Fprintf(sb, "  diagnosis: %s", printable.String(d.Summary))
 	if d.Pattern != PatternNone {
 		fmt.Fprintf(sb, " [fit %.3f, explains %d of %d failing entries]", d.Fit, d.Explained, d.Of)
 	}
@@ -200,7 +206,7 @@ func (r *Report) jumped() (n int, first string) {
 		for _, e := range b.Entries {
 			if e.Jumped {
 				if n == 0 {
-					first = b.EntryName(e.Index)
+					first = printable.String(b.EntryName(e.Index))
 				}
 				n++
 			}
@@ -246,7 +252,7 @@ func (r *Report) coarse() (n int, worst float64, where string) {
 			if rel := e.ErrEst / m; rel > coarseLimit {
 				n++
 				if rel > worst {
-					worst, where = rel, b.EntryName(e.Index)
+					worst, where = rel, printable.String(b.EntryName(e.Index))
 				}
 			}
 		}
