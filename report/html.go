@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/gradcheck/gradcheck"
+	"github.com/gradcheck/gradcheck/internal/printable"
 )
 
 // Options tune the HTML page. A nil *Options means the zero value.
@@ -40,6 +41,10 @@ type Options struct {
 // block a heatmap of analytic − numeric (blocks of two or more axes), a
 // scatter of analytic against numeric values, the error-versus-step curves
 // of its swept entries (Report.Sweeps) and a table of its failing entries.
+//
+// Names and the messages that quote them are written with control and
+// bidirectional formatting characters as Go escapes (\x1b, \u202e), as
+// the text report writes them; the JSON holds them exactly.
 //
 // A plot that cannot be drawn is replaced by a note saying why; WriteHTML
 // fails only when w does, or on a report no check could have made, which
@@ -301,12 +306,12 @@ func sentence(s string) string {
 	return s
 }
 
-var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"sentence": sentence}).Parse(`<!DOCTYPE html>
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"sentence": sentence, "shown": printable.String}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}}</title>
+<title>{{shown .Title}}</title>
 <style>
 body { font-family: -apple-system, "Segoe UI", "Liberation Sans", Helvetica, Arial, sans-serif; margin: 0 auto; max-width: 1280px; padding: 16px 24px; color: #222; background: #fff; }
 h1 { font-size: 22px; margin: 0 0 8px; }
@@ -333,24 +338,24 @@ code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
 </style>
 </head>
 <body data-plots="{{.Plots}}">
-<h1>{{.Title}}</h1>
+<h1>{{shown .Title}}</h1>
 <p>{{if .OK}}<span class="status ok">PASS</span>{{else}}<span class="status fail">FAIL</span>{{end}}
-<span class="meta">{{.Checked}} entries checked{{if .Sampled}} (a sample, seed {{.Seed}}){{end}}{{if .Command}} · made by <code>{{.Command}}</code>{{end}}</span></p>
-<div class="summary">{{.Summary}}</div>
-{{range .Hazards}}<div class="hazard"><b>hazard {{.Kind}}{{if .Fatal}} (no verdicts made){{end}}:</b> {{.Detail}}</div>
+<span class="meta">{{.Checked}} entries checked{{if .Sampled}} (a sample, seed {{.Seed}}){{end}}{{if .Command}} · made by <code>{{shown .Command}}</code>{{end}}</span></p>
+<div class="summary">{{shown .Summary}}</div>
+{{range .Hazards}}<div class="hazard"><b>hazard {{.Kind}}{{if .Fatal}} (no verdicts made){{end}}:</b> {{shown .Detail}}</div>
 {{end}}
 {{if .Findings}}<div class="findings"><b>Diagnosis</b><ul>
-{{range .Findings}}<li><a href="#{{.Anchor}}"><b>{{.Block}}</b></a>: {{.Failing}} of {{.Of}} checked entries fail.{{if .Summary}} {{sentence .Summary}}{{else}} No diagnosis was made: its failures are not Mismatches, or the block was split between shards.{{end}}</li>
+{{range .Findings}}<li><a href="#{{.Anchor}}"><b>{{shown .Block}}</b></a>: {{.Failing}} of {{.Of}} checked entries fail.{{if .Summary}} {{sentence (shown .Summary)}}{{else}} No diagnosis was made: its failures are not Mismatches, or the block was split between shards.{{end}}</li>
 {{end}}</ul></div>
 {{else if .Blocks}}<div class="findings clean"><b>Diagnosis:</b> every checked entry agrees with its finite-difference estimate.</div>
 {{end}}
 <table>
 <tr><th>block</th><th>shape</th><th>checked</th><th>failing</th><th>‖n−a‖/(‖n‖+‖a‖)</th></tr>
-{{range .Blocks}}<tr><td><a href="#{{.Anchor}}">{{.Name}}</a></td><td>{{.Shape}}</td><td>{{.Checked}} of {{.Size}}</td><td>{{.Failing}}</td><td>{{.RelErr}}</td></tr>
+{{range .Blocks}}<tr><td><a href="#{{.Anchor}}">{{shown .Name}}</a></td><td>{{.Shape}}</td><td>{{.Checked}} of {{.Size}}</td><td>{{.Failing}}</td><td>{{.RelErr}}</td></tr>
 {{end}}</table>
 {{with .Directions}}<h2 id="directions">Directional check <span class="meta">{{.Total}} random directions · {{.Pass}} agree · {{.Located}} disagreements located</span></h2>
 {{if .Regions}}<div class="findings"><b>Wrong throughout</b><ul>
-{{range .Regions}}<li>{{.}}</li>
+{{range .Regions}}<li>{{shown .}}</li>
 {{end}}</ul></div>{{end}}
 {{if .Rows}}<table>
 <tr><th>direction</th><th>verdict</th><th>g·v</th><th>numeric</th><th>est err</th><th>threshold</th><th>step</th><th>located</th><th>left out</th></tr>
@@ -361,15 +366,15 @@ code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
 {{range .Taylor}}<figure class="plot" data-kind="{{.Kind}}">{{if .SVG}}{{.SVG}}<figcaption>{{.Caption}}</figcaption>{{else}}<div class="note">{{.Note}}</div>{{end}}</figure>
 {{end}}</div>{{end}}
 {{range .Blocks}}
-<h2 id="{{.Anchor}}">{{.Name}} <span class="meta">{{.Shape}} · {{.Failing}} of {{.Checked}} checked entries fail · relative error {{.RelErr}}</span></h2>
-{{range .Diagnoses}}<div class="findings"><b>{{.Pattern}}</b> (explains {{.Explained}} of {{.Of}} failing entries, fit {{printf "%.2f" .Fit}}): {{.Summary}}</div>
+<h2 id="{{.Anchor}}">{{shown .Name}} <span class="meta">{{.Shape}} · {{.Failing}} of {{.Checked}} checked entries fail · relative error {{.RelErr}}</span></h2>
+{{range .Diagnoses}}<div class="findings"><b>{{.Pattern}}</b> (explains {{.Explained}} of {{.Of}} failing entries, fit {{printf "%.2f" .Fit}}): {{shown .Summary}}</div>
 {{end}}
 <div class="figs">
 {{range .Figures}}<figure class="plot" data-kind="{{.Kind}}">{{if .SVG}}{{.SVG}}<figcaption>{{.Caption}}</figcaption>{{else}}<div class="note">{{.Note}}</div>{{end}}</figure>
 {{end}}</div>
 {{if .Rows}}<table>
 <tr><th>entry</th><th>verdict</th><th>analytic</th><th>numeric</th><th>abs err</th><th>rel err</th><th>est err</th><th>step</th></tr>
-{{range .Rows}}<tr><td>{{.Name}}</td><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Analytic}}</td><td>{{.Numeric}}</td><td>{{.AbsErr}}</td><td>{{.RelErr}}</td><td>{{.ErrEst}}</td><td>{{.Step}}</td></tr>
+{{range .Rows}}<tr><td>{{shown .Name}}</td><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Analytic}}</td><td>{{.Numeric}}</td><td>{{.AbsErr}}</td><td>{{.RelErr}}</td><td>{{.ErrEst}}</td><td>{{.Step}}</td></tr>
 {{end}}</table>{{if .MoreRows}}<p class="meta">… and {{.MoreRows}} more failing entries.</p>{{end}}{{end}}
 {{end}}
 <p class="meta">The JSON of this report (<code>--json</code>) holds every number shown here; its schema is docs/report-schema.md of gradcheck.</p>

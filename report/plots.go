@@ -16,6 +16,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/gradcheck/gradcheck"
+	"github.com/gradcheck/gradcheck/internal/printable"
 )
 
 // Sizes of the plots, in points. The HTML scales them to its columns.
@@ -59,10 +60,12 @@ var (
 	}
 )
 
-// newPlot returns a plot with sans-serif text throughout.
+// newPlot returns a plot with sans-serif text throughout. Control
+// characters in the title (a block's name may hold any) are written as
+// escapes: the SVG writer copies them, and XML does not allow them.
 func newPlot(title, xlabel, ylabel string) *plot.Plot {
 	p := plot.New()
-	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xlabel, ylabel
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = printable.String(title), xlabel, ylabel
 	for _, f := range []*font.Font{&p.Title.TextStyle.Font, &p.X.Label.TextStyle.Font, &p.Y.Label.TextStyle.Font,
 		&p.X.Tick.Label.Font, &p.Y.Tick.Label.Font, &p.Legend.TextStyle.Font} {
 		f.Variant = "Sans"
@@ -158,15 +161,15 @@ func HeatmapSVG(b *gradcheck.BlockReport) ([]byte, error) {
 		return nil, fmt.Errorf("no block to plot")
 	}
 	if len(b.Shape) < 2 {
-		return nil, fmt.Errorf("block %s of shape %v is not a matrix", b.Name, b.Shape)
+		return nil, fmt.Errorf("block %s of shape %v is not a matrix", printable.String(b.Name), b.Shape)
 	}
 	for _, d := range b.Shape {
 		if d <= 0 {
-			return nil, fmt.Errorf("block %s has shape %v", b.Name, b.Shape)
+			return nil, fmt.Errorf("block %s has shape %v", printable.String(b.Name), b.Shape)
 		}
 	}
 	if n := b.Size(); n == 0 || n > maxHeatmapCells { // 0: the product overflows
-		return nil, fmt.Errorf("block %s of shape %v has more entries than a heatmap draws (%d)", b.Name, b.Shape, maxHeatmapCells)
+		return nil, fmt.Errorf("block %s of shape %v has more entries than a heatmap draws (%d)", printable.String(b.Name), b.Shape, maxHeatmapCells)
 	}
 	g := newErrorGrid(b)
 	m := g.maxAbs()
@@ -364,7 +367,7 @@ func SweepSVG(title string, sweeps []gradcheck.EntrySweep) ([]byte, error) {
 			col := lineColors[k%len(lineColors)]
 			l.Color, s.Color, s.Radius = col, col, vg.Points(1.8)
 			p.Add(l, s)
-			leg.Add(sw.Name, l, s)
+			leg.Add(printable.String(sw.Name), l, s)
 		}
 		if ylo > yhi {
 			return fmt.Errorf("no step gave a positive, finite error")
