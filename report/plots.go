@@ -176,9 +176,16 @@ func HeatmapSVG(b *gradcheck.BlockReport) ([]byte, error) {
 	if m == 0 {
 		m = 1 // all agree exactly: any symmetric range shows the one colour
 	}
+	// The colours span [−1, 1], the errors divided by m, and the colour
+	// bar is labelled ±m: a palette over [−m, m] is NaN throughout once
+	// 2m overflows, as it does for an error above 9e307, and the plot
+	// was lost.
+	for i := range g.z {
+		g.z[i] /= m
+	}
 	pal := moreland.SmoothBlueRed()
-	pal.SetMin(-m)
-	pal.SetMax(m)
+	pal.SetMin(-1)
+	pal.SetMax(1)
 	return svgOf(plotW, plotH, func(dc draw.Canvas) error {
 		xlabel := "column (axis 1)"
 		if len(b.Shape) > 2 {
@@ -186,7 +193,7 @@ func HeatmapSVG(b *gradcheck.BlockReport) ([]byte, error) {
 		}
 		p := newPlot(fmt.Sprintf("%s: analytic − numeric", b.Name), xlabel, "row (axis 0)")
 		hm := plotter.NewHeatMap(g, pal.Palette(255))
-		hm.Min, hm.Max = -m, m
+		hm.Min, hm.Max = -1, 1
 		hm.NaN = colNaN
 		hm.Rasterized = g.rows*g.cols > maxVectorCells
 		p.Add(hm)
@@ -225,9 +232,11 @@ func indexTicks(n int, flipped bool) plot.ConstantTicks {
 	return ts
 }
 
+// symmetricTicks labels the colour bar of errors divided by m, which
+// spans [−1, 1], in units of the errors.
 func symmetricTicks(m float64) plot.ConstantTicks {
 	return plot.ConstantTicks{
-		{Value: -m, Label: fmtTick(-m)}, {Value: -m / 2}, {Value: 0, Label: "0"}, {Value: m / 2}, {Value: m, Label: fmtTick(m)},
+		{Value: -1, Label: fmtTick(-m)}, {Value: -0.5}, {Value: 0, Label: "0"}, {Value: 0.5}, {Value: 1, Label: fmtTick(m)},
 	}
 }
 
