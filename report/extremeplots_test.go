@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -37,5 +38,45 @@ func TestHeatmapOfErrorsNearMaxFloat(t *testing.T) {
 	plots, notes := figures(render(t, rep, nil))
 	if strings.Join(plots, " ") != "heatmap scatter" || strings.Join(notes, " ") != "sweep" {
 		t.Errorf("plots %v and notes %v, want a heatmap and a scatter and a note for the sweep", plots, notes)
+	}
+}
+
+// TestPlotsOfOneValue: an axis whose data is one value is drawn. The
+// plotting library widens an empty range by ±1: on a log axis that goes
+// below zero for a value under 1, and it panicked, so a sweep of one step
+// (SweepOptions.MinStep = MaxStep) or a Taylor test with one usable
+// remainder was a note, and `gradcheck sweep -svg` of one step exited 2;
+// on a linear axis ±1 is lost on a value of 2⁵³ or more, so the scatter
+// of one entry of 1e20 panicked with "illegal range".
+func TestPlotsOfOneValue(t *testing.T) {
+	w := []float64{0.5, 0.25}
+	g := make([]float64, 2)
+	m := &gradcheck.Model[float64]{
+		Blocks:   []gradcheck.Block[float64]{{Name: "w", Value: w, Grad: g}},
+		Loss:     func() float64 { return w[0] * w[0] * w[1] },
+		Gradient: func() { g[0], g[1] = 2*w[0]*w[1], w[0]*w[0] },
+	}
+	sweeps, err := gradcheck.Sweep(m, []string{"w[0]"}, &gradcheck.SweepOptions{MinStep: 1e-3, MaxStep: 1e-3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sweeps[0].Points) != 1 || !(sweeps[0].Points[0].Err > 0) {
+		t.Fatalf("test is broken: want one step with a positive error, got %+v", sweeps[0].Points)
+	}
+	if _, err := report.SweepSVG("one step", sweeps); err != nil {
+		t.Errorf("SweepSVG of one step: %v", err)
+	}
+	nan := math.NaN()
+	tr := &gradcheck.TaylorReport{Fits: []gradcheck.TaylorFit{{
+		Steps: []float64{1e-3, 1e-2, 1e-1}, Remainders: []float64{nan, 2e-5, nan}, Lo: 0, Hi: -1, Order: nan, Expect: 2, Verdict: gradcheck.Inconclusive,
+	}}}
+	if _, err := report.TaylorSVG("one remainder", tr); err != nil {
+		t.Errorf("TaylorSVG of one usable remainder: %v", err)
+	}
+	for _, v := range []float64{1e20, -1e20, 1.7976931348623157e308, -1.7976931348623157e308, 5e-324} {
+		b := &gradcheck.BlockReport{Name: "v", Shape: []int{1}, Entries: []gradcheck.Entry{{Index: 0, Analytic: v, Numeric: v, Left: nan, Right: nan}}}
+		if _, err := report.ScatterSVG(b); err != nil {
+			t.Errorf("ScatterSVG of one entry of %g: %v", v, err)
+		}
 	}
 }

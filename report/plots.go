@@ -302,7 +302,18 @@ func ScatterSVG(b *gradcheck.BlockReport) ([]byte, error) {
 			lo, hi = -1, 1
 		}
 		if lo == hi {
-			lo, hi = lo-1, hi+1
+			// ±1 is lost on a value of 2⁵³ or more, and the plotting
+			// library panics on the empty range: widen by a quarter of
+			// the value there, within the float64s.
+			v := lo
+			d := max(1, math.Abs(v)/4)
+			lo, hi = v-d, v+d
+			if math.IsInf(lo, 0) {
+				lo = v
+			}
+			if math.IsInf(hi, 0) {
+				hi = v
+			}
 		}
 		if !finite(hi - lo) {
 			// The axis's tick search loops for ever on a range wider
@@ -409,10 +420,30 @@ func SweepSVG(title string, sweeps []gradcheck.EntrySweep) ([]byte, error) {
 			p.Add(v)
 			leg.Add("check's step", v)
 		}
+		widenLog(&p.X)
+		widenLog(&p.Y)
 		p.Draw(draw.Crop(dc, 0, -legW, 0, 0))
 		leg.Draw(draw.Crop(dc, plotW-legW+4, 0, 0, -24))
 		return nil
 	})
+}
+
+// widenLog gives a log axis whose data is one value a decade either side
+// of it: the plotting library widens an empty range by ±1, below zero for
+// any value under 1, and panics on a log axis. A sweep of one step, or a
+// Taylor test with one usable remainder, has such an axis.
+func widenLog(a *plot.Axis) {
+	if a.Min != a.Max || !(a.Min > 0) || math.IsInf(a.Min, 0) {
+		return
+	}
+	lo, hi := a.Min/10, a.Max*10
+	if lo == 0 { // a subnormal
+		lo = a.Min
+	}
+	if math.IsInf(hi, 0) {
+		hi = a.Max
+	}
+	a.Min, a.Max = lo, hi
 }
 
 // positive returns the points (step, y) with y finite and positive, which
@@ -556,6 +587,8 @@ func TaylorSVG(title string, tr *gradcheck.TaylorReport) ([]byte, error) {
 				leg.Add(fmt.Sprintf("slope %d (%s)", slope, map[bool]string{true: "right", false: "wrong"}[slope == expect]), g)
 			}
 		}
+		widenLog(&p.X)
+		widenLog(&p.Y)
 		p.Draw(draw.Crop(dc, 0, -legW, 0, 0))
 		leg.Draw(draw.Crop(dc, plotW-legW+4, 0, 0, -24))
 		return nil

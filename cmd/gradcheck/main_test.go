@@ -293,3 +293,17 @@ func TestFlagsChecked(t *testing.T) {
 		t.Errorf("bench -bogus: exit %d, stderr %q; want 2 and the flag named once", code, stderr)
 	}
 }
+
+// TestSweepSVGOfOneStep: a sweep of one step draws its SVG; the plot of
+// one point panicked in the plotting library and the command exited 2
+// without printing its table.
+func TestSweepSVGOfOneStep(t *testing.T) {
+	svg := filepath.Join(t.TempDir(), "one.svg")
+	code, stdout, stderr := runArgs("sweep", "-min-step", "1e-3", "-max-step", "1e-3", "-svg", svg, "W1[0,3]")
+	if code != 0 || !strings.Contains(stdout, "← least") {
+		t.Fatalf("exit %d, want 0 and the table of one row\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if b, err := os.ReadFile(svg); err != nil || !bytes.Contains(b, []byte("<svg")) {
+		t.Errorf("no SVG written to %s: %v", svg, err)
+	}
+}
