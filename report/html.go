@@ -41,6 +41,9 @@ type Options struct {
 // block a heatmap of analytic − numeric (blocks of two or more axes), a
 // scatter of analytic against numeric values, the error-versus-step curves
 // of its swept entries (Report.Sweeps) and a table of its failing entries.
+// A page gives 32 blocks such a section at most, the failing ones first,
+// and says how many it leaves out; every block has its row in the summary
+// table.
 //
 // Names and the messages that quote them are written with control and
 // bidirectional formatting characters as Go escapes (\x1b, \u202e), as
@@ -92,6 +95,8 @@ type page struct {
 	Seed           uint64
 	Checked        int
 	Plots          int // number of figures with an SVG
+	Omitted        int // blocks without a section (maxBlockSections)
+	MaxSections    int
 	Directions     *directionsView
 }
 
@@ -119,6 +124,7 @@ type finding struct {
 }
 
 type blockView struct {
+	Section      bool // false: a row of the summary table only
 	Name, Anchor string
 	Shape        string
 	Checked      int
@@ -155,27 +161,56 @@ func buildPage(r *gradcheck.Report, o Options) *page {
 			p.Plots++
 		}
 	}
+	// Sections for the failing blocks first, then the passing ones, up
+	// to maxBlockSections; shown in the report's order.
+	nfail := make([]int, len(r.Blocks))
+	for bi := range r.Blocks {
+		for _, e := range r.Blocks[bi].Entries {
+			if !e.Verdict.Pass() {
+				nfail[bi]++
+			}
+		}
+	}
+	section := make([]bool, len(r.Blocks))
+	sections := 0
+	for _, failing := range []bool{true, false} {
+		for bi := range r.Blocks {
+			if sections < maxBlockSections && (nfail[bi] > 0) == failing {
+				section[bi] = true
+				sections++
+			}
+		}
+	}
+	p.Omitted, p.MaxSections = len(r.Blocks)-sections, maxBlockSections
+	perScatter := min(maxScatterPassing, maxScatterFailing, scatterPointsPage/max(1, sections))
 	for bi := range r.Blocks {
 		b := &r.Blocks[bi]
-		fails := b.Failures()
-		anchor := "block-" + anchorName(b.Name)
-		if len(fails) > 0 {
-			f := finding{Block: b.Name, Anchor: anchor, Failing: len(fails), Of: len(b.Entries)}
+		anchor := ""
+		if section[bi] {
+			anchor = "block-" + anchorName(b.Name)
+		}
+		if nfail[bi] > 0 {
+			f := finding{Block: b.Name, Anchor: anchor, Failing: nfail[bi], Of: len(b.Entries)}
 			if len(b.Diagnoses) > 0 {
 				f.Summary = b.Diagnoses[0].Summary
 			}
 			p.Findings = append(p.Findings, f)
 		}
 		v := blockView{
-			Name: b.Name, Anchor: anchor, Shape: shapeText(b.Shape), Checked: len(b.Entries), Size: b.Size(),
-			Failing: len(fails), RelErr: fmt.Sprintf("%.3g", b.RelErr), Diagnoses: b.Diagnoses,
+			Section: section[bi], Name: b.Name, Anchor: anchor, Shape: shapeText(b.Shape), Checked: len(b.Entries), Size: b.Size(),
+			Failing: nfail[bi], RelErr: fmt.Sprintf("%.3g", b.RelErr), Diagnoses: b.Diagnoses,
 		}
+		if !section[bi] {
+			p.Blocks = append(p.Blocks, v)
+			continue
+		}
+		fails := b.Failures()
 		if len(b.Shape) >= 2 && len(b.Entries) > 0 {
 			v.Figures = append(v.Figures, plotFigure("heatmap", func() ([]byte, error) { return HeatmapSVG(b) },
 				"Analytic − numeric per entry: red where your gradient is too large, blue too small, white not checked or not finite. A pattern here (a row, a column, a stripe, the weights themselves) names the bug."))
 		}
 		if len(b.Entries) > 0 {
-			v.Figures = append(v.Figures, plotFigure("scatter", func() ([]byte, error) { return ScatterSVG(b) },
+			v.Figures = append(v.Figures, plotFigure("scatter", func() ([]byte, error) { return scatterSVG(b, perScatter, perScatter) },
 				"Each checked entry at (numeric, analytic). Right gradients lie on the dashed line y = x; a slope other than 1 is a scale error, a mirrored cloud a sign error."))
 		}
 		var sweeps []gradcheck.EntrySweep
@@ -345,15 +380,16 @@ code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
 {{range .Hazards}}<div class="hazard"><b>hazard {{.Kind}}{{if .Fatal}} (no verdicts made){{end}}:</b> {{shown .Detail}}</div>
 {{end}}
 {{if .Findings}}<div class="findings"><b>Diagnosis</b><ul>
-{{range .Findings}}<li><a href="#{{.Anchor}}"><b>{{shown .Block}}</b></a>: {{.Failing}} of {{.Of}} checked entries fail.{{if .Summary}} {{sentence (shown .Summary)}}{{else}} No diagnosis was made: its failures are not Mismatches, or the block was split between shards.{{end}}</li>
+{{range .Findings}}<li>{{if .Anchor}}<a href="#{{.Anchor}}"><b>{{shown .Block}}</b></a>{{else}}<b>{{shown .Block}}</b>{{end}}: {{.Failing}} of {{.Of}} checked entries fail.{{if .Summary}} {{sentence (shown .Summary)}}{{else}} No diagnosis was made: its failures are not Mismatches, or the block was split between shards.{{end}}</li>
 {{end}}</ul></div>
 {{else if .Blocks}}<div class="findings clean"><b>Diagnosis:</b> every checked entry agrees with its finite-difference estimate.</div>
 {{end}}
 <table>
 <tr><th>block</th><th>shape</th><th>checked</th><th>failing</th><th>‖n−a‖/(‖n‖+‖a‖)</th></tr>
-{{range .Blocks}}<tr><td><a href="#{{.Anchor}}">{{shown .Name}}</a></td><td>{{.Shape}}</td><td>{{.Checked}} of {{.Size}}</td><td>{{.Failing}}</td><td>{{.RelErr}}</td></tr>
+{{range .Blocks}}<tr><td>{{if .Anchor}}<a href="#{{.Anchor}}">{{shown .Name}}</a>{{else}}{{shown .Name}}{{end}}</td><td>{{.Shape}}</td><td>{{.Checked}} of {{.Size}}</td><td>{{.Failing}}</td><td>{{.RelErr}}</td></tr>
 {{end}}</table>
-{{with .Directions}}<h2 id="directions">Directional check <span class="meta">{{.Total}} random directions · {{.Pass}} agree · {{.Located}} disagreements located</span></h2>
+{{if .Omitted}}<p class="meta">{{.Omitted}} of these {{len .Blocks}} blocks have no section of plots below: a page draws {{.MaxSections}} at most, failing blocks first. The text report lists failing entries of every block, and the JSON holds every entry.</p>
+{{end}}{{with .Directions}}<h2 id="directions">Directional check <span class="meta">{{.Total}} random directions · {{.Pass}} agree · {{.Located}} disagreements located</span></h2>
 {{if .Regions}}<div class="findings"><b>Wrong throughout</b><ul>
 {{range .Regions}}<li>{{shown .}}</li>
 {{end}}</ul></div>{{end}}
@@ -365,7 +401,7 @@ code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
 {{if .Taylor}}<div class="figs">
 {{range .Taylor}}<figure class="plot" data-kind="{{.Kind}}">{{if .SVG}}{{.SVG}}<figcaption>{{.Caption}}</figcaption>{{else}}<div class="note">{{.Note}}</div>{{end}}</figure>
 {{end}}</div>{{end}}
-{{range .Blocks}}
+{{range .Blocks}}{{if .Section}}
 <h2 id="{{.Anchor}}">{{shown .Name}} <span class="meta">{{.Shape}} · {{.Failing}} of {{.Checked}} checked entries fail · relative error {{.RelErr}}</span></h2>
 {{range .Diagnoses}}<div class="findings"><b>{{.Pattern}}</b> (explains {{.Explained}} of {{.Of}} failing entries, fit {{printf "%.2f" .Fit}}): {{shown .Summary}}</div>
 {{end}}
@@ -376,7 +412,7 @@ code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
 <tr><th>entry</th><th>verdict</th><th>analytic</th><th>numeric</th><th>abs err</th><th>rel err</th><th>est err</th><th>step</th></tr>
 {{range .Rows}}<tr><td>{{shown .Name}}</td><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Analytic}}</td><td>{{.Numeric}}</td><td>{{.AbsErr}}</td><td>{{.RelErr}}</td><td>{{.ErrEst}}</td><td>{{.Step}}</td></tr>
 {{end}}</table>{{if .MoreRows}}<p class="meta">… and {{.MoreRows}} more failing entries.</p>{{end}}{{end}}
-{{end}}
+{{end}}{{end}}
 <p class="meta">The JSON of this report (<code>--json</code>) holds every number shown here; its schema is docs/report-schema.md of gradcheck.</p>
 <script>
 // Records each plot's rendered size after layout, for tests in a browser.

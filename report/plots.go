@@ -30,11 +30,19 @@ const (
 // Display limits: beyond them a plot shows a subset or a raster, so that a
 // report of a large model stays a file a browser opens quickly.
 const (
-	maxVectorCells     = 4096 // heatmap cells drawn as vector rectangles; more are rasterized
-	maxScatterPassing  = 4000 // passing entries in a scatter
-	maxScatterFailing  = 4000 // failing entries in a scatter: at 180 bytes of SVG a point, a million made a page of 180 MB
-	maxTableRowsHTML   = 20   // failing entries listed per block
-	maxSweepLinesBlock = 6    // sweeps drawn in one block's plot
+	maxVectorCells    = 4096 // heatmap cells drawn as vector rectangles; more are rasterized
+	maxScatterPassing = 4000 // passing entries in a scatter
+	maxScatterFailing = 4000 // failing entries in a scatter: at 180 bytes of SVG a point, a million made a page of 180 MB
+	maxTableRowsHTML  = 20   // failing entries listed per block
+
+	// maxBlockSections bounds the blocks a page gives a section of plots
+	// and failing entries, failing blocks first; and the scatters of a
+	// page draw scatterPointsPage passing and as many failing entries in
+	// all, shared between its sections. A page of 1000 blocks of 1000
+	// failing entries each was 190 MB; of 10 000 blocks, 60 MB.
+	maxBlockSections   = 32
+	scatterPointsPage  = 32000
+	maxSweepLinesBlock = 6 // sweeps drawn in one block's plot
 
 	// maxHeatmapCells bounds the heatmap's grid, one float64 and one
 	// pixel per entry of the block (192 MiB at the bound): a block of
@@ -248,6 +256,12 @@ func fmtTick(v float64) string { return strconv.FormatFloat(v, 'g', 2, 64) }
 // maxScatterFailing failing entries are drawn, evenly spaced in index
 // order, and the title says so when some are left out.
 func ScatterSVG(b *gradcheck.BlockReport) ([]byte, error) {
+	return scatterSVG(b, maxScatterPassing, maxScatterFailing)
+}
+
+// scatterSVG is ScatterSVG drawing at most maxPass passing and maxFail
+// failing entries.
+func scatterSVG(b *gradcheck.BlockReport, maxPass, maxFail int) ([]byte, error) {
 	if b == nil {
 		return nil, fmt.Errorf("no block to plot")
 	}
@@ -260,8 +274,8 @@ func ScatterSVG(b *gradcheck.BlockReport) ([]byte, error) {
 			nfail++
 		}
 	}
-	stride := max(1, (npass+maxScatterPassing-1)/maxScatterPassing)
-	fstride := max(1, (nfail+maxScatterFailing-1)/maxScatterFailing)
+	stride := max(1, (npass+maxPass-1)/maxPass)
+	fstride := max(1, (nfail+maxFail-1)/maxFail)
 	k, kf := 0, 0
 	for _, e := range b.Entries {
 		if !finite(e.Analytic) || !finite(e.Numeric) {
