@@ -121,3 +121,41 @@ func TestSummaryOfHostileNames(t *testing.T) {
 		}
 	}
 }
+
+// TestTextReportOfALongName: the column of entry names is as wide as its
+// widest name, and a block named with 10 000 characters widened every row
+// of the table, of every block, to 10 000 characters: the text of 1000
+// failing blocks was 201 MB. A name longer than 80 runes keeps its start
+// and its end with its coordinates; the block's own line names it in full.
+func TestTextReportOfALongName(t *testing.T) {
+	long := strings.Repeat("L", 10000) + "é"
+	nan := func() float64 { z := 0.0; return z / z }()
+	rep := &gradcheck.Report{Precision: "float64"}
+	for _, name := range []string{long, "W"} {
+		b := gradcheck.BlockReport{Name: name, Shape: []int{3}, RelErr: 0.3}
+		for i := range 3 {
+			b.Entries = append(b.Entries, gradcheck.Entry{Index: i, Verdict: gradcheck.Mismatch, Analytic: 1, Numeric: 2, Left: nan, Right: nan})
+		}
+		rep.Blocks = append(rep.Blocks, b)
+	}
+	text := rep.String()
+	if !strings.Contains(text, "block "+long+" [3]") {
+		t.Errorf("the block's line does not name it in full")
+	}
+	rows := 0
+	for _, l := range strings.Split(text, "\n") {
+		if !strings.Contains(l, "mismatch") {
+			continue
+		}
+		rows++
+		if n := utf8.RuneCountInString(l); n > 150 {
+			t.Errorf("a row of the table is %d runes wide, want at most 150: %.60q…", n, l)
+		}
+	}
+	if rows != 6 {
+		t.Errorf("%d rows in the table, want 6:\n%.2000s", rows, text)
+	}
+	if want := "LLL…" + strings.Repeat("L", 22) + "é[2]"; !strings.Contains(text, want) {
+		t.Errorf("the long name is not cut to its start and its end %q", want)
+	}
+}
