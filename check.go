@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/gradcheck/gradcheck/internal/fdiff"
+	"github.com/gradcheck/gradcheck/internal/printable"
 )
 
 // Gradient checks grad, the gradient of f, at x. f returns the loss at x;
@@ -146,13 +147,13 @@ func (e *PanicError) Error() string {
 		what, value = "called runtime.Goexit", ""
 	}
 	if e.Along != "" {
-		return fmt.Sprintf("gradcheck: %s %s with the parameters moved along %s%s", e.Func, what, e.Along, value)
+		return fmt.Sprintf("gradcheck: %s %s with the parameters moved along %s%s", e.Func, what, printable.String(e.Along), value)
 	}
 	if e.Entry == "" {
 		return fmt.Sprintf("gradcheck: %s %s at the unperturbed parameters%s", e.Func, what, value)
 	}
 	return fmt.Sprintf("gradcheck: %s %s with %s set to %.17g (saved value %.17g, step %+.3g)%s",
-		e.Func, what, e.Entry, e.Perturbed, e.Saved, e.Perturbed-e.Saved, value)
+		e.Func, what, printable.String(e.Entry), e.Perturbed, e.Saved, e.Perturbed-e.Saved, value)
 }
 
 // checker holds the state of one check. A parallel check runs one
@@ -489,7 +490,7 @@ func (c *checker[T]) runStages() (*Report, error) {
 	for _, blk := range m.Blocks {
 		for i, v := range blk.Value {
 			if !isFinite(float64(v)) {
-				return nil, fmt.Errorf("gradcheck: parameter %s is %v", entryName(blk.Name, shapeOf(blk), i), v)
+				return nil, fmt.Errorf("gradcheck: parameter %s is %v", shownEntry(blk.Name, shapeOf(blk), i), v)
 			}
 		}
 	}
@@ -501,7 +502,7 @@ func (c *checker[T]) runStages() (*Report, error) {
 	for b, blk := range m.Blocks {
 		for i, g := range c.analytic[b] {
 			if !isFinite(g) {
-				return nil, fmt.Errorf("gradcheck: the analytic gradient at %s is %v", entryName(blk.Name, shapeOf(blk), i), g)
+				return nil, fmt.Errorf("gradcheck: the analytic gradient at %s is %v", shownEntry(blk.Name, shapeOf(blk), i), g)
 			}
 		}
 	}

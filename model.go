@@ -272,7 +272,7 @@ func (m *Model[T]) overlapError(x, y memSpan) error {
 			field = "Grad"
 		}
 		blk := m.Blocks[s.b]
-		return fmt.Sprintf("%s of block %q at %s", field, blk.Name, entryName(blk.Name, shapeOf(blk), int((lo-s.lo)/size)))
+		return fmt.Sprintf("%s of block %q at %s", field, blk.Name, shownEntry(blk.Name, shapeOf(blk), int((lo-s.lo)/size)))
 	}
 	why := "each block's Value and Grad must be memory of its own"
 	switch {

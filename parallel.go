@@ -304,7 +304,7 @@ func (c *checker[T]) clone(p cloneProbe[T]) (cm *Model[T], err error) {
 		for i, v := range cb.Value {
 			if math.Float64bits(float64(v)) != math.Float64bits(float64(c.saved[b][i])) {
 				return nil, fmt.Errorf("gradcheck: Model.Clone returned %s = %v, the model has %v: a clone must hold the same values",
-					entryName(blk.Name, shapeOf(blk), i), v, c.saved[b][i])
+					shownEntry(blk.Name, shapeOf(blk), i), v, c.saved[b][i])
 			}
 		}
 	}
@@ -413,10 +413,10 @@ func (c *checker[T]) readsItself(cm *Model[T], p cloneProbe[T]) error {
 		// (a memo keyed on the slice's address, a forward cache); the
 		// clone was blamed for it.
 		return fmt.Errorf("gradcheck: the model's Loss did not move when %s was set to %v (it stayed at %.17g) and its clone's did (%.17g): the model's Loss does not read its parameters as they are perturbed in place (a value memoized by the slice's address, a forward cache); make Loss compute from the blocks' current values",
-			entryName(c.m.Blocks[b].Name, shapeOf(c.m.Blocks[b]), i), v, fm, r.f)
+			shownEntry(c.m.Blocks[b].Name, shapeOf(c.m.Blocks[b]), i), v, fm, r.f)
 	case !c.sameLoss(fm, r.f):
 		return fmt.Errorf("gradcheck: Model.Clone returned a model whose Loss does not follow its own parameters: with %s set to %v the model's loss is %.17g and the clone's %.17g; a clone's Loss must read the clone only",
-			entryName(c.m.Blocks[b].Name, shapeOf(c.m.Blocks[b]), i), v, fm, r.f)
+			shownEntry(c.m.Blocks[b].Name, shapeOf(c.m.Blocks[b]), i), v, fm, r.f)
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/gradcheck/gradcheck/internal/printable"
 )
 
 // A Verdict is the outcome for one entry of a gradient.
@@ -146,6 +148,13 @@ func (b *BlockReport) Failures() []Entry {
 		}
 	}
 	return out
+}
+
+// shownEntry is entryName for a message: control and bidirectional
+// formatting characters in the block's name written as escapes, so that a
+// name cannot break or reorder the line that quotes it.
+func shownEntry(name string, shape []int, i int) string {
+	return printable.String(entryName(name, shape, i))
 }
 
 func entryName(name string, shape []int, i int) string {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gradcheck/gradcheck/internal/fdiff"
+	"github.com/gradcheck/gradcheck/internal/printable"
 )
 
 // SweepOptions choose the steps of a sweep. A nil *SweepOptions and the zero
@@ -147,7 +148,7 @@ func SweepWorst[T Float](m *Model[T], rep *Report, n int, opts *SweepOptions) er
 		}
 		for _, e := range WorstEntries(br, n) {
 			if e.Index < 0 || e.Index >= len(m.Blocks[b].Value) {
-				return fmt.Errorf("gradcheck: the report has entry %s outside the model's block", br.EntryName(e.Index))
+				return fmt.Errorf("gradcheck: the report has entry %s outside the model's block", printable.String(br.EntryName(e.Index)))
 			}
 			sw, err := s.entry(b, e.Index, e.Analytic)
 			if err != nil {
@@ -239,7 +240,7 @@ func newSweeper[T Float](m *Model[T], opts *SweepOptions) (*sweeper[T], error) {
 			if !isFinite(float64(v)) {
 				// Every loss would be NaN or infinite: Check calls it an
 				// error.
-				return nil, fmt.Errorf("gradcheck: parameter %s is %v", entryName(blk.Name, shapeOf(blk), i), v)
+				return nil, fmt.Errorf("gradcheck: parameter %s is %v", shownEntry(blk.Name, shapeOf(blk), i), v)
 			}
 		}
 	}
@@ -297,7 +298,7 @@ func (s *sweeper[T]) entry(b, i int, a float64) (EntrySweep, error) {
 			c.restoreAll()
 			other := c.m.Blocks[mb]
 			return sw, fmt.Errorf("gradcheck: Loss changed the parameters while %s was swept: %s differs from its saved value; a loss must leave its parameters as it found them",
-				sw.Name, entryName(other.Name, shapeOf(other), mi))
+				printable.String(sw.Name), shownEntry(other.Name, shapeOf(other), mi))
 		}
 	}
 	return sw, nil
