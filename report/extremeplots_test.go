@@ -80,3 +80,21 @@ func TestPlotsOfOneValue(t *testing.T) {
 		}
 	}
 }
+
+// TestTaylorOfRemaindersNearMaxFloat: remainders of 1e301 to 1e308 are
+// plotted. The guide of slope 2 from the first fitted point ended at
+// 1e309, infinite, and the plotting library refused the whole plot
+// ("plotter: infinite data point"); such a guide is now left out.
+func TestTaylorOfRemaindersNearMaxFloat(t *testing.T) {
+	tr := &gradcheck.TaylorReport{Fits: []gradcheck.TaylorFit{{
+		Steps: []float64{1e-4, 1e-3, 1e-2, 1e-1, 1}, Remainders: []float64{1e301, 1e303, 1e305, 1e307, 1e308},
+		Lo: 0, Hi: 3, Order: 2, Expect: 2, Verdict: gradcheck.OK,
+	}}}
+	svg, err := report.TaylorSVG("huge", tr)
+	if err != nil {
+		t.Fatalf("TaylorSVG: %v", err)
+	}
+	if !strings.Contains(string(svg), "slope 1 (wrong)") {
+		t.Errorf("the guide of slope 1, which ends at 1e305, is missing")
+	}
+}

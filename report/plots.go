@@ -587,7 +587,14 @@ func TaylorSVG(title string, tr *gradcheck.TaylorReport) ([]byte, error) {
 		if anchor != nil && expect >= 2 {
 			for _, slope := range []int{expect, expect - 1} {
 				a := *anchor
-				g, err := plotter.NewLine(plotter.XYs{a, {X: xhi, Y: a.Y * math.Pow(xhi/a.X, float64(slope))}})
+				end := a.Y * math.Pow(xhi/a.X, float64(slope))
+				if !finite(end) {
+					// Remainders near the largest float64: the guide
+					// would end beyond it, and the plotting library
+					// refuses the whole plot for one infinite point.
+					continue
+				}
+				g, err := plotter.NewLine(plotter.XYs{a, {X: xhi, Y: end}})
 				if err != nil {
 					return err
 				}
