@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"unicode/utf8"
 )
 
 // JSONSchemaVersion is the version of the JSON encoding of a Report, written
@@ -23,12 +24,61 @@ const JSONSchemaVersion = 1
 // docs/report-schema.md. Floats that are not finite (Entry.Left and Right
 // are NaN when not measured; ErrEst may be +Inf) are encoded as the strings
 // "NaN", "+Inf" and "-Inf", since JSON numbers cannot hold them; finite
-// floats are numbers that decode to the same bits.
+// floats are numbers that decode to the same bits. A string of the report
+// that is not valid UTF-8 (a hand-built report's; Check refuses such
+// block names) is an error naming it: JSON would carry U+FFFD for its bad
+// bytes, and the report read back would name another block.
 func (r *Report) MarshalJSON() ([]byte, error) {
 	if r == nil {
 		return []byte("null"), nil
 	}
+	if err := checkUTF8(r); err != nil {
+		return nil, err
+	}
 	return json.Marshal(toJSON(r))
+}
+
+// checkUTF8 names the first string of r that is not valid UTF-8.
+func checkUTF8(r *Report) error {
+	bad := func(s, format string, args ...any) error {
+		return fmt.Errorf("gradcheck: encoding a report: %s %q is not valid UTF-8, which JSON cannot hold", fmt.Sprintf(format, args...), s)
+	}
+	if !utf8.ValidString(r.Precision) {
+		return bad(r.Precision, "its precision")
+	}
+	for i, h := range r.Hazards {
+		if !utf8.ValidString(h.Detail) {
+			return bad(h.Detail, "the detail of hazard %d", i)
+		}
+	}
+	for bi := range r.Blocks {
+		b := &r.Blocks[bi]
+		if !utf8.ValidString(b.Name) {
+			return bad(b.Name, "the name of block %d", bi)
+		}
+		for k, d := range b.Diagnoses {
+			if !utf8.ValidString(string(d.Pattern)) {
+				return bad(string(d.Pattern), "the pattern of diagnosis %d of block %q", k, b.Name)
+			}
+			if !utf8.ValidString(d.Summary) {
+				return bad(d.Summary, "the summary of diagnosis %d of block %q", k, b.Name)
+			}
+		}
+	}
+	for i, sw := range r.Sweeps {
+		if !utf8.ValidString(sw.Block) {
+			return bad(sw.Block, "the block of sweep %d", i)
+		}
+		if !utf8.ValidString(sw.Name) {
+			return bad(sw.Name, "the name of sweep %d", i)
+		}
+	}
+	for i, g := range r.Regions {
+		if !utf8.ValidString(g.Block) {
+			return bad(g.Block, "the block of region %d", i)
+		}
+	}
+	return nil
 }
 
 // UnmarshalJSON decodes a report written by MarshalJSON, by this or an
