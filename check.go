@@ -142,18 +142,19 @@ type PanicError struct {
 }
 
 func (e *PanicError) Error() string {
+	fn := printable.String(e.Func) // "term NAME Loss" for a loss term's
 	what, value := "panicked", fmt.Sprintf(": %v", e.Value)
 	if e.Goexit {
 		what, value = "called runtime.Goexit", ""
 	}
 	if e.Along != "" {
-		return fmt.Sprintf("gradcheck: %s %s with the parameters moved along %s%s", e.Func, what, printable.String(e.Along), value)
+		return fmt.Sprintf("gradcheck: %s %s with the parameters moved along %s%s", fn, what, printable.String(e.Along), value)
 	}
 	if e.Entry == "" {
-		return fmt.Sprintf("gradcheck: %s %s at the unperturbed parameters%s", e.Func, what, value)
+		return fmt.Sprintf("gradcheck: %s %s at the unperturbed parameters%s", fn, what, value)
 	}
 	return fmt.Sprintf("gradcheck: %s %s with %s set to %.17g (saved value %.17g, step %+.3g)%s",
-		e.Func, what, printable.String(e.Entry), e.Perturbed, e.Saved, e.Perturbed-e.Saved, value)
+		fn, what, printable.String(e.Entry), e.Perturbed, e.Saved, e.Perturbed-e.Saved, value)
 }
 
 // checker holds the state of one check. A parallel check runs one

@@ -162,3 +162,39 @@ func TestErrorsOfHostileNames(t *testing.T) {
 		}
 	}
 }
+
+// TestPanicInATermOfAHostileName: a panic in a loss term names the term
+// in PanicError.Func, and its message quoted the term's name raw: a
+// newline in it broke the message in two.
+func TestPanicInATermOfAHostileName(t *testing.T) {
+	w, g := []float64{0.5, 0.25}, make([]float64, 2)
+	m := &gradcheck.Model[float64]{
+		Blocks:   []gradcheck.Block[float64]{{Name: "w", Value: w, Grad: g}},
+		Loss:     func() float64 { return w[0]*w[0] + w[1] },
+		Gradient: func() { g[0], g[1] = 2*w[0], 1 },
+		Terms: []gradcheck.Term[float64]{
+			{Name: "sq\n\u202e", Loss: func() float64 {
+				if w[0] != 0.5 {
+					panic("boom")
+				}
+				return w[0] * w[0]
+			}, Gradient: func() { g[0] = 2 * w[0] }},
+			{Name: "lin", Loss: func() float64 { return w[1] }, Gradient: func() { g[1] = 1 }},
+		},
+	}
+	_, err := gradcheck.Check(m, nil)
+	var pe *gradcheck.PanicError
+	if !errors.As(err, &pe) {
+		t.Fatalf("got %v, want a PanicError", err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, `sq\n\u202e`) {
+		t.Errorf("the error %q does not name the term as sq\\n\\u202e", msg)
+	}
+	for _, r := range msg {
+		if unicode.IsControl(r) || r == '\u202e' {
+			t.Errorf("the error %q holds %q", msg, r)
+			break
+		}
+	}
+}
