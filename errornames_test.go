@@ -134,8 +134,7 @@ func TestErrorsOfHostileNames(t *testing.T) {
 			return gradcheck.SweepWorst(model(sq, dsq), rep, 1, nil)
 		}},
 		{"a Loss that moves another entry, swept", func() error {
-			var m *gradcheck.Model[float64]
-			m = model(func(w []float64) float64 {
+			m := model(func(w []float64) float64 {
 				if w[0] != 0.25 {
 					w[5] = 9
 				}
