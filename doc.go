@@ -230,7 +230,16 @@
 //     extrapolated over the rows below its last correction that did not
 //     shrink, where there are three or more: a second kink on one side
 //     enters that side's slopes at the steps above its distance from x,
-//     where they are no series in h. A loss whose value at x stands apart
+//     where they are no series in h. Where there are fewer, that side's
+//     slopes still move at the smallest steps, toward its one-sided slope
+//     as the step shrinks to the next kink's distance, and a Mismatch
+//     does not rest on the extrapolation of the side nearest the analytic
+//     value where its slope at the smallest step has come closer to that
+//     value, beyond both bounds: the entry is Inconclusive (a float32 CNN
+//     whose ReLU and max-pool kinks lie 1e-4 to 2e-3 from a kernel weight
+//     on both sides, below the steps float32 resolves). The far side
+//     would have to pass the near side's limit to reach it, and refutes
+//     nothing. A loss whose value at x stands apart
 //     from both sides by as much at every step of the last rows (f(x ± h)
 //     − f(x) of one sign, neither shrinking as the step halves: a pole or
 //     an isolated value within every step) has no kink there: its slopes
