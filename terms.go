@@ -47,7 +47,7 @@ func CheckTerms[T Float](ctx context.Context, m *Model[T], opts *Options) ([]Ter
 		sub := &Model[T]{Blocks: m.Blocks, Loss: t.Loss, Gradient: t.Gradient, Reseed: m.Reseed}
 		r, err := CheckContext(ctx, sub, opts)
 		if err != nil {
-			return out, fmt.Errorf("gradcheck: term %q: %w", t.Name, err)
+			return out, &termError{name: t.Name, err: err}
 		}
 		out = append(out, TermReport{Name: t.Name, Report: r})
 	}
@@ -117,7 +117,7 @@ func (c *checker[T]) checkTerms(rep *Report) error {
 				pe.Func = "term " + t.Name + " " + pe.Func
 				return pe
 			}
-			return fmt.Errorf("gradcheck: term %q: %w", t.Name, err)
+			return &termError{name: t.Name, err: err}
 		}
 		res = append(res, termResult{name: t.Name, rep: r})
 		sum += nc.f0
@@ -201,3 +201,19 @@ func (c *checker[T]) termInputs(b int, index []int) (names []string, a, n [][]fl
 	}
 	return names, a, n
 }
+
+// termError is an error of the check of one loss term, named by the term:
+// the term's name comes first, once, before the error's own text without
+// its "gradcheck: " (which read "gradcheck: term "a": gradcheck: …"), and
+// errors.Is and errors.As see the error itself (a context's, a
+// *PanicError).
+type termError struct {
+	name string
+	err  error
+}
+
+func (e *termError) Error() string {
+	return fmt.Sprintf("gradcheck: term %q: %s", e.name, strings.TrimPrefix(e.err.Error(), "gradcheck: "))
+}
+
+func (e *termError) Unwrap() error { return e.err }

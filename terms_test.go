@@ -2,6 +2,7 @@ package gradcheck_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -489,5 +490,27 @@ func TestTermsShardsRefused(t *testing.T) {
 		if got.String() != tr.String() {
 			t.Errorf("term %s: merged shards:\n%s\nunsharded:\n%s", tr.Name, got, tr.Report)
 		}
+	}
+}
+
+// TestTermErrorNamesTermOnce: the error of one term's check names the term
+// once, with one "gradcheck:" (it read "gradcheck: term "l2": gradcheck:
+// …"), and still wraps the error itself.
+func TestTermErrorNamesTermOnce(t *testing.T) {
+	m := newTMNet().model()
+	m.Terms[1].Loss = func() float64 { return math.NaN() }
+	_, err := gradcheck.Check(m, nil)
+	if err == nil || strings.Count(err.Error(), "gradcheck:") != 1 || !strings.HasPrefix(err.Error(), `gradcheck: term "l2": `) {
+		t.Errorf("Check: error %q, want one %q and the term named first", err, "gradcheck:")
+	}
+	_, err = gradcheck.CheckTerms(context.Background(), m, nil)
+	if err == nil || strings.Count(err.Error(), "gradcheck:") != 1 || !strings.HasPrefix(err.Error(), `gradcheck: term "l2": `) {
+		t.Errorf("CheckTerms: error %q, want one %q and the term named first", err, "gradcheck:")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = gradcheck.CheckTerms(ctx, newTMNet().model(), nil)
+	if !errors.Is(err, context.Canceled) || strings.Count(err.Error(), "gradcheck:") != 1 {
+		t.Errorf("CheckTerms with a cancelled context: error %q, want context.Canceled, one %q", err, "gradcheck:")
 	}
 }
