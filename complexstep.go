@@ -52,7 +52,8 @@ const complexRoundoff = 4
 // [n]; Report.Evals counts evaluations of fc, Report.GradEvals of grad.
 //
 // x is not modified: fc is evaluated at a complex copy. A panic in fc or
-// grad is returned as a *PanicError. Options.Shards is not supported.
+// grad is returned as a *PanicError. Options.Shards, Options.Directions and
+// an Options.Sample of fewer entries than x has are not supported.
 func ComplexStep(fc func(z []complex128) complex128, grad func(dst, x []float64), x []float64, opts *Options) (*Report, error) {
 	return stopped(complexStepCheck(fc, grad, x, opts))
 }
@@ -74,6 +75,15 @@ func complexStepCheck(fc func(z []complex128) complex128, grad func(dst, x []flo
 		// Each shard would check every entry, and its report, not a
 		// shard's, would not merge.
 		return nil, errors.New("gradcheck: Options.Shards is not supported by ComplexStep, which checks every entry with one evaluation each")
+	}
+	// Nor a sample or directions: the check had ignored them and checked
+	// every entry, which a caller of a large x asking for a sample of a
+	// few did not expect. A Sample of every entry is the whole check.
+	switch {
+	case s.sample > 0 && s.sample < len(x):
+		return nil, fmt.Errorf("gradcheck: Options.Sample (%d of %d entries) is not supported by ComplexStep, which checks every entry with one evaluation each", s.sample, len(x))
+	case s.directions > 0:
+		return nil, errors.New("gradcheck: Options.Directions is not supported by ComplexStep, which checks every entry with one evaluation each")
 	}
 	for i, v := range x {
 		if !isFinite(v) {

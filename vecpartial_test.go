@@ -99,3 +99,28 @@ func TestComplexStepRefusesShards(t *testing.T) {
 		t.Errorf("ComplexStep with Shards 2: error %v, report %v; want an error naming Options.Shards", err, rep)
 	}
 }
+
+// TestComplexStepRefusesSampleAndDirections: ComplexStep checks every
+// entry, and says so to a caller asking for a sample or directions, which
+// it had ignored; a Sample of every entry is the whole check.
+func TestComplexStepRefusesSampleAndDirections(t *testing.T) {
+	fc := func(z []complex128) complex128 { return z[0]*z[0] + z[1]*z[2] }
+	grad := func(dst, x []float64) { dst[0], dst[1], dst[2] = 2*x[0], x[2], x[1] }
+	x := []float64{1, 2, 3}
+	for _, tc := range []struct {
+		opts gradcheck.Options
+		want string
+	}{
+		{gradcheck.Options{Sample: 2}, "Options.Sample (2 of 3 entries)"},
+		{gradcheck.Options{Directions: 2}, "Options.Directions"},
+	} {
+		rep, err := gradcheck.ComplexStep(fc, grad, x, &tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ComplexStep with %+v: error %v, report %v; want an error naming %s", tc.opts, err, rep, tc.want)
+		}
+	}
+	rep, err := gradcheck.ComplexStep(fc, grad, x, &gradcheck.Options{Sample: 3})
+	if err != nil || !rep.OK() || rep.Checked() != 3 {
+		t.Errorf("ComplexStep with a Sample of every entry: %v\n%v", err, rep)
+	}
+}
