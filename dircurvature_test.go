@@ -16,15 +16,7 @@ import (
 func reluMLP[T gradcheck.Float](seed uint64) *gradcheck.Model[T] {
 	r := rand.New(rand.NewPCG(seed, 91))
 	param := func(name string, scale float64, shape ...int) *zoo.Param[T] {
-		n := 1
-		for _, d := range shape {
-			n *= d
-		}
-		v := make([]T, n)
-		for i := range v {
-			v[i] = T(float32(scale * r.NormFloat64()))
-		}
-		return &zoo.Param[T]{Name: name, Shape: shape, Value: v, Grad: make([]T, n)}
+		return f32Param[T](r, name, scale, shape...)
 	}
 	x := param("x", 1, 8*32)
 	l1 := &zoo.Linear[T]{N: 8, In: 32, Out: 48, W: param("W1", 1/math.Sqrt(32), 32, 48), B: param("b1", 0.1, 48)}
@@ -34,6 +26,33 @@ func reluMLP[T gradcheck.Float](seed uint64) *gradcheck.Model[T] {
 		Layers: []zoo.Layer[T]{&dataLayer[T]{x.Value}, l1, &zoo.Act[T]{Kind: zoo.ReLU}, l2},
 		Head:   &zoo.MSE[T]{Target: y.Value},
 	}).Model()
+}
+
+// f32Param draws a parameter block of the given shape from N(0, scale²),
+// each value rounded to float32 in either precision T, so that the float64
+// network is its float32 twin's point exactly and confirms its gradient.
+func f32Param[T gradcheck.Float](r *rand.Rand, name string, scale float64, shape ...int) *zoo.Param[T] {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	v := make([]T, n)
+	for i := range v {
+		v[i] = T(float32(scale * r.NormFloat64()))
+	}
+	return &zoo.Param[T]{Name: name, Shape: shape, Value: v, Grad: make([]T, n)}
+}
+
+// unexplainedMismatches fails t for each direction of rep, a check of a
+// correct model, judged a Mismatch that no entry explains.
+func unexplainedMismatches(t *testing.T, seed uint64, rep *gradcheck.Report) {
+	t.Helper()
+	for _, d := range rep.Directions {
+		if d.Verdict == gradcheck.Mismatch && !d.Located {
+			t.Errorf("seed %d: direction %d of a correct model is a Mismatch that no entry explains: analytic %.7g, numeric %.7g ± %.2g at step %v",
+				seed, d.Index, d.Analytic, d.Numeric, d.ErrEst, d.Step)
+		}
+	}
 }
 
 // TestDirectionalKinksCurvature checks correct float32 ReLU MLPs (reluMLP)
@@ -74,12 +93,7 @@ func TestDirectionalKinksCurvature(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, d := range rep.Directions {
-			if d.Verdict == gradcheck.Mismatch && !d.Located {
-				t.Errorf("seed %d: direction %d of a correct model is a Mismatch that no entry explains: analytic %.7g, numeric %.7g ± %.2g at step %v",
-					seed, d.Index, d.Analytic, d.Numeric, d.ErrEst, d.Step)
-			}
-		}
+		unexplainedMismatches(t, seed, rep)
 		for _, b := range rep.Blocks {
 			for _, e := range b.Entries {
 				if e.Verdict == gradcheck.Mismatch {

@@ -28,12 +28,7 @@ func TestDirectionalWitnessNoEarlyMismatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, d := range rep.Directions {
-			if d.Verdict == gradcheck.Mismatch && !d.Located {
-				t.Errorf("seed %d: direction %d of a correct model is a Mismatch that no entry explains: analytic %.7g, numeric %.7g ± %.2g at step %v",
-					seed, d.Index, d.Analytic, d.Numeric, d.ErrEst, d.Step)
-			}
-		}
+		unexplainedMismatches(t, seed, rep)
 		if !rep.OK() {
 			t.Errorf("seed %d: a correct model fails:\n%s", seed, rep)
 		}

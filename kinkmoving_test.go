@@ -18,17 +18,7 @@ import (
 func poolNet[T gradcheck.Float](seed uint64, act string) *gradcheck.Model[T] {
 	r := rand.New(rand.NewPCG(seed, 77))
 	param := func(name string, scale float64, shape ...int) *zoo.Param[T] {
-		n := 1
-		for _, d := range shape {
-			n *= d
-		}
-		v := make([]T, n)
-		for i := range v {
-			// Rounded to float32 in both precisions, so that the
-			// float64 net is the float32 one's point exactly.
-			v[i] = T(float32(scale * r.NormFloat64()))
-		}
-		return &zoo.Param[T]{Name: name, Shape: shape, Value: v, Grad: make([]T, n)}
+		return f32Param[T](r, name, scale, shape...)
 	}
 	kern, kb := param("K", 1.0/3, 8, 3, 3, 3), param("kb", 0.1, 8)
 	w, b := param("W", 1/math.Sqrt(200), 200, 10), param("b", 0.1, 10)
