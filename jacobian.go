@@ -149,7 +149,7 @@ func checkJacobian(s vecSpec, x []float64, opts *Options) (*Report, error) {
 		}
 		sub, err := p.checkScalar(J[i*n:(i+1)*n], p.output(i), param, jacAt.row(i*n), scale)
 		if sub != nil && len(sub.Blocks) > 0 {
-			rep.Sampled, rep.Seed = sub.Sampled, sub.Seed
+			rep.Sampled, rep.Seed, rep.Judging = sub.Sampled, sub.Seed, sub.Judging
 			for _, e := range sub.Blocks[0].Entries {
 				e.Index += i * n
 				blk.Entries = append(blk.Entries, e)

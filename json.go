@@ -144,6 +144,20 @@ type jsonReport struct {
 	Sweeps        []jsonSweep  `json:"sweeps"`
 	Partial       bool         `json:"partial,omitempty"`
 	jsonScale                  // directional and sharded checks: shard.go
+
+	// Judging was added within version 1: absent in older files, whose
+	// reports then have the zero Report.Judging (not known), and left out
+	// when the report does not know it.
+	Judging jsonJudging `json:"judging,omitzero"`
+}
+
+// jsonJudging is Report.Judging.
+type jsonJudging struct {
+	Step  jsonFloat `json:"step"`
+	Atol  jsonFloat `json:"atol"`
+	Rtol  jsonFloat `json:"rtol"`
+	K     jsonFloat `json:"k"`
+	Noise jsonFloat `json:"noise"`
 }
 
 type jsonHazard struct {
@@ -261,6 +275,7 @@ func toJSON(r *Report) *jsonReport {
 		GradEvals:     r.GradEvals,
 		Sampled:       r.Sampled,
 		Seed:          r.Seed,
+		Judging:       jsonJudging{Step: jsonFloat(r.Judging.Step), Atol: jsonFloat(r.Judging.Atol), Rtol: jsonFloat(r.Judging.Rtol), K: jsonFloat(r.Judging.K), Noise: jsonFloat(r.Judging.Noise)},
 		Partial:       r.Partial,
 		Hazards:       make([]jsonHazard, len(r.Hazards)),
 		Blocks:        make([]jsonBlock, len(r.Blocks)),
@@ -330,6 +345,7 @@ func fromJSON(j *jsonReport) (*Report, error) {
 		GradEvals: j.GradEvals,
 		Sampled:   j.Sampled,
 		Seed:      j.Seed,
+		Judging:   Judging{Step: float64(j.Judging.Step), Atol: float64(j.Judging.Atol), Rtol: float64(j.Judging.Rtol), K: float64(j.Judging.K), Noise: float64(j.Judging.Noise)},
 		Partial:   j.Partial,
 	}
 	if len(j.Hazards) > 0 {

@@ -228,7 +228,8 @@ func TestJSONCoversEveryField(t *testing.T) {
 		typ    any
 		fields string
 	}{
-		{gradcheck.Report{}, "Precision Blocks Hazards Evals GradEvals Sampled Seed Sweeps Directions Regions Shard Shards SetupEvals SetupGradEvals NoiseEvals NoiseGradEvals Partial"},
+		{gradcheck.Report{}, "Precision Blocks Hazards Evals GradEvals Sampled Seed Judging Sweeps Directions Regions Shard Shards SetupEvals SetupGradEvals NoiseEvals NoiseGradEvals Partial"},
+		{gradcheck.Judging{}, "Step Atol Rtol K Noise"},
 		{gradcheck.DirectionResult{}, "Index Verdict Analytic Numeric ErrEst Threshold Step Refined Located Excluded"},
 		{gradcheck.Region{}, "Block Lo Hi Parts"},
 		{gradcheck.BlockReport{}, "Name Shape Entries RelErr Diagnoses"},

@@ -245,6 +245,30 @@ type Hazard struct {
 	Fatal bool
 }
 
+// Judging holds the options that change a check's verdicts, resolved: the
+// values the check used, defaults applied (Options says what each default
+// is). Two checks of one model at one point whose Judging differs judge
+// their entries by different thresholds, steps or noise, so that the same
+// verdict means different things: Merge compares the Judging of the
+// shards and refuses shards whose Judging differs, naming the setting.
+// The zero Judging means unknown (a check's Rtol and K are never zero):
+// Merge compares it with nothing.
+type Judging struct {
+	// Step is the relative first-pass step c: Options.Step, or its
+	// default for the precision and the Noise.
+	Step float64
+	// Atol and Rtol are the absolute and relative tolerances of the pass
+	// threshold: Options.Atol and Options.Rtol, Rtol's default
+	// 16·ε^(2/3) of the precision.
+	Atol, Rtol float64
+	// K is the number of estimated finite-difference errors an agreement
+	// allows: Options.K, 4 by default.
+	K float64
+	// Noise is Options.Noise, the known size of the loss's noise; 0 for
+	// a deterministic loss.
+	Noise float64
+}
+
 // A Report is the outcome of a check.
 type Report struct {
 	// Precision is "float64" or "float32".
@@ -258,6 +282,13 @@ type Report struct {
 	// not a sample.
 	Sampled bool
 	Seed    uint64
+	// Judging holds the options the verdicts were judged with, as the
+	// check resolved them. Merge refuses shards whose Judging differs.
+	// It is zero where it is not known: in a report read from the JSON
+	// of a release that did not write it, and in a report of
+	// ComplexStep, whose one imaginary step and fixed error bound are
+	// not these settings.
+	Judging Judging
 
 	// Directions are the results of a directional check, one per
 	// direction (Options.Directions); nil for an entry-by-entry check.

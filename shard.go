@@ -3,6 +3,7 @@ package gradcheck
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"slices"
 )
@@ -73,13 +74,28 @@ func Merge(reports ...*Report) (*Report, error) {
 		byShard[i] = r
 	}
 	first := byShard[0]
-	for i, r := range byShard[1:] {
-		if err := sameCheck(first, r); err != nil {
-			return nil, fmt.Errorf("gradcheck: Merge: shard %d is not of the same check as shard 0: %v", i+1, err)
+	// The shards are compared with the first that knows its Judging, or
+	// with shard 0 if none does: a shard read from the JSON of a release
+	// that did not write Judging is compared in everything else, and its
+	// Judging with nothing, while the others' are compared with each other.
+	ref := 0
+	for i, r := range byShard {
+		if r.Judging.known() {
+			ref = i
+			break
+		}
+	}
+	for i, r := range byShard {
+		if i == ref {
+			continue
+		}
+		if err := sameCheck(byShard[ref], r); err != nil {
+			return nil, fmt.Errorf("gradcheck: Merge: shard %d is not of the same check as shard %d: %v", i, ref, err)
 		}
 	}
 	out := &Report{
 		Precision: first.Precision, Sampled: first.Sampled, Seed: first.Seed,
+		Judging:    byShard[ref].Judging,
 		Hazards:    slices.Clone(first.Hazards),
 		SetupEvals: first.SetupEvals, SetupGradEvals: first.SetupGradEvals,
 	}
@@ -186,9 +202,42 @@ func sameCheck(a, b *Report) error {
 	case len(a.Blocks) != len(b.Blocks):
 		return fmt.Errorf("%d and %d blocks", len(a.Blocks), len(b.Blocks))
 	}
+	// Shards judged with other thresholds, steps or noise: their verdicts
+	// mean different things. A Judging not known (a report of an older
+	// release) is compared with nothing.
+	if a.Judging.known() && b.Judging.known() {
+		if err := a.Judging.differ(b.Judging); err != nil {
+			return err
+		}
+	}
 	for k := range a.Blocks {
 		if a.Blocks[k].Name != b.Blocks[k].Name || !slices.Equal(a.Blocks[k].Shape, b.Blocks[k].Shape) {
 			return fmt.Errorf("block %d is %s%v and %s%v", k, a.Blocks[k].Name, a.Blocks[k].Shape, b.Blocks[k].Name, b.Blocks[k].Shape)
+		}
+	}
+	return nil
+}
+
+// judging is the part of s that Report.Judging holds.
+func (s *settings) judging() Judging {
+	return Judging{Step: s.step, Atol: s.atol, Rtol: s.rtol, K: s.k, Noise: s.noise}
+}
+
+// known reports whether j was filled by a check: its K and Rtol are never
+// zero then, so the zero Judging is the one a report without it has.
+func (j Judging) known() bool { return j != Judging{} }
+
+// differ names the first setting in which j and o differ, with both
+// values. Values compare as numbers (−0 equals +0, as a threshold does)
+// and NaN equals NaN: a hand-built or edited report may hold one, and a
+// NaN compared with itself must not read as two checks.
+func (j Judging) differ(o Judging) error {
+	for _, f := range [...]struct {
+		name string
+		a, b float64
+	}{{"Step", j.Step, o.Step}, {"Atol", j.Atol, o.Atol}, {"Rtol", j.Rtol, o.Rtol}, {"K", j.K, o.K}, {"Noise", j.Noise, o.Noise}} {
+		if f.a != f.b && !(math.IsNaN(f.a) && math.IsNaN(f.b)) {
+			return fmt.Errorf("%s %v and %v", f.name, f.a, f.b)
 		}
 	}
 	return nil

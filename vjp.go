@@ -142,7 +142,7 @@ func checkVJP(f func(dst, x []float64), vjp func(dst, x, w []float64), m int, x 
 				b.Name = name
 				rep.Blocks = append(rep.Blocks, b)
 			}
-			rep.Sampled, rep.Seed = sub.Sampled, sub.Seed
+			rep.Sampled, rep.Seed, rep.Judging = sub.Sampled, sub.Seed, sub.Judging
 		}
 		if err != nil {
 			p.count(rep, calls)
@@ -239,6 +239,7 @@ func checkJVP(fname, dname string, f func(dst, x []float64), jvp func(dst, x, v 
 		if sub != nil {
 			rep.Evals += sub.Evals
 			rep.GradEvals += sub.GradEvals
+			rep.Judging = sub.Judging
 			rep.Hazards = append(rep.Hazards, sub.Hazards...)
 			for _, h := range sub.Hazards {
 				stateful = stateful || h.Kind == NotReentrant
