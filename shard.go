@@ -16,7 +16,12 @@ import (
 // verdict (SetupEvals) and the noise measurement (NoiseEvals,
 // NoiseGradEvals) once. The reports may come in any order; Merge
 // checks that they are the shards 0 to Shards−1 of one check and says what
-// is missing or inconsistent otherwise.
+// is missing or inconsistent otherwise: the same precision, sample,
+// setup, hazards and blocks, and the same settings of the verdicts
+// (Report.Judging: Step, Atol, Rtol, K, Noise). A report that does not
+// know its settings (zero Judging: the JSON of a release that did not
+// write them) is compared in everything else; the merged report holds
+// the settings of the shards that know them.
 //
 // Diagnoses need every entry of a block: a block whose entries all lie in
 // one shard keeps that shard's diagnoses, which are the unsharded ones; a
