@@ -231,8 +231,9 @@ func (c *checker[T]) reentrancy(hazard func(HazardKind, bool, string, ...any)) (
 	fb, fi := -1, -1
 	scale := -1.0 // the gradient's, found at the first difference: most calls repeat to the bit
 	for b, blk := range c.m.Blocks {
-		for i, g := range blk.Grad {
-			a := c.analytic[b][i]
+		grad, analytic := blk.Grad, c.analytic[b] // out of the loop, as in changed
+		for i, g := range grad[:min(len(grad), len(analytic))] {
+			a := analytic[i]
 			if math.Float64bits(float64(g)) == math.Float64bits(a) {
 				continue
 			}
