@@ -187,7 +187,7 @@ type jsonEntry struct {
 	Refined  bool      `json:"refined"`
 	Side     int8      `json:"side"`
 	// TaylorOrder was added within version 1: absent in older files.
-	TaylorOrder jsonFloat `json:"taylor_order"`
+	TaylorOrder jsonFloat32 `json:"taylor_order"`
 	// Jumped was added within version 1: absent in older files, false.
 	Jumped bool `json:"jumped"`
 }
@@ -227,17 +227,35 @@ type jsonSweepPoint struct {
 // decodes to the same bits.
 type jsonFloat float64
 
-func (f jsonFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
+func (f jsonFloat) MarshalJSON() ([]byte, error) { return marshalFloat(float64(f), 64), nil }
+
+// marshalFloat writes v as the shortest decimal that reads back as the
+// same value of the given size in bits, or as a string for NaN and ±Inf.
+func marshalFloat(v float64, bits int) []byte {
 	switch {
 	case math.IsNaN(v):
-		return []byte(`"NaN"`), nil
+		return []byte(`"NaN"`)
 	case math.IsInf(v, 1):
-		return []byte(`"+Inf"`), nil
+		return []byte(`"+Inf"`)
 	case math.IsInf(v, -1):
-		return []byte(`"-Inf"`), nil
+		return []byte(`"-Inf"`)
 	}
-	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
+	return strconv.AppendFloat(nil, v, 'g', -1, bits)
+}
+
+// jsonFloat32 is jsonFloat for a float32, written as its shortest
+// decimal (1.98, not the 1.9800000190734863 of its float64).
+type jsonFloat32 float32
+
+func (f jsonFloat32) MarshalJSON() ([]byte, error) { return marshalFloat(float64(f), 32), nil }
+
+func (f *jsonFloat32) UnmarshalJSON(b []byte) error {
+	var g jsonFloat
+	if err := g.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*f = jsonFloat32(g)
+	return nil
 }
 
 func (f *jsonFloat) UnmarshalJSON(b []byte) error {
@@ -313,7 +331,7 @@ func toJSON(r *Report) *jsonReport {
 				Analytic: jsonFloat(e.Analytic), Numeric: jsonFloat(e.Numeric),
 				ErrEst: jsonFloat(e.ErrEst), Step: jsonFloat(e.Step),
 				Left: jsonFloat(e.Left), Right: jsonFloat(e.Right),
-				Refined: e.Refined, Side: e.Side, TaylorOrder: jsonFloat(e.TaylorOrder),
+				Refined: e.Refined, Side: e.Side, TaylorOrder: jsonFloat32(e.TaylorOrder),
 				Jumped: e.Jumped,
 			}
 		}
@@ -395,7 +413,7 @@ func fromJSON(j *jsonReport) (*Report, error) {
 				Analytic: float64(je.Analytic), Numeric: float64(je.Numeric),
 				ErrEst: float64(je.ErrEst), Step: float64(je.Step),
 				Left: float64(je.Left), Right: float64(je.Right),
-				Refined: je.Refined, Side: je.Side, TaylorOrder: float64(je.TaylorOrder),
+				Refined: je.Refined, Side: je.Side, TaylorOrder: float32(je.TaylorOrder),
 				Jumped: je.Jumped,
 			}
 		}

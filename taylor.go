@@ -565,7 +565,7 @@ func (c *checker[T]) taylorOpinion(b, i int, e Entry, sigma float64, jumped bool
 			continue
 		}
 		if e.TaylorOrder == 0 || fit.Verdict != Inconclusive {
-			e.TaylorOrder = fit.Order
+			e.TaylorOrder = float32(fit.Order)
 		}
 		d := delta[fit.Lo]
 		k := c.taylorCorroborating(slack, d)

@@ -74,7 +74,7 @@ func TestTaylorOpinion(t *testing.T) {
 			if e.Verdict != tc.want {
 				t.Errorf("verdict %v (Taylor order %.3f), want %v: %s", e.Verdict, e.TaylorOrder, tc.want, tc.reason)
 			}
-			if tc.order > 0 && math.Abs(e.TaylorOrder-tc.order) > 0.2 {
+			if tc.order > 0 && math.Abs(float64(e.TaylorOrder)-tc.order) > 0.2 {
 				t.Errorf("Taylor order %.3f, want %v ± 0.2", e.TaylorOrder, tc.order)
 			}
 			if !math.IsNaN(tc.numeric) && math.Abs(e.Numeric-tc.numeric) > 1e-3*math.Abs(tc.numeric) {
