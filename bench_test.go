@@ -26,7 +26,10 @@ import (
 // differences: three loss and two gradient evaluations for the hazards,
 // the verdicts, the report's n entries); the median times per call of the
 // check (check-ns), of gonum (gonum-ns) and of bare central differences
-// (bare-ns: the 2n evaluations alone, the floor under both); loss
+// (bare-ns: the 2n evaluations alone, the floor under both); the median
+// ratio to gonum's of a floor under any check with the checker's
+// evaluations and report (floor/gonum-central: bare with the hazards'
+// evaluations and an Entry array, but no verdict); loss
 // evaluations per entry; heap allocations per check (the report, the
 // saved values: a constant number) and allocations per loss evaluation
 // (target 0), from the same problem at half its size: the difference of
@@ -141,8 +144,35 @@ func BenchmarkFullCheckVsGonum(b *testing.B) {
 					dst[i] = (fp - fm) / (2 * h)
 				}
 			}
+			// floor is what a check with the checker's evaluations and
+			// report cannot go below: bare, with the loss and the
+			// gradient at x and the hazards' three loss and one
+			// gradient evaluations more, and an Entry per entry in a
+			// new array holding the analytic value, the central
+			// difference and the step, with no verdict.
+			g1, g2 := make([]float64, n), make([]float64, n)
+			floor := func() {
+				x := p.x
+				p.f(x)
+				p.f(x)
+				p.grad(g1, x)
+				p.f(x)
+				p.grad(g2, x)
+				es := make([]gradcheck.Entry, n)
+				for i, x0 := range x {
+					h := 6e-6 * max(math.Abs(x0), 1)
+					x[i] = x0 + h
+					fp := p.f(x)
+					x[i] = x0 - h
+					fm := p.f(x)
+					x[i] = x0
+					es[i] = gradcheck.Entry{Index: i, Analytic: g1[i], Numeric: (fp - fm) / (2 * h), Step: h}
+				}
+				floorSink = es
+			}
 			bareCalls := max(1, int(blockTime/perCall(bare)))
-			var ratios, extra, ours, theirs, bares []float64
+			floorCalls := max(1, int(blockTime/perCall(floor)))
+			var ratios, extra, ours, theirs, bares, floors []float64
 			odd := false
 			for b.Loop() {
 				var gonumTime, ourTime float64
@@ -155,14 +185,16 @@ func BenchmarkFullCheckVsGonum(b *testing.B) {
 				}
 				odd = !odd
 				bares = append(bares, block(bareCalls, bare))
+				floors = append(floors, block(floorCalls, floor)/gonumTime)
 				ratios = append(ratios, ourTime/gonumTime)
 				ours, theirs = append(ours, ourTime), append(theirs, gonumTime)
 				extra = append(extra, (ourTime-gonumTime)/float64(n))
 			}
-			for _, s := range [][]float64{ratios, extra, ours, theirs, bares} {
+			for _, s := range [][]float64{ratios, extra, ours, theirs, bares, floors} {
 				slices.Sort(s)
 			}
 			b.ReportMetric(ratios[len(ratios)/2], "time/gonum-central")
+			b.ReportMetric(floors[len(floors)/2], "floor/gonum-central")
 			b.ReportMetric(extra[len(extra)/2], "extra-ns/entry")
 			b.ReportMetric(ours[len(ours)/2], "check-ns")
 			b.ReportMetric(theirs[len(theirs)/2], "gonum-ns")
@@ -173,6 +205,10 @@ func BenchmarkFullCheckVsGonum(b *testing.B) {
 		})
 	}
 }
+
+// floorSink keeps BenchmarkFullCheckVsGonum's floor from being optimized
+// away.
+var floorSink []gradcheck.Entry
 
 // softmaxRegression is the mean cross-entropy of a linear classifier with
 // C classes on N samples of D features, with its gradient by hand.
