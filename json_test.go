@@ -54,6 +54,7 @@ func edgeReport() *gradcheck.Report {
 			{Kind: gradcheck.NotReentrant, Detail: "a \"quoted\" detail\nwith a newline and ‖unicode‖"},
 			{Kind: gradcheck.HiddenState, Fatal: true, Detail: "x"},
 			{Kind: gradcheck.Nondeterministic}, {Kind: gradcheck.LossMutates}, {Kind: gradcheck.GradientMutates},
+			{Kind: gradcheck.TermWrong}, {Kind: gradcheck.TermsDontSum}, {Kind: gradcheck.NotConcurrent, Detail: "with 2 workers the loss at W[3] = 0.7000005 was 1.234 on a worker and 1.2345 on the model alone"},
 		},
 		Blocks: []gradcheck.BlockReport{
 			{

@@ -231,9 +231,15 @@ const (
 	TermWrong
 	// TermsDontSum: the model's Loss is not the sum of its terms' losses.
 	TermsDontSum
+	// NotConcurrent: with Options.Workers above 1, the loss a worker
+	// evaluated at a perturbed point differed from the loss evaluated
+	// again there on the model alone: the Loss of the model and its
+	// clones (or f, with Options.Concurrent) is not safe for concurrent
+	// use. The check's verdicts are then a serial check's.
+	NotConcurrent
 )
 
-var hazardNames = [...]string{"", "nondeterministic", "loss-mutates-params", "gradient-mutates-params", "gradient-not-reentrant", "hidden-state", "term-gradient-wrong", "loss-not-sum-of-terms"}
+var hazardNames = [...]string{"", "nondeterministic", "loss-mutates-params", "gradient-mutates-params", "gradient-not-reentrant", "hidden-state", "term-gradient-wrong", "loss-not-sum-of-terms", "loss-not-concurrent-safe"}
 
 func (k HazardKind) String() string {
 	if int(k) < len(hazardNames) && k != 0 {
@@ -242,7 +248,8 @@ func (k HazardKind) String() string {
 	return "HazardKind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// A Hazard is a finding about the model as a whole, made before any verdict.
+// A Hazard is a finding about the model as a whole, made before any verdict
+// (NotConcurrent: before the verdicts it would have spoiled).
 type Hazard struct {
 	Kind HazardKind
 	// Detail says what was seen and what to do about it.
