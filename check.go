@@ -179,6 +179,7 @@ type checker[T Float] struct {
 	flat       float64     // ε^(2/3)·|f0|, the smallest gradient scale (entry.go, resolved)
 
 	evals, gradEvals int
+	serialOnly       bool  // a parallel first pass raced (raced): every stage runs on one worker
 	reseeding        bool  // inside Reseed, for panic messages
 	exited           error // a runtime.Goexit in callLoss or callGradient, for the goroutine's last deferred call (goexited)
 
@@ -564,6 +565,9 @@ func (c *checker[T]) runStages() (*Report, error) {
 	jobs := shardJobs(scr.jobs[:0], plan, sizes, c.s.shard, c.s.shards)
 	scr.jobs = jobs
 	results, complete, err := c.runEntries(jobs, StageEntries)
+	if err == nil && c.workerCount(len(jobs)) > 1 {
+		results, complete, err = c.raced(rep, jobs, results)
+	}
 	if err == nil {
 		complete, err = c.settlePending(rep, jobs, results)
 	} else {

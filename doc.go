@@ -511,4 +511,10 @@
 // Model.Reseed and, where no Options.Noise is stated, Options.Noise of at
 // least the spread seen: a sum in another order at each call, as a
 // parallel reduction makes, has no seed to fix.
+//
+// A Loss not safe for concurrent use is named after a parallel first pass
+// (Options.Workers): the entries that did not pass it at once are
+// evaluated again on the model alone, and a value that differs from the
+// worker's is a NotConcurrent hazard; the check is then made again on one
+// worker.
 package gradcheck

@@ -69,7 +69,10 @@ type Model[T Float] struct {
 	// the model's that stayed at the unperturbed loss to the bit, as a
 	// loss memoized by its slice's address does); those two evaluations
 	// are not counted in Report.Evals, so that the report is the serial
-	// one's.
+	// one's. Nor are those of the comparison after a parallel first pass
+	// (Options.Workers), which names a Loss not safe for concurrent use:
+	// a clone's Loss must not write memory the model or another clone
+	// uses, as a shared scratch buffer.
 	Clone func() *Model[T]
 
 	// Terms, if not empty, name the parts the loss is made of (a data

@@ -100,6 +100,20 @@ type Options struct {
 	// (Options.Concurrent); other models are always checked serially.
 	// Zero means runtime.GOMAXPROCS(0); 1 means serial. The report is the
 	// same, bit for bit, whatever the number of workers.
+	//
+	// That holds for a Loss safe for concurrent use. After a parallel
+	// first pass each entry that did not pass it at once is evaluated
+	// again, at the same two points, on the model alone, and the values
+	// compared bit for bit with the worker's; those evaluations are not
+	// counted in Report.Evals. Where they differ the evaluations
+	// interfered (a scratch buffer shared between the model and its
+	// clones, or between calls of f): the report gets a NotConcurrent
+	// hazard, and the first pass and everything after it are made again
+	// on one worker, so that the verdicts are a serial check's; Report.Evals
+	// then counts every evaluation made, the parallel first pass's and the
+	// comparison's too. There is no comparison without the hazard checks
+	// (SkipHazards), with a stated Noise, or in a directional check
+	// (Directions), and none sees a race that made an entry pass.
 	Workers int
 
 	// Concurrent declares, for Gradient and GradientContext, that f and

@@ -198,9 +198,10 @@ func (c *checker[T]) waitWithProgress(wg *sync.WaitGroup, state func() (done, ev
 }
 
 // workerCount is the number of workers for n jobs: 1 unless the model can
-// be evaluated concurrently.
+// be evaluated concurrently, and 1 once a parallel first pass raced
+// (raced).
 func (c *checker[T]) workerCount(n int) int {
-	if c.m.Clone == nil {
+	if c.m.Clone == nil || c.serialOnly {
 		return 1
 	}
 	return max(1, min(c.s.workers, n))

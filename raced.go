@@ -1,0 +1,111 @@
+package gradcheck
+
+import (
+	"fmt"
+	"math"
+)
+
+// raced looks for evaluations of a parallel first pass that interfered:
+// a Loss not safe for concurrent use (a scratch buffer shared between the
+// model and its clones, or a flat f that writes one at package level with
+// Options.Concurrent) is right on each evaluation alone, which the clones'
+// comparison (readsItself) sees, and wrong where two evaluations overlap.
+// Those entries fail their first central difference and wait, pending,
+// with the worker's loss values in Right and Left: raced evaluates the
+// loss again at the same two points on the caller's model, alone, and
+// compares the values bit for bit. A loss that is deterministic, as the
+// hazard checks found it (the loss at the caller's parameters repeated to
+// the bit, and Reseed, where the model has one, is called before every
+// evaluation, on the model as on a clone), gives the same bits at the
+// same point, and gives them again when evaluated once more on the model
+// (firstRace); a difference means the evaluations interfered.
+//
+// On the first difference it records a NotConcurrent hazard, discards the
+// first pass and runs it again on one worker, as every stage after it
+// (checker.serialOnly): the verdicts are the serial check's. Otherwise it
+// returns results as they are.
+//
+// The comparison costs two evaluations per pending entry, none for an
+// entry the first pass accepted. Those are not counted in Report.Evals, as
+// the clones' comparison is not, so that a parallel check's report is the
+// serial one's. Where a difference is found, Report.Evals counts every
+// evaluation made: the discarded first pass, the comparison's and the
+// serial first pass's.
+//
+// It makes no comparison where none is valid: without the hazard checks
+// (Options.SkipHazards), which established that the loss repeats, or with
+// a stated Options.Noise, a loss that does not.
+func (c *checker[T]) raced(rep *Report, jobs []job, results []Entry) ([]Entry, func(int) bool, error) {
+	if !c.s.hazards || c.s.noise > 0 {
+		return results, allComplete, nil
+	}
+	before := c.evals
+	k, fp, fm, err := c.firstRace(jobs, results)
+	if err != nil {
+		return results, allComplete, err
+	}
+	if k < 0 {
+		c.evals = before
+		return results, allComplete, nil
+	}
+	workers := c.workerCount(len(jobs))
+	b, i := int(jobs[k].b), int(jobs[k].i)
+	blk := c.m.Blocks[b]
+	_, vp, vm, _, _ := c.firstSteps(b, i)
+	v, fw, fs := vp, results[k].Right, fp
+	if math.Float64bits(fp) == math.Float64bits(results[k].Right) {
+		v, fw, fs = vm, results[k].Left, fm
+	}
+	what, fix := "Loss is not safe for concurrent use (a scratch buffer shared between the model and its clones?)",
+		"give each clone memory of its own, or check with Options.Workers = 1"
+	if c.m.vecLoss != nil {
+		what, fix = "f is not safe for concurrent calls, as Options.Concurrent declared it (a scratch buffer shared between calls, at package level?)",
+			"make f write only memory of its own call, or leave Options.Concurrent unset"
+	}
+	rep.Hazards = append(rep.Hazards, Hazard{Kind: NotConcurrent, Detail: fmt.Sprintf(
+		"with %d workers the loss at %s = %v was %.17g on a worker and %.17g on the model alone: %s; the entries were checked again serially — %s",
+		workers, shownEntry(blk.Name, shapeOf(blk), i), v, fw, fs, what, fix)})
+	c.serialOnly = true
+	return c.runEntries(jobs, StageEntries)
+}
+
+// firstRace evaluates the loss again, on the caller's model, at the two
+// points of each pending entry of the first pass, and returns the first
+// job whose values differ bitwise from the worker's, and repeat on a
+// second evaluation on the model, with the values; or k = −1. A panic of the caller's Loss is named as in the first pass, and
+// the entry's saved value put back.
+func (c *checker[T]) firstRace(jobs []job, results []Entry) (k int, fp, fm float64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			k, err = -1, c.recovered(r)
+		}
+	}()
+	for k := range results {
+		e := &results[k]
+		if e.Verdict != pending {
+			continue
+		}
+		b, i := int(jobs[k].b), int(jobs[k].i)
+		_, vp, vm, _, _ := c.firstSteps(b, i)
+		fp, fm, err := c.lossPair(b, i, vp, vm)
+		if err != nil {
+			return -1, 0, 0, err
+		}
+		if math.Float64bits(fp) == math.Float64bits(e.Right) && math.Float64bits(fm) == math.Float64bits(e.Left) {
+			continue
+		}
+		// Once more, alone: a loss that does not repeat itself even
+		// so (state that only some calls update, beyond the hazard
+		// checks' calls) is not shown to race, and its values
+		// compare with nothing.
+		gp, gm, err := c.lossPair(b, i, vp, vm)
+		if err != nil {
+			return -1, 0, 0, err
+		}
+		if math.Float64bits(gp) != math.Float64bits(fp) || math.Float64bits(gm) != math.Float64bits(fm) {
+			return -1, 0, 0, nil
+		}
+		return k, fp, fm, nil
+	}
+	return -1, 0, 0, nil
+}
