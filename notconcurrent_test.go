@@ -283,3 +283,31 @@ func TestNotConcurrentReseedEqualsSerial(t *testing.T) {
 		}
 	}
 }
+
+// TestNotConcurrentShardsMerge: a NotConcurrent hazard is found by the
+// shard whose workers raced, on its own entries: Merge keeps it, after the
+// hazards every shard shares, rather than refusing shards whose hazards
+// differ.
+func TestNotConcurrentShardsMerge(t *testing.T) {
+	s := newSmooth(5, 30)
+	var shards []*gradcheck.Report
+	for i := range 3 {
+		r, err := gradcheck.Check(s.model(), &gradcheck.Options{Shard: i, Shards: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, r)
+	}
+	raced := gradcheck.Hazard{Kind: gradcheck.NotConcurrent, Detail: "with 2 workers the loss at x[0,12] = 0.5 was 1 on a worker and 2 on the model alone"}
+	shards[1].Hazards = append(shards[1].Hazards, raced)
+	got, err := gradcheck.Merge(shards[2], shards[1], shards[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Hazards) != 1 || got.Hazards[0] != raced || got.OK() {
+		t.Errorf("merged hazards %v, OK %v: want shard 1's NotConcurrent hazard, and not OK", got.Hazards, got.OK())
+	}
+	if len(shards[0].Hazards) != 0 {
+		t.Error("Merge changed a shard's hazards")
+	}
+}

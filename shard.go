@@ -28,7 +28,8 @@ import (
 // block split between shards gets none, since they would be made from the
 // parameter values, which a report does not hold. Run an unsharded check
 // on the failing blocks for their diagnoses. Sweeps are concatenated in
-// shard order.
+// shard order, and so are the NotConcurrent hazards of the shards whose
+// workers raced, after the hazards every shard shares.
 func Merge(reports ...*Report) (*Report, error) {
 	if len(reports) == 0 {
 		return nil, errors.New("gradcheck: Merge of no reports")
@@ -101,8 +102,15 @@ func Merge(reports ...*Report) (*Report, error) {
 	out := &Report{
 		Precision: first.Precision, Sampled: first.Sampled, Seed: first.Seed,
 		Judging:    byShard[ref].Judging,
-		Hazards:    slices.Clone(first.Hazards),
+		Hazards:    slices.Clone(setupHazards(first.Hazards)),
 		SetupEvals: first.SetupEvals, SetupGradEvals: first.SetupGradEvals,
+	}
+	for _, r := range byShard {
+		for _, h := range r.Hazards {
+			if h.Kind == NotConcurrent {
+				out.Hazards = append(out.Hazards, h)
+			}
+		}
 	}
 	for _, r := range byShard {
 		out.Evals += r.Evals - r.SetupEvals - r.NoiseEvals
@@ -190,6 +198,17 @@ func samePartition(byShard []*Report) error {
 	return nil
 }
 
+// setupHazards is hs without the NotConcurrent hazards: the hazards found
+// before any verdict, which every shard finds alike. A NotConcurrent
+// hazard is found by the shard whose workers raced, on its own entries,
+// and Merge keeps each shard's, in shard order.
+func setupHazards(hs []Hazard) []Hazard {
+	if !slices.ContainsFunc(hs, func(h Hazard) bool { return h.Kind == NotConcurrent }) {
+		return hs
+	}
+	return slices.DeleteFunc(slices.Clone(hs), func(h Hazard) bool { return h.Kind == NotConcurrent })
+}
+
 // sameCheck reports how two shard reports differ in what all shards of a
 // check share.
 func sameCheck(a, b *Report) error {
@@ -202,8 +221,8 @@ func sameCheck(a, b *Report) error {
 		return fmt.Errorf("sample (%v, seed %d) and (%v, seed %d)", a.Sampled, a.Seed, b.Sampled, b.Seed)
 	case a.SetupEvals != b.SetupEvals || a.SetupGradEvals != b.SetupGradEvals:
 		return fmt.Errorf("setup evaluations %d+%d and %d+%d", a.SetupEvals, a.SetupGradEvals, b.SetupEvals, b.SetupGradEvals)
-	case !slices.Equal(a.Hazards, b.Hazards):
-		return fmt.Errorf("hazards %v and %v", a.Hazards, b.Hazards)
+	case !slices.Equal(setupHazards(a.Hazards), setupHazards(b.Hazards)):
+		return fmt.Errorf("hazards %v and %v", setupHazards(a.Hazards), setupHazards(b.Hazards))
 	case len(a.Blocks) != len(b.Blocks):
 		return fmt.Errorf("%d and %d blocks", len(a.Blocks), len(b.Blocks))
 	}
