@@ -200,6 +200,15 @@ type checker[T Float] struct {
 	// on the first refinement. Each worker and each term's checker has
 	// its own.
 	memo, memoBuf *lossMemo
+
+	// polling: lossAt reports progress after each evaluation, with
+	// pollDone units of the stage done (progress.poll). Set only on the
+	// goroutine that called the check, for a stretch of evaluations it
+	// makes alone (serial, the noise measurement), and only with a
+	// Progress; never on a worker's copy (workers), whose goroutine must
+	// not call Progress.
+	polling  bool
+	pollDone int
 }
 
 // scratch returns c's scratch memory, new where c has none (scratch.go).
@@ -352,12 +361,17 @@ func (c *checker[T]) goexitError(fn string, b, i int, perturbed T) error {
 
 // lossAt returns the loss with entry i of block b set to v. The saved value
 // is put back afterwards, also after a panic: restored, never recomputed by
-// subtracting the step.
+// subtracting the step. Then, while c.polling, it reports progress if a
+// report is due.
 func (c *checker[T]) lossAt(b, i int, v T) (float64, error) {
 	vals := c.m.Blocks[b].Value
 	vals[i] = v
 	f, err := c.callLoss(b, i, v)
 	vals[i] = c.saved[b][i]
+	if c.polling {
+		// With every parameter at its saved value, as between entries.
+		c.prog.poll(c.pollDone, c.evals)
+	}
 	return f, err
 }
 
@@ -530,7 +544,11 @@ func (c *checker[T]) runStages() (*Report, error) {
 		// Directions move every parameter at once: measure the noise
 		// first (noise.go, measureNoise).
 		before := c.evals
-		if err := c.measureNoise(); err != nil {
+		c.prog.stageOnly(StageDirections, c.s.directions)
+		c.polling, c.pollDone = c.prog.fn != nil, 0
+		err := c.measureNoise()
+		c.polling = false
+		if err != nil {
 			return rep, err
 		}
 		rep.NoiseEvals = c.evals - before
@@ -643,7 +661,12 @@ func (c *checker[T]) settlePending(rep *Report, jobs []job, results []Entry) (fu
 		}
 	}
 	before := c.evals
+	// The noise measurement, up to 18 evaluations, is refinement's:
+	// reported as StageRefine with none of its entries done.
+	c.prog.stageOnly(StageRefine, count)
+	c.polling, c.pollDone = c.prog.fn != nil, 0
 	err := c.measureNoise()
+	c.polling = false
 	rep.NoiseEvals = c.evals - before
 	if err == nil {
 		before := c.gradEvals

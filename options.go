@@ -82,12 +82,15 @@ type Options struct {
 
 	// Progress, if not nil, is called during a long check with how far it
 	// has got: about every ProgressInterval, and once more when the last
-	// entry (or direction) is done. It is called from the goroutine that
-	// called the check, never from two goroutines at once, and the check
-	// waits for it: it should return quickly. To stop the check, cancel
-	// the context of CheckContext. With more than one worker (Workers)
-	// the workers go on while it runs, one of them perturbing the model's
-	// own parameters: Progress must not read the model or evaluate it.
+	// entry (or direction) is done. A serial check calls it also within
+	// an entry's refinement and the measurement of the loss's noise,
+	// between two loss evaluations, with every parameter at its saved
+	// value. It is called from the goroutine that called the check, never
+	// from two goroutines at once, and the check waits for it: it should
+	// return quickly. To stop the check, cancel the context of
+	// CheckContext. With more than one worker (Workers) the workers go on
+	// while it runs, one of them perturbing the model's own parameters:
+	// Progress must not read the model or evaluate it.
 	Progress func(Progress)
 
 	// ProgressInterval is the least time between two calls of Progress.

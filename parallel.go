@@ -33,7 +33,12 @@ func allComplete(int) bool { return true }
 // all of them (see lossPair), and returns how many it completed.
 func (c *checker[T]) serial(jobs []job, results []Entry) (k int, err error) {
 	split := c.done == nil && c.m.Reseed == nil && c.prog.fn == nil && !c.noiseKnown
+	// Progress also within an entry (lossAt), which a refinement of 160
+	// evaluations of a slow loss would leave silent; this goroutine is
+	// the caller's, and evaluates alone.
+	c.polling, c.pollDone = c.prog.fn != nil, 0
 	defer func() {
+		c.polling = false
 		if r := recover(); r != nil {
 			live := c.live
 			err = c.recovered(r)
@@ -65,6 +70,7 @@ func (c *checker[T]) serial(jobs []job, results []Entry) (k int, err error) {
 		}
 		if c.prog.fn != nil {
 			c.prog.tick(k+1, c.evals)
+			c.pollDone = k + 1
 		}
 	}
 	return len(jobs), nil
@@ -213,7 +219,7 @@ func (c *checker[T]) workerCount(n int) int {
 // with neither the model nor another clone, and a Loss that reads it.
 func (c *checker[T]) workers(n int) ([]*checker[T], error) {
 	w0 := *c
-	w0.evals, w0.gradEvals, w0.memo, w0.memoBuf = 0, 0, nil, nil
+	w0.evals, w0.gradEvals, w0.memo, w0.memoBuf, w0.polling = 0, 0, nil, nil, false
 	ws := []*checker[T]{&w0}
 	var p cloneProbe[T]
 	if n > 1 {
@@ -228,7 +234,7 @@ func (c *checker[T]) workers(n int) ([]*checker[T], error) {
 			return nil, err
 		}
 		w := *c
-		w.m, w.evals, w.gradEvals, w.memo, w.memoBuf = cm, 0, 0, nil, nil
+		w.m, w.evals, w.gradEvals, w.memo, w.memoBuf, w.polling = cm, 0, 0, nil, nil, false
 		ws = append(ws, &w)
 	}
 	if n > 1 {

@@ -22,12 +22,16 @@ type Progress struct {
 	// StageLocalize and StageTerms. A check by entries reports StageTerms
 	// while it checks the model's loss terms, if it has any, then
 	// StageEntries, then StageRefine if some entries need refinement (from
-	// its start, Done = 0), and StageEntries again last, with Done = Total,
-	// once every entry is judged: a check that stops before (cancelled, a
-	// panic) sends no such report.
+	// its start, the measurement of the loss's noise, Done = 0), and
+	// StageEntries again last, with Done = Total, once every entry is
+	// judged: a check that stops before (cancelled, a panic) sends no such
+	// report. A directional check reports its noise measurement as
+	// StageDirections with Done = 0.
 	Stage string
 	// Done of Total units of the stage are finished. Total is 0 when it is
-	// not known in advance.
+	// not known in advance. A report within a unit (a serial check's
+	// refinement of an entry) counts the units before it: Done stays and
+	// Evals grows.
 	Done, Total int
 	// Evals counts the loss evaluations of the whole check so far.
 	Evals int
