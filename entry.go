@@ -397,9 +397,10 @@ func (c *checker[T]) firstPassRule() firstPassRule {
 // and the threshold thr it must not exceed, from the loss's round-off r,
 // which is NaN or +Inf where fp or fm is (max and Abs pass both on: one
 // comparison of r rules out both, where isFinite on fp and fm took four).
-// It uses the builtin min and max, which compile to a few instructions
-// where math.Min and math.Max are calls (they differ only for a NaN
-// against an infinity, which r rules out).
+// Its operands are magnitudes, so it takes maxima and minima as integers
+// on their bits (fdiff.MaxNonNeg, MinNonNeg), the same values as the
+// builtin max and min in fewer instructions (thr differs only where r is
+// NaN, which its callers rule out first).
 //
 // round is roundoff(max(|fp|, |fm|), min(hp, hm)), from r, which the second
 // difference is compared with directly rather than through round·h, a
@@ -409,11 +410,11 @@ func (c *checker[T]) firstPassRule() firstPassRule {
 // entry cannot make it lenient there (Rtol·G). thr is threshold(m, 0) plus
 // that allowance, in the same order of operations.
 func (p *firstPassRule) judge(a, fp, fm, hp, hm float64) (n, round, m, d, thr, r float64) {
-	r = max(p.roundoff*max(math.Abs(fp), math.Abs(fm), p.absF0), p.twoSigma)
+	r = fdiff.MaxNonNeg(p.roundoff*fdiff.MaxNonNeg(fdiff.MaxNonNeg(math.Abs(fp), math.Abs(fm)), p.absF0), p.twoSigma)
 	n = fdiff.Central(fm, p.f0, fp, hm, hp)
-	round = r / min(hp, hm)
-	m = max(math.Abs(a), math.Abs(n))
-	thr = p.atol + p.rtol*(m+p.global) + p.minNormal + min(p.k*round, p.rho*m+p.capG)
+	round = r / fdiff.MinNonNeg(hp, hm)
+	m = fdiff.MaxNonNeg(math.Abs(a), math.Abs(n))
+	thr = p.atol + p.rtol*(m+p.global) + p.minNormal + fdiff.MinNonNeg(p.k*round, p.rho*m+p.capG)
 	return n, round, m, math.Abs(a - n), thr, r
 }
 

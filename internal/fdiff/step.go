@@ -45,7 +45,7 @@ func CentralStep(p Precision) float64 { return p.Cbrt }
 // taken relative to it. max(|x|, 1) keeps the step relative for large
 // parameters and away from zero for small ones (a weight of 1e-9 still gets
 // an absolute step of c, not c·1e-9, which would be lost in round-off).
-func Scale(x float64) float64 { return max(math.Abs(x), 1) }
+func Scale(x float64) float64 { return MaxNonNeg(math.Abs(x), 1) }
 
 // RtolFloor is the default relative tolerance, 16·ε^(2/3): the best
 // accuracy a central difference reaches at its optimal step, with a factor
