@@ -28,7 +28,7 @@ import (
 // check (check-ns), of gonum (gonum-ns) and of bare central differences
 // (bare-ns: the 2n evaluations alone, the floor under both); the median
 // ratio to gonum's of a floor under any check with the checker's
-// evaluations and report (floor/gonum-central: bare with the hazards'
+// evaluations and report (floor/gonum-central: bare with the setup's
 // evaluations and an Entry array, but no verdict); loss
 // evaluations per entry; heap allocations per check (the report, the
 // saved values: a constant number) and allocations per loss evaluation
@@ -145,11 +145,12 @@ func BenchmarkFullCheckVsGonum(b *testing.B) {
 				}
 			}
 			// floor is what a check with the checker's evaluations and
-			// report cannot go below: bare, with the loss and the
-			// gradient at x and the hazards' three loss and one
-			// gradient evaluations more, and an Entry per entry in a
+			// report cannot go below: bare, with the setup's three loss
+			// and two gradient evaluations (the loss and the gradient
+			// at x, and the hazard checks), and an Entry per entry in a
 			// new array holding the analytic value, the central
-			// difference and the step, with no verdict.
+			// difference and the step, with no verdict. Its loop is
+			// bare's written out again, as the check's is, not called.
 			g1, g2 := make([]float64, n), make([]float64, n)
 			floor := func() {
 				x := p.x
