@@ -520,6 +520,9 @@ func (c *checker[T]) runStages() (*Report, error) {
 	blocks := rep.Blocks
 	rep.Blocks = nil
 	rep.Precision, rep.Sampled, rep.Seed, rep.Shard, rep.Shards = c.s.prec.Name, c.s.sample > 0 && c.s.sample < m.size() && c.s.directions == 0, c.s.seed, c.s.shard, c.s.shards
+	if rep.Sampled {
+		rep.Sample = c.s.sample
+	}
 	rep.Judging = c.s.judging()
 	defer func() { rep.Evals, rep.GradEvals = c.evals, c.gradEvals }()
 

@@ -149,6 +149,9 @@ type jsonReport struct {
 	// reports then have the zero Report.Judging (not known), and left out
 	// when the report does not know it.
 	Judging jsonJudging `json:"judging,omitzero"`
+	// Sample was added within version 1 too: absent in older files and
+	// for a check that is not sampled (Report.Sample 0).
+	Sample int `json:"sample,omitempty"`
 }
 
 // jsonJudging is Report.Judging.
@@ -293,6 +296,7 @@ func toJSON(r *Report) *jsonReport {
 		GradEvals:     r.GradEvals,
 		Sampled:       r.Sampled,
 		Seed:          r.Seed,
+		Sample:        r.Sample,
 		Judging:       jsonJudging{Step: jsonFloat(r.Judging.Step), Atol: jsonFloat(r.Judging.Atol), Rtol: jsonFloat(r.Judging.Rtol), K: jsonFloat(r.Judging.K), Noise: jsonFloat(r.Judging.Noise)},
 		Partial:       r.Partial,
 		Hazards:       make([]jsonHazard, len(r.Hazards)),
@@ -363,6 +367,7 @@ func fromJSON(j *jsonReport) (*Report, error) {
 		GradEvals: j.GradEvals,
 		Sampled:   j.Sampled,
 		Seed:      j.Seed,
+		Sample:    j.Sample,
 		Judging:   Judging{Step: float64(j.Judging.Step), Atol: float64(j.Judging.Atol), Rtol: float64(j.Judging.Rtol), K: float64(j.Judging.K), Noise: float64(j.Judging.Noise)},
 		Partial:   j.Partial,
 	}

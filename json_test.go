@@ -50,6 +50,7 @@ func edgeReport() *gradcheck.Report {
 		GradEvals: 2,
 		Sampled:   true,
 		Seed:      math.MaxUint64,
+		Sample:    7,
 		Hazards: []gradcheck.Hazard{
 			{Kind: gradcheck.NotReentrant, Detail: "a \"quoted\" detail\nwith a newline and ‖unicode‖"},
 			{Kind: gradcheck.HiddenState, Fatal: true, Detail: "x"},
@@ -229,7 +230,7 @@ func TestJSONCoversEveryField(t *testing.T) {
 		typ    any
 		fields string
 	}{
-		{gradcheck.Report{}, "Precision Blocks Hazards Evals GradEvals Sampled Seed Judging Sweeps Directions Regions Shard Shards SetupEvals SetupGradEvals NoiseEvals NoiseGradEvals Partial"},
+		{gradcheck.Report{}, "Precision Blocks Hazards Evals GradEvals Sampled Seed Sample Judging Sweeps Directions Regions Shard Shards SetupEvals SetupGradEvals NoiseEvals NoiseGradEvals Partial"},
 		{gradcheck.Judging{}, "Step Atol Rtol K Noise"},
 		{gradcheck.DirectionResult{}, "Index Verdict Analytic Numeric ErrEst Threshold Step Refined Located Excluded"},
 		{gradcheck.Region{}, "Block Lo Hi Parts"},

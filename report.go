@@ -296,6 +296,14 @@ type Report struct {
 	// not a sample.
 	Sampled bool
 	Seed    uint64
+	// Sample is the number of entries a sampled check was asked for
+	// (Options.Sample); 0 for a check that is not Sampled, and for a
+	// report read from JSON written before reports held it. Merge
+	// refuses shards whose Sample differs where both hold it: two sample
+	// sizes whose counts happen to fit one partition (21 and 20 entries
+	// over two shards) merged into entries that were the sample of
+	// neither.
+	Sample int
 	// Judging holds the options the verdicts were judged with, as the
 	// check resolved them. Merge refuses shards whose Judging differs.
 	// It is zero where it is not known: in a report read from the JSON

@@ -100,7 +100,7 @@ func Merge(reports ...*Report) (*Report, error) {
 		}
 	}
 	out := &Report{
-		Precision: first.Precision, Sampled: first.Sampled, Seed: first.Seed,
+		Precision: first.Precision, Sampled: first.Sampled, Seed: first.Seed, Sample: sampleOf(byShard),
 		Judging:    byShard[ref].Judging,
 		Hazards:    slices.Clone(setupHazards(first.Hazards)),
 		SetupEvals: first.SetupEvals, SetupGradEvals: first.SetupGradEvals,
@@ -219,6 +219,10 @@ func sameCheck(a, b *Report) error {
 		// The seed chooses a sample and nothing else in a check that
 		// can be sharded (a directional check cannot be).
 		return fmt.Errorf("sample (%v, seed %d) and (%v, seed %d)", a.Sampled, a.Seed, b.Sampled, b.Seed)
+	case a.Sampled && a.Sample != 0 && b.Sample != 0 && a.Sample != b.Sample:
+		// A report read from JSON written before reports held Sample
+		// has 0, and is compared in the partition alone.
+		return fmt.Errorf("samples of %d and %d entries", a.Sample, b.Sample)
 	case a.SetupEvals != b.SetupEvals || a.SetupGradEvals != b.SetupGradEvals:
 		return fmt.Errorf("setup evaluations %d+%d and %d+%d", a.SetupEvals, a.SetupGradEvals, b.SetupEvals, b.SetupGradEvals)
 	case !slices.Equal(setupHazards(a.Hazards), setupHazards(b.Hazards)):
@@ -389,4 +393,14 @@ func scaleFromJSON(j *jsonScale, r *Report) error {
 		r.Regions = append(r.Regions, Region(g))
 	}
 	return nil
+}
+
+// sampleOf is the Sample of the first of the shards that holds one, or 0.
+func sampleOf(shards []*Report) int {
+	for _, r := range shards {
+		if r.Sample != 0 {
+			return r.Sample
+		}
+	}
+	return 0
 }

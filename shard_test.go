@@ -158,6 +158,15 @@ func TestMergeRejectsOtherEntries(t *testing.T) {
 		want    string
 	}{
 		{"samples of 10 and 15", []*gradcheck.Report{shard(0, 2, gradcheck.Options{Sample: 10, Seed: 1}), shard(1, 2, gradcheck.Options{Sample: 15, Seed: 1})},
+			"samples of 10 and 15 entries"},
+		// Samples whose counts fit one partition (10 + 10 entries, the
+		// partition of 20) merged, without a word, into entries of
+		// neither sample.
+		{"samples of 21 and 20", []*gradcheck.Report{shard(0, 2, gradcheck.Options{Sample: 21, Seed: 1}), shard(1, 2, gradcheck.Options{Sample: 20, Seed: 1})},
+			"samples of 21 and 20 entries"},
+		// Read from JSON written before reports held Sample, the
+		// shards are compared in their partition alone.
+		{"samples of 10 and 15 without Sample", []*gradcheck.Report{withoutSample(shard(0, 2, gradcheck.Options{Sample: 10, Seed: 1})), withoutSample(shard(1, 2, gradcheck.Options{Sample: 15, Seed: 1}))},
 			"shard 0 holds 5 entries; of the 13 entries of the 2 shards it holds 6"},
 		{"an entry dropped", []*gradcheck.Report{whole, edit(func(e []gradcheck.Entry) []gradcheck.Entry { return slices.Delete(e, 3, 4) })},
 			"the shards hold 49 entries and the model has 50"},
@@ -175,6 +184,13 @@ func TestMergeRejectsOtherEntries(t *testing.T) {
 	if _, err := gradcheck.Merge(shard(1, 3, gradcheck.Options{Sample: 17, Seed: 4}), shard(0, 3, gradcheck.Options{Sample: 17, Seed: 4}), shard(2, 3, gradcheck.Options{Sample: 17, Seed: 4})); err != nil {
 		t.Errorf("three shards of one sampled check: %v", err)
 	}
+}
+
+// withoutSample is r as read from JSON written before reports held
+// Report.Sample.
+func withoutSample(r *gradcheck.Report) *gradcheck.Report {
+	r.Sample = 0
+	return r
 }
 
 // TestMergeHugeShardCount: Merge made a table of Shards pointers before
