@@ -252,12 +252,23 @@ type jsonFloat32 float32
 
 func (f jsonFloat32) MarshalJSON() ([]byte, error) { return marshalFloat(float64(f), 32), nil }
 
+// UnmarshalJSON reads what jsonFloat reads, rounded to float32 once: the
+// float64 read first and then rounded to float32 rounds twice, which took
+// the shortest decimal of one float32, 7.038531e-26, to its neighbour. A
+// number of float64 range beyond float32's is ±Inf, as its float64 would
+// convert.
 func (f *jsonFloat32) UnmarshalJSON(b []byte) error {
 	var g jsonFloat
 	if err := g.UnmarshalJSON(b); err != nil {
 		return err
 	}
-	*f = jsonFloat32(g)
+	v := float32(g)
+	if len(b) > 0 && b[0] != '"' {
+		if w, err := strconv.ParseFloat(string(b), 32); err == nil || errors.Is(err, strconv.ErrRange) {
+			v = float32(w)
+		}
+	}
+	*f = jsonFloat32(v)
 	return nil
 }
 
