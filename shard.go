@@ -99,6 +99,16 @@ func Merge(reports ...*Report) (*Report, error) {
 			return nil, fmt.Errorf("gradcheck: Merge: shard %d is not of the same check as shard %d: %v", i, ref, err)
 		}
 	}
+	// The reference may not hold its Sample (JSON written before reports
+	// held it), and sameCheck compares Samples only where both hold one:
+	// the shards that hold one are compared with the first of them.
+	if h := sampleHolder(byShard); h >= 0 {
+		for i, r := range byShard {
+			if r.Sample != 0 && r.Sample != byShard[h].Sample {
+				return nil, fmt.Errorf("gradcheck: Merge: shard %d is not of the same check as shard %d: samples of %d and %d entries", i, h, byShard[h].Sample, r.Sample)
+			}
+		}
+	}
 	out := &Report{
 		Precision: first.Precision, Sampled: first.Sampled, Seed: first.Seed, Sample: sampleOf(byShard),
 		Judging:    byShard[ref].Judging,
@@ -395,12 +405,21 @@ func scaleFromJSON(j *jsonScale, r *Report) error {
 	return nil
 }
 
+// sampleHolder is the index of the first of the shards that holds a
+// Sample, or −1.
+func sampleHolder(shards []*Report) int {
+	for i, r := range shards {
+		if r.Sample != 0 {
+			return i
+		}
+	}
+	return -1
+}
+
 // sampleOf is the Sample of the first of the shards that holds one, or 0.
 func sampleOf(shards []*Report) int {
-	for _, r := range shards {
-		if r.Sample != 0 {
-			return r.Sample
-		}
+	if h := sampleHolder(shards); h >= 0 {
+		return shards[h].Sample
 	}
 	return 0
 }

@@ -222,3 +222,39 @@ func TestShardPartitionNoOverflow(t *testing.T) {
 		t.Errorf("the last of %d shards of 21 entries holds %d of B0 and %d of B1, want B1[0] alone", n, len(r.Blocks[0].Entries), len(r.Blocks[1].Entries))
 	}
 }
+
+// TestMergeRejectsSamplesAroundUnknown: Merge compared every shard with
+// one reference shard, the first that holds its Judging, and Samples only
+// where both hold one; a reference read from JSON written before reports
+// held Sample (Sample 0) was compared with each of the others, and shards
+// of 21 and of 20 entries over three shards (7, 7, 7 entries, the
+// partition of 21) merged into entries of neither sample. The shards that
+// hold a Sample are now compared with each other too.
+func TestMergeRejectsSamplesAroundUnknown(t *testing.T) {
+	s := newSmooth(1, 20, 30)
+	shard := func(i, sample int) *gradcheck.Report {
+		r, err := gradcheck.Check(s.model(), &gradcheck.Options{Sample: sample, Seed: 1, Shard: i, Shards: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, unknown := range []int{0, 1, 2} {
+		reports := []*gradcheck.Report{shard(0, 21), shard(1, 21), shard(2, 20)}
+		if unknown == 2 {
+			reports[1] = shard(1, 20)
+		}
+		withoutSample(reports[unknown])
+		_, err := gradcheck.Merge(reports...)
+		if err == nil || !strings.Contains(err.Error(), "samples of 21 and 20 entries") {
+			t.Errorf("shard %d without Sample: Merge error %v, want one saying the samples are of 21 and 20 entries", unknown, err)
+		}
+	}
+	// The shards of one sample merge, with one that does not hold it.
+	reports := []*gradcheck.Report{withoutSample(shard(0, 21)), shard(1, 21), shard(2, 21)}
+	if out, err := gradcheck.Merge(reports...); err != nil {
+		t.Errorf("shards of one sample, one without Sample: %v", err)
+	} else if out.Sample != 21 {
+		t.Errorf("shards of one sample, one without Sample: merged Sample %d, want 21", out.Sample)
+	}
+}
