@@ -186,6 +186,11 @@ func TestFirstPassRuleMatchesReference(t *testing.T) {
 				a = 0
 			}
 		}
+		if g.r.IntN(3) == 0 {
+			// a at the edge of the threshold, where one rounding of thr
+			// decides the verdict
+			a = thresholdEdge(c, g, fp, fm, hp, hm)
+		}
 		n, round, ok := c.firstPassVerdict(a, fp, fm, hp, hm, scale)
 		wn, wround, wok := referenceFirstPassVerdict(c, a, fp, fm, hp, hm, scale)
 		if !sameFloat(n, wn) || !sameFloat(round, wround) || ok != wok {
@@ -291,4 +296,23 @@ func sameEntry(a, b Entry) bool {
 		sameFloat(a.Numeric, b.Numeric) && sameFloat(a.ErrEst, b.ErrEst) && sameFloat(a.Step, b.Step) &&
 		sameFloat(a.Left, b.Left) && sameFloat(a.Right, b.Right) && a.Refined == b.Refined &&
 		a.Side == b.Side && a.Jumped == b.Jumped && math.Float32bits(a.TaylorOrder) == math.Float32bits(b.TaylorOrder)
+}
+
+// thresholdEdge is an analytic value a whose disagreement with the central
+// difference n is about the threshold: n ± thr, thr worked out for
+// m = |n| as the reference does, moved by a few ulps or a small fraction.
+func thresholdEdge(c *checker[float64], g firstPassGen, fp, fm, hp, hm float64) float64 {
+	n := fdiff.Central(fm, c.f0, fp, hm, hp)
+	r := c.lossRoundoff(max(math.Abs(fp), math.Abs(fm)), c.noise())
+	round := r / min(hp, hm)
+	m := math.Abs(n)
+	thr := c.threshold(m, 0) + min(c.s.k*round, c.firstPassRel()*m+c.s.rtol*c.gscale)
+	if g.r.IntN(2) == 0 {
+		thr = -thr
+	}
+	a := g.near(n + thr)
+	if math.IsNaN(a) || math.IsInf(a, 0) {
+		return 0
+	}
+	return a
 }
