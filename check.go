@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	"github.com/gradcheck/gradcheck/internal/fdiff"
 	"github.com/gradcheck/gradcheck/internal/printable"
@@ -209,6 +210,14 @@ type checker[T Float] struct {
 	// not call Progress.
 	polling  bool
 	pollDone int
+
+	// published, on a worker of a parallel stage of a check with a
+	// Progress, is where the worker stores its evaluations so far (evals)
+	// after each loss evaluation of lossAt and after each job, for the
+	// goroutine that calls Progress (runEntries). nil on every other
+	// checker: the caller's, a loss term's, and a worker without a
+	// Progress, which publish nothing.
+	published *atomic.Int64
 }
 
 // scratch returns c's scratch memory, new where c has none (scratch.go).
@@ -362,7 +371,9 @@ func (c *checker[T]) goexitError(fn string, b, i int, perturbed T) error {
 // lossAt returns the loss with entry i of block b set to v. The saved value
 // is put back afterwards, also after a panic: restored, never recomputed by
 // subtracting the step. Then, while c.polling, it reports progress if a
-// report is due.
+// report is due; on a worker with c.published, it publishes its
+// evaluations for the goroutine that reports them (runEntries). The first
+// pass's lossPair does neither.
 func (c *checker[T]) lossAt(b, i int, v T) (float64, error) {
 	vals := c.m.Blocks[b].Value
 	vals[i] = v
@@ -371,6 +382,9 @@ func (c *checker[T]) lossAt(b, i int, v T) (float64, error) {
 	if c.polling {
 		// With every parameter at its saved value, as between entries.
 		c.prog.poll(c.pollDone, c.evals)
+	}
+	if c.published != nil {
+		c.published.Store(int64(c.evals))
 	}
 	return f, err
 }

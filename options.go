@@ -85,12 +85,15 @@ type Options struct {
 	// entry (or direction) is done. A serial check calls it also within
 	// an entry's refinement and the measurement of the loss's noise,
 	// between two loss evaluations, with every parameter at its saved
-	// value. It is called from the goroutine that called the check, never
-	// from two goroutines at once, and the check waits for it: it should
-	// return quickly. To stop the check, cancel the context of
-	// CheckContext. With more than one worker (Workers) the workers go on
-	// while it runs, one of them perturbing the model's own parameters:
-	// Progress must not read the model or evaluate it.
+	// value; a parallel one calls it every ProgressInterval while the
+	// workers run, with the evaluations they have made so far, also
+	// within a refinement (Progress.Evals). It is called from the
+	// goroutine that called the check, never from two goroutines at once,
+	// and the check waits for it: it should return quickly. To stop the
+	// check, cancel the context of CheckContext. With more than one worker
+	// (Workers) the workers go on while it runs, one of them perturbing
+	// the model's own parameters: Progress must not read the model or
+	// evaluate it.
 	Progress func(Progress)
 
 	// ProgressInterval is the least time between two calls of Progress.

@@ -103,10 +103,19 @@ func (c *checker[T]) runEntries(jobs []job, stage string) ([]Entry, func(int) bo
 	if err != nil {
 		return results, func(int) bool { return false }, err
 	}
+	var published []evalCount
+	if c.prog.fn != nil {
+		// Each worker's evaluations as it makes them, for the reports
+		// of this goroutine (waitWithProgress): during one refinement
+		// of a slow loss, the entries finished do not move.
+		published = make([]evalCount, len(ws))
+		for k, w := range ws {
+			w.published = &published[k].n
+		}
+	}
 	var (
 		next     atomic.Int64 // the next job to hand out
 		finished atomic.Int64 // jobs done, for progress
-		evals    atomic.Int64 // loss evaluations of the workers, for progress
 		stop     atomic.Bool
 		mu       sync.Mutex
 		failed   = len(jobs) // the first failing job
@@ -160,7 +169,9 @@ func (c *checker[T]) runEntries(jobs []job, stage string) ([]Entry, func(int) bo
 					fail(k, err)
 					break
 				}
-				evals.Add(int64(w.evals - before))
+				if w.published != nil {
+					w.published.Store(int64(w.evals))
+				}
 				finished.Add(1)
 			}
 			returned = true
@@ -168,7 +179,16 @@ func (c *checker[T]) runEntries(jobs []job, stage string) ([]Entry, func(int) bo
 	}
 	base := c.evals
 	c.waitWithProgress(&wg, func() (int, int) {
-		return int(finished.Load()), base + int(evals.Load())
+		// Each count only grows, and each is read after the previous
+		// report's read of it: the sum never goes back. It counts every
+		// evaluation made, also those of a job a worker is in the middle
+		// of, and so, once the workers stop, no more than c.evals below
+		// unless a job failed (see Progress.Evals).
+		n := base
+		for k := range published {
+			n += int(published[k].n.Load())
+		}
+		return int(finished.Load()), n
 	})
 	n := failed
 	for k := range n {
@@ -180,6 +200,15 @@ func (c *checker[T]) runEntries(jobs []job, stage string) ([]Entry, func(int) bo
 	}
 	c.prog.send(len(jobs), c.evals)
 	return results, allComplete, nil
+}
+
+// An evalCount is a worker's evaluations so far, as it publishes them
+// (checker.published), alone on its cache line: the workers store to their
+// counts at every evaluation of a refinement, and two counts on one line
+// would have their workers' stores contend for it.
+type evalCount struct {
+	n atomic.Int64
+	_ [64 - 8]byte
 }
 
 // waitWithProgress waits for wg, calling Progress from this goroutine
@@ -219,7 +248,7 @@ func (c *checker[T]) workerCount(n int) int {
 // with neither the model nor another clone, and a Loss that reads it.
 func (c *checker[T]) workers(n int) ([]*checker[T], error) {
 	w0 := *c
-	w0.evals, w0.gradEvals, w0.memo, w0.memoBuf, w0.polling = 0, 0, nil, nil, false
+	w0.evals, w0.gradEvals, w0.memo, w0.memoBuf, w0.polling, w0.published = 0, 0, nil, nil, false, nil
 	ws := []*checker[T]{&w0}
 	var p cloneProbe[T]
 	if n > 1 {
@@ -234,7 +263,7 @@ func (c *checker[T]) workers(n int) ([]*checker[T], error) {
 			return nil, err
 		}
 		w := *c
-		w.m, w.evals, w.gradEvals, w.memo, w.memoBuf, w.polling = cm, 0, 0, nil, nil, false
+		w.m, w.evals, w.gradEvals, w.memo, w.memoBuf, w.polling, w.published = cm, 0, 0, nil, nil, false, nil
 		ws = append(ws, &w)
 	}
 	if n > 1 {

@@ -29,11 +29,21 @@ type Progress struct {
 	// StageDirections with Done = 0.
 	Stage string
 	// Done of Total units of the stage are finished. Total is 0 when it is
-	// not known in advance. A report within a unit (a serial check's
-	// refinement of an entry) counts the units before it: Done stays and
-	// Evals grows.
+	// not known in advance. A report within a unit (an entry's
+	// refinement) counts the units finished before it: Done stays and
+	// Evals grows. In a parallel check Done counts the entries the
+	// workers have finished, whichever they are.
 	Done, Total int
-	// Evals counts the loss evaluations of the whole check so far.
+	// Evals counts the loss evaluations of the whole check so far. In a
+	// parallel check (Options.Workers) it counts every evaluation the
+	// workers have made, also within the entries they are refining, as
+	// each worker publishes them: it moves during one long refinement, as
+	// a serial check's does, and never goes back. Report.Evals counts the
+	// evaluations a serial check makes, and Evals ends at it when the
+	// check completes; one that stops on an error (a panic, a cancelled
+	// context) reports the evaluations up to the first failing entry, and
+	// the last Evals may have counted more: those the other workers made
+	// meanwhile at later entries.
 	Evals int
 	// Elapsed is the time since the check started.
 	Elapsed time.Duration
