@@ -1,8 +1,11 @@
 package gradcheck
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"github.com/gradcheck/gradcheck/internal/fdiff"
 )
 
 // TestPollStride: poll reads the clock every maxPollStride evaluations of
@@ -54,5 +57,45 @@ func BenchmarkProgressPoll(b *testing.B) {
 	for b.Loop() {
 		e++
 		p.poll(0, e)
+	}
+}
+
+// BenchmarkLossAtPublished is what a worker's publishing of its
+// evaluations (checker.published) costs a refinement's evaluation of a
+// cheap loss: lossAt without it (a check without Progress, or a serial
+// one) and with it (a parallel check with Progress).
+func BenchmarkLossAtPublished(b *testing.B) {
+	x := []float64{0.3, -1.2, 0.7}
+	m := &Model[float64]{
+		Blocks:   []Block[float64]{{Name: "x", Value: x, Grad: make([]float64, len(x))}},
+		Loss:     func() float64 { return x[0]*x[0] + x[1]*x[2] },
+		Gradient: func() {},
+	}
+	s, err := (*Options)(nil).resolve(fdiff.Float64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, publish := range []bool{false, true} {
+		name := "nil"
+		if publish {
+			name = "published"
+		}
+		b.Run(name, func(b *testing.B) {
+			c := &checker[float64]{m: m, s: s, ctx: context.Background()}
+			c.saveAll()
+			var n evalCount
+			if publish {
+				c.published = &n.n
+			}
+			v := 0.3 + 1e-6
+			for b.Loop() {
+				if _, err := c.lossAt(0, 0, v); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if publish && n.n.Load() != int64(c.evals) {
+				b.Fatalf("published %d of %d evaluations", n.n.Load(), c.evals)
+			}
+		})
 	}
 }

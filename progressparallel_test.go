@@ -185,3 +185,28 @@ func TestProgressParallelRefinementPanics(t *testing.T) {
 		t.Logf("last progress %+v, report %d evaluations", got[len(got)-1], rep.Evals)
 	}
 }
+
+// BenchmarkParallelRefineProgress is a parallel check of 200 entries at
+// a kink, each refined, of a cheap loss: without Progress, and with one
+// (seldom called), whose workers publish their evaluations at each of
+// them. ns/eval is the time per loss evaluation of the check.
+func BenchmarkParallelRefineProgress(b *testing.B) {
+	for _, name := range []string{"nil", "Progress"} {
+		b.Run(name, func(b *testing.B) {
+			opts := &gradcheck.Options{Workers: 2}
+			if name == "Progress" {
+				opts.Progress, opts.ProgressInterval = func(gradcheck.Progress) {}, time.Hour
+			}
+			m := kinkModel(200)
+			evals := 0
+			for b.Loop() {
+				rep, err := gradcheck.Check(m, opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				evals += rep.Evals
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(evals), "ns/eval")
+		})
+	}
+}
