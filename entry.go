@@ -339,21 +339,28 @@ func (c *checker[T]) firstPassVerdict(a, fp, fm, hp, hm, scale float64) (n, roun
 		return math.NaN(), math.Inf(1), false
 	}
 	if d > thr {
-		// The input floor, which only adds to the threshold, from f⁽²⁾
-		// by the second difference where it stands above round-off
-		// (see inputFloor): computed only for the entries that need
-		// it, as it costs a division and the second difference.
-		s2 := math.Abs(fp + fm - 2*c.f0)
-		if !(s2 <= math.MaxFloat64) {
-			// fp + fm or 2·f(x) overflowed: the loss is within a
-			// factor of two of MaxFloat64.
-			s2 = math.Abs((fp - c.f0) + (fm - c.f0))
-		}
-		if s2 > kinkNoise*2*r {
-			thr += c.inputFloor(s2, hp*hm, scale)
-		}
+		// Computed only for the entries that need it, as it costs a
+		// division and the second difference.
+		thr += c.firstPassFloor(fp, fm, r, hp, hm, scale)
 	}
 	return n, round, d <= thr && rule.accepts(fp, fm, round, m)
+}
+
+// firstPassFloor is the input floor the first pass adds to its threshold
+// for an entry of the given scale, from the loss at x + hp (fp) and at
+// x − hm (fm) with round-off r: from f⁽²⁾ by the second difference where it
+// stands above round-off (see inputFloor), else 0.
+func (c *checker[T]) firstPassFloor(fp, fm, r, hp, hm, scale float64) float64 {
+	s2 := math.Abs(fp + fm - 2*c.f0)
+	if !(s2 <= math.MaxFloat64) {
+		// fp + fm or 2·f(x) overflowed: the loss is within a factor of
+		// two of MaxFloat64.
+		s2 = math.Abs((fp - c.f0) + (fm - c.f0))
+	}
+	if s2 > kinkNoise*2*r {
+		return c.inputFloor(s2, hp*hm, scale)
+	}
+	return 0
 }
 
 // firstPassRule is the first pass's rule with the check's constants worked

@@ -10,7 +10,7 @@ import (
 )
 
 // referenceFirstPassVerdict is the first pass's rule written through the
-// checker's own threshold, resolved, lossRoundoff and inputFloor, with the
+// checker's own threshold, resolved, lossRoundoff and firstPassFloor, with the
 // builtin max and min: firstPassRule works its constants out once and
 // takes maxima and minima on bits (fdiff.MaxNonNeg), and must give the
 // same values to the bit.
@@ -25,13 +25,7 @@ func referenceFirstPassVerdict[T Float](c *checker[T], a, fp, fm, hp, hm, scale 
 	thr := c.threshold(m, 0) + min(c.s.k*round, c.firstPassRel()*m+c.s.rtol*c.gscale)
 	d := math.Abs(a - n)
 	if d > thr {
-		s2 := math.Abs(fp + fm - 2*c.f0)
-		if !(s2 <= math.MaxFloat64) {
-			s2 = math.Abs((fp - c.f0) + (fm - c.f0))
-		}
-		if s2 > kinkNoise*2*r {
-			thr += c.inputFloor(s2, hp*hm, scale)
-		}
+		thr += c.firstPassFloor(fp, fm, r, hp, hm, scale) // not rewritten: shared
 	}
 	ok = d <= thr && c.resolved(round, m)
 	if ok && !c.noiseKnown && math.Float64bits(fp) == math.Float64bits(fm) {
