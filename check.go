@@ -131,7 +131,10 @@ type PanicError struct {
 	// Value is what was passed to panic.
 	Value any
 	// Along describes the parameters a directional check had moved, all
-	// at once, when the panic happened; empty otherwise.
+	// at once, when the panic happened, or the entries tied at one value
+	// that a joint test of an entry-by-entry check had moved together
+	// (Entry names the first of them; see PatternTiedInputs); empty
+	// otherwise.
 	Along string
 	// Goexit reports that Func did not panic but called runtime.Goexit
 	// (as testing.T's FailNow does) on a goroutine of the check's own: a
@@ -611,8 +614,14 @@ func (c *checker[T]) runStages() (*Report, error) {
 		first := complete
 		complete = func(k int) bool { return first(k) && results[k].Verdict != pending }
 	}
+	var tied []tiedFailure
+	if err == nil {
+		// Kinks that tie by value, tested together (tied.go).
+		tied, err = c.tiedInputs(jobs, results)
+	}
 	fillBlocks(rep, jobs, results, complete)
 	c.diagnoseAll(rep) // diagnose.go: hypotheses about each failing block
+	c.tiedDiagnoses(rep, jobs, results, tied)
 	return rep, err
 }
 

@@ -30,7 +30,7 @@ func TestSchemaNamesEveryKind(t *testing.T) {
 		}
 	}
 	patterns := row("pattern")
-	for _, p := range []Pattern{PatternZero, PatternSign, PatternScale, PatternTranspose, PatternShift, PatternWeightDecay, PatternEdge, PatternFew, PatternNoise, PatternLossUnmoved, PatternNone, PatternTerm} {
+	for _, p := range []Pattern{PatternZero, PatternSign, PatternScale, PatternTranspose, PatternShift, PatternWeightDecay, PatternEdge, PatternFew, PatternNoise, PatternLossUnmoved, PatternNone, PatternTerm, PatternTiedInputs} {
 		if !strings.Contains(patterns, "`"+string(p)+"`") {
 			t.Errorf("the schema's diagnosis patterns leave out %q", p)
 		}

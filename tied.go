@@ -1,0 +1,405 @@
+package gradcheck
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/gradcheck/gradcheck/internal/fdiff"
+)
+
+// maxTiedGroups caps the joint tests of one check (tiedInputs): the
+// largest groups are tested first, two to four loss evaluations a test,
+// and up to three tests a group.
+const maxTiedGroups = 64
+
+// tiedShrink is the ratio of a joint test's two steps: a disagreement
+// must stand at the first-pass step h and again at h/tiedShrink.
+const tiedShrink = 4
+
+// A tiedGroup is a set of entries of one block whose verdict is Kink and
+// whose saved values are equal, bit for bit: ks are their positions in the
+// check's jobs, in increasing index.
+type tiedGroup struct {
+	b  int
+	ks []int
+}
+
+// tiedFailure is a group whose joint test failed, for its diagnosis.
+type tiedFailure struct {
+	g            tiedGroup
+	lo, hi, n, a float64 // the joint slopes at the smaller step, the joint derivative closest to a, and a = Σ a_i
+	err, step    float64 // n's error bound, and the first step
+	smooth       bool
+}
+
+// tiedInputs tests, after every entry is judged, the entries that tie:
+// within each block, the entries whose verdict is Kink grouped by their
+// saved value, bit for bit, groups of two or more. A max whose inputs tie
+// exactly (integer-valued inputs, inputs a ReLU zeroed) has at each tied
+// input the one-sided slopes 0 and g, and a backward pass that routes g
+// to every tied input gives each the value g, a subgradient on its own:
+// each entry passes as a Kink. Only a joint move of the tied inputs,
+// along u = Σ e_i over the group, shows the double count: the loss moves
+// at g along u, and the analytic entries sum to k·g. Routing g to one
+// tied input, or splitting it among them, passes.
+//
+// Each group is tested along u at the first-pass step of its value
+// (jointSlopes): its analytic sum A must agree with the central
+// difference where the one-sided slopes along u agree within their
+// round-off (the loss is smooth along u), and lie between them where
+// they do not (a kink along u too, as independent kinks at one value
+// make: |w| at w = 0 for many w). A group that fails there is tested
+// again at a quarter of the step, with the change of the slopes between
+// the two steps added to the threshold, so that curvature, or a kink
+// near x along u, which move the slopes with the step, cannot make the
+// disagreement; it fails only if it fails there too. Its entries then
+// become Mismatch, and the block's first diagnosis names the group
+// (PatternTiedInputs).
+//
+// Where the whole group passes, the entries of positive analytic value
+// are tested together, then those of negative value (two or more, and not
+// the whole group): a group gathers every window tied at its value, and
+// windows of weights of both signs can make double counts that cancel in
+// the whole group's sum. Each test moves its entries along a direction in
+// which a correct gradient's entries must add up to the loss's change as
+// much as along the whole group's. At most maxTiedGroups tests are made,
+// the largest groups first (then by block and first index). It runs on the caller's checker, serially,
+// after every entry is judged, so that a parallel check's report is a
+// serial one's. A sharded check makes no joint test: a group may span
+// shards, and each shard would judge its part of it differently.
+func (c *checker[T]) tiedInputs(jobs []job, results []Entry) ([]tiedFailure, error) {
+	if c.s.shards > 0 {
+		return nil, nil
+	}
+	groups := c.tiedGroups(jobs, results)
+	var fails []tiedFailure
+	tests := 0
+	for _, whole := range groups {
+		// The whole group, then the entries of each sign of their
+		// analytic value: windows of weights of both signs, tied at one
+		// value, can make double counts that cancel in the sum.
+		var f tiedFailure
+		failed := false
+		for try := range 3 {
+			g, ok := whole, true
+			if try > 0 {
+				g, ok = signed(whole, results, float64(3-2*try))
+			}
+			if !ok || tests >= maxTiedGroups {
+				continue
+			}
+			tests++
+			var err error
+			f, failed, err = c.jointTest(g, results)
+			if err != nil {
+				return fails, err
+			}
+			if failed {
+				break
+			}
+		}
+		if !failed {
+			continue
+		}
+		fails = append(fails, f)
+		g := f.g
+		k := float64(len(g.ks))
+		for _, p := range g.ks {
+			e := &results[p]
+			share := 1 / k
+			if f.a != 0 {
+				share = e.Analytic / f.a
+			}
+			e.Verdict, e.Numeric, e.ErrEst, e.Step = Mismatch, f.n*share, math.Abs(share)*f.err, f.step
+			e.Left, e.Right = math.NaN(), math.NaN()
+		}
+	}
+	return fails, nil
+}
+
+// tiedGroups returns the groups of tied Kinks of the check's results,
+// largest first, then by block and first index. Their positions share one
+// slice, sorted by block, value and index, allocated once: the memory of a
+// check does not grow with its entries by more than that slice.
+func (c *checker[T]) tiedGroups(jobs []job, results []Entry) []tiedGroup {
+	n := 0
+	for k := range results {
+		if results[k].Verdict == Kink {
+			n++
+		}
+	}
+	if n < 2 {
+		return nil
+	}
+	ks := make([]int, 0, n)
+	for k := range results {
+		if results[k].Verdict == Kink {
+			ks = append(ks, k)
+		}
+	}
+	bits := func(k int) uint64 { return math.Float64bits(float64(c.saved[jobs[k].b][jobs[k].i])) }
+	// Jobs are in block, then index order: ks is, and a stable sort by
+	// block and value keeps each group in index order.
+	slices.SortStableFunc(ks, func(x, y int) int {
+		return cmp.Or(cmp.Compare(jobs[x].b, jobs[y].b), cmp.Compare(bits(x), bits(y)))
+	})
+	count := 0
+	for lo := 0; lo < len(ks); {
+		hi := lo + 1
+		for hi < len(ks) && jobs[ks[hi]].b == jobs[ks[lo]].b && bits(ks[hi]) == bits(ks[lo]) {
+			hi++
+		}
+		if hi-lo >= 2 {
+			count++
+		}
+		lo = hi
+	}
+	groups := make([]tiedGroup, 0, count)
+	for lo := 0; lo < len(ks); {
+		hi := lo + 1
+		for hi < len(ks) && jobs[ks[hi]].b == jobs[ks[lo]].b && bits(ks[hi]) == bits(ks[lo]) {
+			hi++
+		}
+		if hi-lo >= 2 {
+			groups = append(groups, tiedGroup{b: int(jobs[ks[lo]].b), ks: ks[lo:hi:hi]})
+		}
+		lo = hi
+	}
+	slices.SortStableFunc(groups, func(x, y tiedGroup) int {
+		return cmp.Or(cmp.Compare(len(y.ks), len(x.ks)), cmp.Compare(x.b, y.b), cmp.Compare(x.ks[0], y.ks[0]))
+	})
+	return groups
+}
+
+// signed returns the entries of g whose analytic value has the sign of
+// sign, as a group, or false where they are fewer than two or all of g.
+func signed(g tiedGroup, results []Entry, sign float64) (tiedGroup, bool) {
+	n := 0
+	for _, p := range g.ks {
+		if results[p].Analytic*sign > 0 {
+			n++
+		}
+	}
+	if n < 2 || n == len(g.ks) {
+		return tiedGroup{}, false
+	}
+	sub := tiedGroup{b: g.b, ks: make([]int, 0, n)}
+	for _, p := range g.ks {
+		if results[p].Analytic*sign > 0 {
+			sub.ks = append(sub.ks, p)
+		}
+	}
+	return sub, true
+}
+
+// jointSlope holds the loss's slopes along u at one step.
+type jointSlope struct {
+	r, l, d float64 // forward, backward and central difference
+	round   float64 // the round-off bound of d; twice it bounds r, l and r − l
+	ok      bool    // both loss values finite and both moved from f(x)
+}
+
+// jointAt evaluates the loss with every entry of the group moved by +h,
+// then by −h, and returns the slopes along u.
+func (c *checker[T]) jointAt(g tiedGroup, idx []int, h float64) (jointSlope, error) {
+	vp, hp := c.perturbed(g.b, idx[0], h)
+	vm, hm := c.perturbed(g.b, idx[0], -h)
+	fp, err := c.lossAtAll(g.b, idx, vp)
+	if err != nil {
+		return jointSlope{}, err
+	}
+	fm, err := c.lossAtAll(g.b, idx, vm)
+	if err != nil {
+		return jointSlope{}, err
+	}
+	s := jointSlope{
+		r: fdiff.Forward(c.f0, fp, hp), l: fdiff.Backward(fm, c.f0, hm), d: fdiff.Central(fm, c.f0, fp, hm, hp),
+		round: c.lossRoundoff(max(math.Abs(fp), math.Abs(fm)), c.noise()) / min(hp, hm),
+	}
+	// A side that stayed at f(x) to the bit may be a step of a staircase
+	// that the group's move did not leave: no evidence.
+	s.ok = isFinite(fp) && isFinite(fm) && math.Float64bits(fp) != math.Float64bits(c.f0) && math.Float64bits(fm) != math.Float64bits(c.f0)
+	return s, nil
+}
+
+// jointOut returns by how much the group's analytic sum a falls outside
+// what the slopes s along u accept, with allowance w and error err
+// besides their own (positive: it fails), and whether the loss is smooth
+// along u there: its one-sided slopes differ by no more than kinkNoise
+// times their round-off bound, as refinement's isKink asks of a kink.
+func (c *checker[T]) jointOut(s jointSlope, a, w, err float64) (out float64, smooth bool) {
+	lo, hi := min(s.l, s.r), max(s.l, s.r)
+	m := max(math.Abs(a), math.Abs(lo), math.Abs(hi))
+	if hi-lo <= kinkNoise*2*s.round {
+		return math.Abs(a-s.d) - c.threshold(m, s.round+err) - w, true
+	}
+	// A kink along u: a must lie between the one-sided slopes, as
+	// judgeKink asks of a subgradient, with their round-off bound.
+	return max(lo-a, a-hi) - c.threshold(m, 2*s.round+err) - w, false
+}
+
+// jointTest tests group g along u = Σ e_i (see tiedInputs) and reports
+// whether it fails.
+func (c *checker[T]) jointTest(g tiedGroup, results []Entry) (tiedFailure, bool, error) {
+	b := g.b
+	idx := make([]int, len(g.ks))
+	a, err, floor := 0.0, 0.0, 0.0
+	for k, p := range g.ks {
+		idx[k] = results[p].Index
+		a += results[p].Analytic
+		// The entries' own error bounds and the floors of their
+		// inputs' rounding, summed: what the loss's round-off along
+		// each entry, which the noise measured elsewhere may not
+		// show, can make of the joint slopes.
+		err += results[p].ErrEst
+		floor += c.sensFloor(b, idx[k])
+	}
+	h := c.s.step * fdiff.Scale(float64(c.saved[b][idx[0]]))
+	s1, e := c.jointAt(g, idx, h)
+	if e != nil || !s1.ok {
+		return tiedFailure{}, false, e
+	}
+	if out, _ := c.jointOut(s1, a, floor, err); !(out > 0) {
+		return tiedFailure{}, false, nil
+	}
+	s2, e := c.jointAt(g, idx, h/tiedShrink)
+	if e != nil || !s2.ok {
+		return tiedFailure{}, false, e
+	}
+	// The slopes' change between the two steps bounds what truncation
+	// leaves of them at the smaller one (a third of it for a one-sided
+	// slope, a fifteenth for the central difference), and takes in a
+	// kink near x along u, whose share of the slopes changes with the
+	// step.
+	w := max(math.Abs(s1.r-s2.r), math.Abs(s1.l-s2.l), math.Abs(s1.d-s2.d))
+	out, smooth := c.jointOut(s2, a, floor+w, err)
+	if !(out > 0) {
+		return tiedFailure{}, false, nil
+	}
+	f := tiedFailure{g: g, lo: min(s2.l, s2.r), hi: max(s2.l, s2.r), n: s2.d, a: a, err: s2.round + err + w, step: h, smooth: smooth}
+	if !smooth {
+		f.n, f.err = min(max(a, f.lo), f.hi), 2*s2.round+err+w
+	}
+	return f, true, nil
+}
+
+// lossAtAll returns the loss with the entries idx of block b all set to v,
+// and puts back their saved values afterwards, also after a panic or a
+// runtime.Goexit in the caller's code. A panic is a *PanicError naming
+// the first of them, with Along naming them all.
+func (c *checker[T]) lossAtAll(b int, idx []int, v T) (f float64, err error) {
+	vals := c.m.Blocks[b].Value
+	defer func() {
+		for _, i := range idx {
+			vals[i] = c.saved[b][i]
+		}
+		if pe, ok := err.(*PanicError); ok && pe.Entry != "" {
+			pe.Along = c.tiedText(b, idx, 3) + fmt.Sprintf(", each set to %.17g", float64(v))
+		}
+		if pe, ok := c.exited.(*PanicError); ok && pe.Entry != "" && pe.Along == "" {
+			pe.Along = c.tiedText(b, idx, 3) + fmt.Sprintf(", each set to %.17g", float64(v))
+		}
+	}()
+	for _, i := range idx {
+		vals[i] = v
+	}
+	return c.callLoss(b, idx[0], v)
+}
+
+// tiedText names the entries idx of block b, tied at their saved value:
+// "the 3 entries tied at 2 (x[0,1], x[0,2], …)", the first show of them.
+func (c *checker[T]) tiedText(b int, idx []int, show int) string {
+	blk := c.m.Blocks[b]
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "the %d entries tied at %.6g (", len(idx), float64(c.saved[b][idx[0]]))
+	for k, i := range idx[:min(len(idx), show)] {
+		if k > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(shownEntry(blk.Name, shapeOf(blk), i))
+	}
+	if len(idx) > show {
+		sb.WriteString(", …")
+	}
+	sb.WriteByte(')')
+	return sb.String()
+}
+
+// tiedDiagnoses puts first in each block with a failed group a diagnosis
+// of it (PatternTiedInputs), one per group, in the order tested.
+func (c *checker[T]) tiedDiagnoses(rep *Report, jobs []job, results []Entry, fails []tiedFailure) {
+	if len(fails) == 0 {
+		return
+	}
+	b := 0
+	defer func() {
+		// A diagnosis is advice, as diagnose's.
+		if r := recover(); r != nil {
+			rep.Blocks[b].Diagnoses = append([]Diagnosis{{Pattern: PatternNone, Axis: -1, Summary: fmt.Sprintf("diagnosis failed: %v", r)}}, rep.Blocks[b].Diagnoses...)
+		}
+	}()
+	for b = range rep.Blocks {
+		br := &rep.Blocks[b]
+		var ds []Diagnosis
+		for _, f := range fails {
+			if f.g.b != b {
+				continue
+			}
+			ds = append(ds, c.tiedDiagnosis(br, jobs, results, f))
+		}
+		if ds != nil {
+			br.Diagnoses = append(ds, br.Diagnoses...)
+		}
+	}
+}
+
+func (c *checker[T]) tiedDiagnosis(br *BlockReport, jobs []job, results []Entry, f tiedFailure) Diagnosis {
+	idx := make([]int, len(f.g.ks))
+	in := map[int]bool{}
+	for k, p := range f.g.ks {
+		idx[k] = int(jobs[p].i)
+		in[idx[k]] = true
+	}
+	// Fit: the group's share of the block's ‖a − n‖² over its failing
+	// entries.
+	var all, mine float64
+	of := 0
+	for _, e := range br.Entries {
+		if e.Verdict != Mismatch {
+			continue
+		}
+		of++
+		d := (e.Analytic - e.Numeric) * (e.Analytic - e.Numeric)
+		all += d
+		if in[e.Index] {
+			mine += d
+		}
+	}
+	fit := 1.0
+	if all > 0 {
+		fit = mine / all
+	}
+	moves := fmt.Sprintf("at %.4g a unit", f.n)
+	if !f.smooth {
+		moves = fmt.Sprintf("at between %.4g and %.4g a unit", f.lo, f.hi)
+	}
+	why := "they do not add up to what the joint move shows, as a max's gradient routed to more than one tied input does not"
+	factor := 0.0
+	if f.n != 0 {
+		factor = f.a / f.n
+		if r := math.Round(factor); r >= 2 && math.Abs(factor-r) <= 0.01*r {
+			why = fmt.Sprintf("a gradient routed to every tied input of a max counts it %d times", int(r))
+		} else if factor > 1 {
+			// Windows of two, three or four tied inputs in one group.
+			why = fmt.Sprintf("a gradient routed to every tied input of a max counts it more than once (%.3g times over the group)", factor)
+		}
+	}
+	return Diagnosis{
+		Pattern: PatternTiedInputs, Axis: -1, Factor: factor, Fit: fit, Explained: len(idx), Of: of, Entries: idx,
+		Summary: fmt.Sprintf("%s: moved together the loss changes %s, their analytic entries sum to %.4g — %s",
+			c.tiedText(f.g.b, idx, 3), moves, f.a, why),
+	}
+}

@@ -1,0 +1,455 @@
+package gradcheck_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+// tieRouting is how a max-pool backward pass treats the inputs of a
+// window that tie at its maximum.
+type tieRouting int
+
+const (
+	tieFirst tieRouting = iota // the first maximum takes the gradient
+	tieSplit                   // the maxima share it equally
+	tieEvery                   // every maximum gets all of it: a double count
+)
+
+// tiedPoolModel is loss = Σ w·maxpool(x) with 2×2 windows, stride 2, over
+// x of shape 2×4×4 with integer values from 0 to 2, so that most windows
+// tie at their maximum; w is fixed and random. The parameters are x.
+func tiedPoolModel[T gradcheck.Float](seed uint64, route tieRouting) *gradcheck.Model[T] {
+	const c, hgt, wid = 2, 4, 4
+	r := rand.New(rand.NewPCG(seed, 7))
+	x := make([]T, c*hgt*wid)
+	for i := range x {
+		x[i] = T(r.IntN(3))
+	}
+	w := make([]float64, c*hgt/2*wid/2)
+	for i := range w {
+		w[i] = r.Float64()*2 - 1
+	}
+	g := make([]T, len(x))
+	window := func(ch, oy, ox int) [4]int {
+		base := ch*hgt*wid + 2*oy*wid + 2*ox
+		return [4]int{base, base + 1, base + wid, base + wid + 1}
+	}
+	loss := func() float64 {
+		var s T
+		for ch := range c {
+			for oy := range hgt / 2 {
+				for ox := range wid / 2 {
+					m := T(math.Inf(-1))
+					for _, i := range window(ch, oy, ox) {
+						m = max(m, x[i])
+					}
+					s += T(w[(ch*hgt/2+oy)*wid/2+ox]) * m
+				}
+			}
+		}
+		return float64(s)
+	}
+	grad := func() {
+		clear(g)
+		for ch := range c {
+			for oy := range hgt / 2 {
+				for ox := range wid / 2 {
+					win := window(ch, oy, ox)
+					m := T(math.Inf(-1))
+					for _, i := range win {
+						m = max(m, x[i])
+					}
+					var at []int
+					for _, i := range win {
+						if x[i] == m {
+							at = append(at, i)
+						}
+					}
+					wo := T(w[(ch*hgt/2+oy)*wid/2+ox])
+					switch route {
+					case tieFirst:
+						g[at[0]] += wo
+					case tieSplit:
+						for _, i := range at {
+							g[i] += wo / T(len(at))
+						}
+					case tieEvery:
+						for _, i := range at {
+							g[i] += wo
+						}
+					}
+				}
+			}
+		}
+	}
+	return &gradcheck.Model[T]{
+		Blocks:   []gradcheck.Block[T]{{Name: "pool.x", Shape: []int{c, hgt, wid}, Value: x, Grad: g}},
+		Loss:     loss,
+		Gradient: grad,
+		Clone: func() *gradcheck.Model[T] {
+			// Only Loss is called on a clone.
+			m := tiedPoolModel[T](seed, route)
+			copy(m.Blocks[0].Value, x)
+			return m
+		},
+	}
+}
+
+// countJoint wraps m's Loss to count the evaluations at which two entries
+// or more of its blocks are moved from their values at the call: the
+// joint tests' (the entry-by-entry evaluations move one entry).
+func countJoint[T gradcheck.Float](m *gradcheck.Model[T]) *int {
+	saved := make([][]T, len(m.Blocks))
+	for b, blk := range m.Blocks {
+		saved[b] = append([]T(nil), blk.Value...)
+	}
+	n := new(int)
+	loss := m.Loss
+	m.Loss = func() float64 {
+		moved := 0
+		for b, blk := range m.Blocks {
+			for i, v := range blk.Value {
+				if v != saved[b][i] {
+					moved++
+				}
+			}
+		}
+		if moved >= 2 {
+			*n++
+		}
+		return loss()
+	}
+	m.Clone = nil
+	return n
+}
+
+// TestTiedPoolEveryInputFails: a max-pool backward pass that routes the
+// gradient to every tied input of a window gives each entry a value
+// between its one-sided slopes, 0 and w, and each passes as a Kink on its
+// own; the joint move of the tied inputs shows the double count.
+func TestTiedPoolEveryInputFails(t *testing.T) {
+	for _, prec := range []string{"float64", "float32"} {
+		t.Run(prec, func(t *testing.T) {
+			var rep *gradcheck.Report
+			var err error
+			if prec == "float64" {
+				rep, err = gradcheck.Check(tiedPoolModel[float64](1, tieEvery), nil)
+			} else {
+				rep, err = gradcheck.Check(tiedPoolModel[float32](1, tieEvery), nil)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK() {
+				t.Fatalf("a max-pool gradient routed to every tied input passed:\n%s", rep)
+			}
+			br := rep.Blocks[0]
+			if len(br.Diagnoses) == 0 || br.Diagnoses[0].Pattern != gradcheck.PatternTiedInputs {
+				t.Fatalf("first diagnosis is not %q: %+v", gradcheck.PatternTiedInputs, br.Diagnoses)
+			}
+			d := br.Diagnoses[0]
+			if !strings.Contains(d.Summary, "entries tied at") || !strings.Contains(d.Summary, "counts it") || len(d.Entries) < 2 || !(d.Factor > 1.5) {
+				t.Errorf("diagnosis: %+v", d)
+			}
+			in := map[int]bool{}
+			for _, i := range d.Entries {
+				in[i] = true
+			}
+			for _, e := range br.Entries {
+				if in[e.Index] && e.Verdict != gradcheck.Mismatch {
+					t.Errorf("entry %s of the group is %v, want mismatch", br.EntryName(e.Index), e.Verdict)
+				}
+				if e.Verdict == gradcheck.Mismatch && !(e.RelErr() > 0.1) {
+					t.Errorf("entry %s: numeric %v against analytic %v", br.EntryName(e.Index), e.Numeric, e.Analytic)
+				}
+			}
+		})
+	}
+}
+
+// TestTiedPoolCorrectRoutingPasses: the first maximum taking the gradient,
+// or the maxima sharing it, pass the joint test.
+func TestTiedPoolCorrectRoutingPasses(t *testing.T) {
+	joint := 0
+	for _, route := range []tieRouting{tieFirst, tieSplit} {
+		for seed := uint64(1); seed <= 5; seed++ {
+			m64 := tiedPoolModel[float64](seed, route)
+			n64 := countJoint(m64)
+			r64, err := gradcheck.Check(m64, nil)
+			if err != nil || !r64.OK() {
+				t.Errorf("float64, routing %d, seed %d: %v\n%s", route, seed, err, r64)
+			}
+			m32 := tiedPoolModel[float32](seed, route)
+			n32 := countJoint(m32)
+			r32, err := gradcheck.Check(m32, nil)
+			if err != nil || !r32.OK() {
+				t.Errorf("float32, routing %d, seed %d: %v\n%s", route, seed, err, r32)
+			}
+			if route == tieFirst && r64 != nil && r64.Count(gradcheck.Kink) < 2 {
+				t.Errorf("float64, routing %d, seed %d: %d kinks, want ties", route, seed, r64.Count(gradcheck.Kink))
+			}
+			joint += *n64 + *n32
+		}
+	}
+	// The ties were tested together, and passed.
+	if joint == 0 {
+		t.Error("no joint test was made")
+	}
+}
+
+// l1ReLUModel is a two-layer ReLU network under an L1 penalty whose first
+// layer has many weights exactly 0: each zero weight is a Kink of the
+// penalty, whose gradient takes +λ there, and they tie at 0 by value; their kinks are independent, and
+// the joint move along them has a kink whose slopes hold the analytic
+// sum.
+func l1ReLUModel(seed uint64) *gradcheck.Model[float64] {
+	const in, hid, n = 6, 5, 4
+	r := rand.New(rand.NewPCG(seed, 11))
+	w1 := make([]float64, hid*in)
+	for i := range w1 {
+		if r.IntN(2) == 0 {
+			w1[i] = r.NormFloat64()
+		}
+	}
+	b1 := make([]float64, hid)
+	for i := range b1 {
+		b1[i] = r.NormFloat64()
+	}
+	w2 := make([]float64, hid)
+	for i := range w2 {
+		w2[i] = r.NormFloat64()
+	}
+	xs := make([]float64, n*in)
+	for i := range xs {
+		xs[i] = r.NormFloat64()
+	}
+	ys := make([]float64, n)
+	for i := range ys {
+		ys[i] = r.NormFloat64()
+	}
+	const lambda = 0.3
+	gw1, gb1, gw2 := make([]float64, len(w1)), make([]float64, hid), make([]float64, hid)
+	forward := func(s int, z, a []float64) float64 {
+		out := 0.0
+		for j := range hid {
+			z[j] = b1[j]
+			for i := range in {
+				z[j] += w1[j*in+i] * xs[s*in+i]
+			}
+			a[j] = max(z[j], 0)
+			out += w2[j] * a[j]
+		}
+		return out
+	}
+	loss := func() float64 {
+		z, a := make([]float64, hid), make([]float64, hid)
+		l := 0.0
+		for s := range n {
+			d := forward(s, z, a) - ys[s]
+			l += 0.5 * d * d
+		}
+		for _, v := range w1 {
+			l += lambda * math.Abs(v)
+		}
+		return l
+	}
+	grad := func() {
+		clear(gw1)
+		clear(gb1)
+		clear(gw2)
+		z, a := make([]float64, hid), make([]float64, hid)
+		for s := range n {
+			d := forward(s, z, a) - ys[s]
+			for j := range hid {
+				gw2[j] += d * a[j]
+				if z[j] > 0 {
+					gb1[j] += d * w2[j]
+					for i := range in {
+						gw1[j*in+i] += d * w2[j] * xs[s*in+i]
+					}
+				}
+			}
+		}
+		for i, v := range w1 {
+			// At 0 the subgradient +λ, an end of [−λ, λ]: the
+			// central difference there reads the data term's
+			// derivative alone, and the entry is judged a Kink.
+			if v >= 0 {
+				gw1[i] += lambda
+			} else {
+				gw1[i] -= lambda
+			}
+		}
+	}
+	return &gradcheck.Model[float64]{
+		Blocks: []gradcheck.Block[float64]{
+			{Name: "W1", Shape: []int{hid, in}, Value: w1, Grad: gw1},
+			{Name: "b1", Value: b1, Grad: gb1},
+			{Name: "W2", Value: w2, Grad: gw2},
+		},
+		Loss: loss, Gradient: grad,
+	}
+}
+
+// TestTiedL1ZerosNoFalseAlarm: many weights at exactly 0 under an L1
+// penalty, with ReLUs, are independent kinks that tie by value; the joint
+// test must not call them wrong.
+func TestTiedL1ZerosNoFalseAlarm(t *testing.T) {
+	tested, joint := 0, 0
+	for seed := uint64(1); seed <= 20; seed++ {
+		m := l1ReLUModel(seed)
+		n := countJoint(m)
+		rep, err := gradcheck.Check(m, nil)
+		joint += *n
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Not rep.OK(): an entry whose ReLU kinks lie within the
+		// refinement's steps may be Inconclusive, as without the
+		// joint test.
+		if rep.Count(gradcheck.Mismatch) > 0 {
+			t.Errorf("seed %d: a correct gradient failed:\n%s", seed, rep)
+		}
+		kinks := 0
+		for _, e := range rep.Block("W1").Entries {
+			if e.Verdict == gradcheck.Kink {
+				kinks++
+			}
+		}
+		if kinks >= 2 {
+			tested++
+		}
+	}
+	if tested < 10 {
+		t.Errorf("only %d of 20 checks had tied kinks", tested)
+	}
+	// The kinks were tested together, and passed.
+	if joint < 2*tested {
+		t.Errorf("%d joint evaluations in %d checks with tied kinks", joint, tested)
+	}
+}
+
+// TestTiedJointPanicRestores: a panic of Loss while the joint test has the
+// tied entries moved returns a *PanicError naming the first of them, with
+// every parameter restored.
+func TestTiedJointPanicRestores(t *testing.T) {
+	m := tiedPoolModel[float64](1, tieEvery)
+	x := m.Blocks[0].Value
+	saved := append([]float64(nil), x...)
+	loss := m.Loss
+	m.Loss = func() float64 {
+		moved := 0
+		for i := range x {
+			if x[i] != saved[i] {
+				moved++
+			}
+		}
+		if moved >= 2 {
+			panic("boom")
+		}
+		return loss()
+	}
+	rep, err := gradcheck.Check(m, nil)
+	var pe *gradcheck.PanicError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error %v, want a *PanicError", err)
+	}
+	if pe.Entry == "" || !strings.Contains(pe.Along, "entries tied at") || !strings.Contains(pe.Along, pe.Entry) {
+		t.Errorf("panic error names %q along %q", pe.Entry, pe.Along)
+	}
+	if rep == nil || !rep.Partial {
+		t.Errorf("report %v, want a partial one", rep)
+	}
+	if !reflect.DeepEqual(x, saved) {
+		t.Errorf("parameters not restored: %v, want %v", x, saved)
+	}
+}
+
+// TestTiedJointCancelled: a check cancelled during the joint tests stops
+// there, with the parameters restored.
+func TestTiedJointCancelled(t *testing.T) {
+	m := tiedPoolModel[float64](1, tieEvery)
+	x := m.Blocks[0].Value
+	saved := append([]float64(nil), x...)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	loss := m.Loss
+	m.Loss = func() float64 {
+		moved := 0
+		for i := range x {
+			if x[i] != saved[i] {
+				moved++
+			}
+		}
+		if moved >= 2 {
+			cancel()
+		}
+		return loss()
+	}
+	rep, err := gradcheck.CheckContext(ctx, m, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if rep == nil || !rep.Partial {
+		t.Errorf("report %v, want a partial one", rep)
+	}
+	if !reflect.DeepEqual(x, saved) {
+		t.Errorf("parameters not restored: %v, want %v", x, saved)
+	}
+}
+
+// TestTiedJointParallelEqualsSerial: the joint tests run after the
+// entries on the caller's checker, and a check on two workers gives the
+// serial report.
+func TestTiedJointParallelEqualsSerial(t *testing.T) {
+	for _, route := range []tieRouting{tieEvery, tieFirst} {
+		for seed := uint64(1); seed <= 4; seed++ {
+			serial, err := gradcheck.Check(tiedPoolModel[float64](seed, route), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			par, err := gradcheck.Check(tiedPoolModel[float64](seed, route), &gradcheck.Options{Workers: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameReports(t, "float64 max pool", par, serial)
+			if serial.OK() == (route == tieEvery) {
+				t.Errorf("routing %d, seed %d: OK is %v", route, seed, serial.OK())
+			}
+			s32, err := gradcheck.Check(tiedPoolModel[float32](seed, route), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p32, err := gradcheck.Check(tiedPoolModel[float32](seed, route), &gradcheck.Options{Workers: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameReports(t, "float32 max pool", p32, s32)
+		}
+	}
+}
+
+// TestTiedPoolEveryInputFailsEverySeed: every seed of the double count is
+// found, also where a group's windows have weights of both signs whose
+// double counts cancel in the group's sum (float32 seed 34: the 16
+// entries tied at 2 sum to −0.371 against a joint slope of −0.379), which
+// the entries of one sign, moved together, show.
+func TestTiedPoolEveryInputFailsEverySeed(t *testing.T) {
+	for seed := uint64(1); seed <= 40; seed++ {
+		r64, err := gradcheck.Check(tiedPoolModel[float64](seed, tieEvery), nil)
+		if err != nil || r64.OK() {
+			t.Errorf("float64 seed %d: %v, OK %v", seed, err, r64.OK())
+		}
+		r32, err := gradcheck.Check(tiedPoolModel[float32](seed, tieEvery), nil)
+		if err != nil || r32.OK() {
+			t.Errorf("float32 seed %d: %v, OK %v", seed, err, r32.OK())
+		}
+	}
+}
