@@ -615,8 +615,11 @@ func (c *checker[T]) runStages() (*Report, error) {
 		complete = func(k int) bool { return first(k) && results[k].Verdict != pending }
 	}
 	var tied []tiedFailure
-	if err == nil {
-		// Kinks that tie by value, tested together (tied.go).
+	if err == nil && complete != nil {
+		// Kinks that tie by value, tested together (tied.go). Only a
+		// refined entry can be a Kink, and settlePending returns a nil
+		// complete where no entry was left to refine: a check whose
+		// first pass accepted every entry does not look.
 		tied, err = c.tiedInputs(jobs, results)
 	}
 	fillBlocks(rep, jobs, results, complete)
