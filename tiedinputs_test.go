@@ -336,6 +336,18 @@ func TestTiedL1ZerosNoFalseAlarm(t *testing.T) {
 	}
 }
 
+// movedEntries counts the entries of x that differ from saved: two or
+// more while a joint test has the tied entries moved.
+func movedEntries(x, saved []float64) int {
+	moved := 0
+	for i := range x {
+		if x[i] != saved[i] {
+			moved++
+		}
+	}
+	return moved
+}
+
 // TestTiedJointPanicRestores: a panic of Loss while the joint test has the
 // tied entries moved returns a *PanicError naming the first of them, with
 // every parameter restored.
@@ -345,12 +357,7 @@ func TestTiedJointPanicRestores(t *testing.T) {
 	saved := append([]float64(nil), x...)
 	loss := m.Loss
 	m.Loss = func() float64 {
-		moved := 0
-		for i := range x {
-			if x[i] != saved[i] {
-				moved++
-			}
-		}
+		moved := movedEntries(x, saved)
 		if moved >= 2 {
 			panic("boom")
 		}
@@ -382,12 +389,7 @@ func TestTiedJointCancelled(t *testing.T) {
 	defer cancel()
 	loss := m.Loss
 	m.Loss = func() float64 {
-		moved := 0
-		for i := range x {
-			if x[i] != saved[i] {
-				moved++
-			}
-		}
+		moved := movedEntries(x, saved)
 		if moved >= 2 {
 			cancel()
 		}
