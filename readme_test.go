@@ -8,31 +8,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gradcheck/gradcheck/gradchecktest"
 	"gonum.org/v1/gonum/optimize/functions"
+
+	"github.com/gradcheck/gradcheck/gradchecktest"
+	"github.com/gradcheck/gradcheck/internal/readme"
 )
 
-// readmeBlock returns the lines of the first fenced block of README.md
-// whose first line starts with prefix.
+// readmeBlock returns the lines of the first fenced block of the
+// repository's README.md whose first line starts with prefix.
 func readmeBlock(t *testing.T, prefix string) []string {
 	t.Helper()
-	b, err := os.ReadFile("README.md")
+	lines, err := readme.Block("README.md", prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(string(b), "\n")
-	for i := 0; i < len(lines); i++ {
-		if !strings.HasPrefix(lines[i], "```") || i+1 >= len(lines) || !strings.HasPrefix(lines[i+1], prefix) {
-			continue
-		}
-		for j := i + 1; j < len(lines); j++ {
-			if strings.HasPrefix(lines[j], "```") {
-				return lines[i+1 : j]
-			}
-		}
-	}
-	t.Fatalf("README.md has no fenced block starting with %q", prefix)
-	return nil
+	return lines
 }
 
 // errorfRecorder is a gradchecktest.TB that keeps what Errorf was given.

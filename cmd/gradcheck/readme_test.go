@@ -2,33 +2,22 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gradcheck/gradcheck/internal/readme"
 )
 
 // readmeBlock returns the lines of the first fenced block of the
 // repository's README.md whose first line starts with prefix.
 func readmeBlock(t *testing.T, prefix string) []string {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
+	lines, err := readme.Block("../../README.md", prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(string(b), "\n")
-	for i := 0; i+1 < len(lines); i++ {
-		if !strings.HasPrefix(lines[i], "```") || !strings.HasPrefix(lines[i+1], prefix) {
-			continue
-		}
-		for j := i + 1; j < len(lines); j++ {
-			if strings.HasPrefix(lines[j], "```") {
-				return lines[i+1 : j]
-			}
-		}
-	}
-	t.Fatalf("README.md has no fenced block starting with %q", prefix)
-	return nil
+	return lines
 }
 
 // TestReadmeSweep: README quotes the first rows of `gradcheck sweep
