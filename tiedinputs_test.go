@@ -413,29 +413,30 @@ func TestTiedJointCancelled(t *testing.T) {
 func TestTiedJointParallelEqualsSerial(t *testing.T) {
 	for _, route := range []tieRouting{tieEvery, tieFirst} {
 		for seed := uint64(1); seed <= 4; seed++ {
-			serial, err := gradcheck.Check(tiedPoolModel[float64](seed, route), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			par, err := gradcheck.Check(tiedPoolModel[float64](seed, route), &gradcheck.Options{Workers: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			sameReports(t, "float64 max pool", par, serial)
+			serial := tiedSerialEqualsParallel[float64](t, seed, route)
 			if serial.OK() == (route == tieEvery) {
 				t.Errorf("routing %d, seed %d: OK is %v", route, seed, serial.OK())
 			}
-			s32, err := gradcheck.Check(tiedPoolModel[float32](seed, route), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p32, err := gradcheck.Check(tiedPoolModel[float32](seed, route), &gradcheck.Options{Workers: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			sameReports(t, "float32 max pool", p32, s32)
+			tiedSerialEqualsParallel[float32](t, seed, route)
 		}
 	}
+}
+
+// tiedSerialEqualsParallel checks the max-pool model of seed and route
+// serially and on two workers, asserts the reports equal, and returns the
+// serial one.
+func tiedSerialEqualsParallel[T gradcheck.Float](t *testing.T, seed uint64, route tieRouting) *gradcheck.Report {
+	t.Helper()
+	serial, err := gradcheck.Check(tiedPoolModel[T](seed, route), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	par, err := gradcheck.Check(tiedPoolModel[T](seed, route), &gradcheck.Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameReports(t, serial.Precision+" max pool", par, serial)
+	return serial
 }
 
 // TestTiedPoolEveryInputFailsEverySeed: every seed of the double count is
