@@ -39,7 +39,7 @@ func (c *checker[T]) diagnose(rep *Report, b int) {
 	if fails == 0 {
 		return
 	}
-	in := diagnose.Block{Shape: br.Shape, Eps: c.s.prec.Eps}
+	in := diagnose.Block{Shape: br.Shape, Eps: c.s.prec.Eps, Checked: len(br.Entries)}
 	for _, e := range br.Entries {
 		if e.Verdict == Inconclusive || e.Verdict == NonFinite {
 			continue

@@ -187,7 +187,7 @@ func (p *vecProblem) diagnose(br *BlockReport) {
 		return
 	}
 	n := br.Shape[len(br.Shape)-1]
-	in := diagnose.Block{Shape: br.Shape, Eps: s.prec.Eps, Func: p.fname}
+	in := diagnose.Block{Shape: br.Shape, Eps: s.prec.Eps, Func: p.fname, Checked: len(br.Entries)}
 	for _, e := range br.Entries {
 		if e.Verdict == Inconclusive || e.Verdict == NonFinite {
 			continue

@@ -128,6 +128,12 @@ type Block struct {
 	// Func names the function whose derivatives N estimates, in messages;
 	// "" means the model's Loss.
 	Func string
+
+	// Checked is how many of the block's entries were checked, those left
+	// out for want of a numeric value among them; 0 means len(Index). A
+	// summary that asks for the whole block says which it lacks: entries
+	// that were not checked, or checked entries without a value to fit.
+	Checked int
 }
 
 // A Term is the check of one loss term on the block's entries.
@@ -216,6 +222,7 @@ type data struct {
 	total        float64     // ‖r‖² over all entries
 	nfail        int
 	eps          float64
+	checked      int // Block.Checked, at least len(Block.Index)
 }
 
 func prepare(b Block) (*data, bool) {
@@ -238,7 +245,7 @@ func prepare(b Block) (*data, bool) {
 		}
 		shape = []int{size}
 	}
-	d := &data{shape: shape, pos: make(map[int]int, m), eps: b.Eps, src: b.Index}
+	d := &data{shape: shape, pos: make(map[int]int, m), eps: b.Eps, src: b.Index, checked: max(b.Checked, m)}
 	d.stride = make([]int, len(shape))
 	st := 1
 	for ax := len(shape) - 1; ax >= 0; ax-- {
@@ -826,8 +833,14 @@ func (d *data) none() Hypothesis {
 	for _, s := range d.shape {
 		size *= s
 	}
-	if len(d.idx) < size {
-		h.Summary += fmt.Sprintf("; only %d of its %d entries were checked, and transpose and shift need the partners of the failing entries: check the whole block to test them", len(d.idx), size)
+	unchecked, unfit := size-d.checked, d.checked-len(d.idx)
+	switch {
+	case unchecked > 0 && unfit > 0:
+		h.Summary += fmt.Sprintf("; only %d of its %d entries were checked and %d of those gave no numeric value to fit (inconclusive or non-finite), and transpose and shift need the partners of the failing entries: check the whole block to test them", d.checked, size, unfit)
+	case unchecked > 0:
+		h.Summary += fmt.Sprintf("; only %d of its %d entries were checked, and transpose and shift need the partners of the failing entries: check the whole block to test them", d.checked, size)
+	case unfit > 0:
+		h.Summary += fmt.Sprintf("; %d of its %d entries gave no numeric value to fit (inconclusive or non-finite), and transpose and shift need the partners of the failing entries", unfit, size)
 	}
 	return h
 }

@@ -379,3 +379,44 @@ func BenchmarkDiagnose(b *testing.B) {
 		Diagnose(blk)
 	}
 }
+
+// TestNoneSaysWhichEntriesAreMissing checks that a block without a pattern
+// tells entries that were not checked from checked entries that gave no
+// numeric value to fit: a full check whose three inconclusive entries were
+// left out had read "only 9 of its 12 entries were checked".
+func TestNoneSaysWhichEntriesAreMissing(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	x, a, n := randVec(r, 12), randVec(r, 12), randVec(r, 12)
+	cut := func(b Block, keep int) Block {
+		b.Index, b.X, b.A, b.N, b.Tol, b.Fail = b.Index[:keep], b.X[:keep], b.A[:keep], b.N[:keep], b.Tol[:keep], b.Fail[:keep]
+		return b
+	}
+	for _, tc := range []struct {
+		checked int
+		want    string
+		not     []string
+	}{
+		{0, "only 9 of its 12 entries were checked, and", []string{"numeric value"}},
+		{12, "; 3 of its 12 entries gave no numeric value to fit", []string{"were checked", "check the whole block"}},
+		{10, "only 10 of its 12 entries were checked and 1 of those gave no numeric value to fit", nil},
+	} {
+		b := cut(block([]int{3, 4}, x, a, n), 9)
+		b.Checked = tc.checked
+		h := top(t, Diagnose(b))
+		if h.Pattern != None {
+			t.Fatalf("Checked %d: top hypothesis %v (%s), want none", tc.checked, h.Pattern, h.Summary)
+		}
+		if !strings.Contains(h.Summary, tc.want) {
+			t.Errorf("Checked %d: summary %q does not say %q", tc.checked, h.Summary, tc.want)
+		}
+		for _, s := range tc.not {
+			if strings.Contains(h.Summary, s) {
+				t.Errorf("Checked %d: summary %q says %q", tc.checked, h.Summary, s)
+			}
+		}
+	}
+	b := block([]int{3, 4}, x, a, n)
+	if h := top(t, Diagnose(b)); strings.Contains(h.Summary, "of its 12 entries") {
+		t.Errorf("a block whose every entry has a value: summary %q speaks of missing entries", h.Summary)
+	}
+}
