@@ -449,3 +449,163 @@ func TestNNBinaryXentSigmoidLispDanglingNode(t *testing.T) {
 		t.Errorf("BinaryXent∘Sigmoid (lisp): error %v, want one containing %q", err, want)
 	}
 }
+
+// ctcModel is CTCLoss(LogSoftMax(x), targets (1, 2)) with x of shape
+// (T=5, batch 1, 3 classes), summed over the batch, as a gradcheck model.
+// It is built here and not with opCase: the loss is a 0-d tensor, which
+// the harness's product with a scalar cotangent refuses ("Type Mismatch:
+// Tensor-0 float64 != float64"), and a Reshape before the product makes
+// ctcLossDiffOp panic, as it takes its output gradient for an *F64
+// (op_ctc_loss.go:569). The CTC loss is the cost itself here.
+func ctcModel(md mode, x []float64) *gradcheck.Model[float64] {
+	m := &gradcheck.Model[float64]{Blocks: []gradcheck.Block[float64]{
+		{Name: "x", Shape: []int{5, 1, 3}, Value: x, Grad: make([]float64, len(x))},
+	}}
+	run := func(grad bool) (float64, error) {
+		g := G.NewGraph()
+		xt := tensor.New(tensor.WithShape(5, 1, 3), tensor.WithBacking(append([]float64(nil), x...)))
+		xn := G.NodeFromAny(g, xt, G.WithName("x"))
+		lp, err := G.LogSoftMax(xn, 2)
+		if err != nil {
+			return 0, err
+		}
+		loss, err := G.CTCLoss(lp,
+			namedInts(g, "targets", []int{1, 2}, []int{1, 2}),
+			namedInts(g, "inputLengths", []int{1}, []int{5}),
+			namedInts(g, "targetLengths", []int{1}, []int{2}),
+			G.ReductionSum)
+		if err != nil {
+			return 0, err
+		}
+		var vm G.VM
+		var grads G.Nodes
+		switch {
+		case md == lisp && grad:
+			vm = G.NewLispMachine(g)
+		case md == lisp:
+			vm = G.NewLispMachine(g, G.ExecuteFwdOnly())
+		default:
+			if grad {
+				if grads, err = G.Grad(loss, xn); err != nil {
+					return 0, err
+				}
+			}
+			vm = G.NewTapeMachine(g)
+		}
+		defer vm.Close()
+		if err := vm.RunAll(); err != nil {
+			return 0, err
+		}
+		if grad {
+			var gv G.Value
+			if md == lisp {
+				if gv, err = xn.Grad(); err != nil {
+					return 0, err
+				}
+			} else {
+				gv = grads[0].Value()
+			}
+			copy(m.Blocks[0].Grad, gv.Data().([]float64))
+		}
+		switch v := loss.Value().Data().(type) {
+		case float64:
+			return v, nil
+		case []float64:
+			return v[0], nil
+		}
+		return 0, nil
+	}
+	m.Loss = func() float64 {
+		f, err := run(false)
+		if err != nil {
+			panic(err)
+		}
+		return f
+	}
+	m.Gradient = func() {
+		if _, err := run(true); err != nil {
+			panic(err)
+		}
+	}
+	return m
+}
+
+// ctcReference returns the gradient of −log P(target | x), with blank 0,
+// by summing over all 3⁵ label paths: with p_t = softmax(x[t]) and P the
+// total probability of the paths that collapse to the target,
+// ∂(−log P)/∂x[t,k] = p_t(k) − Σ_{π: π_t = k} Π_s p_s(π_s) / P.
+func ctcReference(x []float64, target []int) []float64 {
+	const T, K = 5, 3
+	p := make([]float64, T*K)
+	for t := range T {
+		var z float64
+		for k := range K {
+			p[t*K+k] = math.Exp(x[t*K+k])
+			z += p[t*K+k]
+		}
+		for k := range K {
+			p[t*K+k] /= z
+		}
+	}
+	var total float64
+	mass := make([]float64, T*K)
+	path := make([]int, T)
+	for code := 0; code < 243; code++ {
+		c := code
+		for t := range T {
+			path[t], c = c%K, c/K
+		}
+		var col []int
+		for t, l := range path {
+			if l != 0 && (t == 0 || path[t-1] != l) {
+				col = append(col, l)
+			}
+		}
+		if len(col) != len(target) || col[0] != target[0] || col[1] != target[1] {
+			continue
+		}
+		pr := 1.0
+		for t, l := range path {
+			pr *= p[t*K+l]
+		}
+		total += pr
+		for t, l := range path {
+			mass[t*K+l] += pr
+		}
+	}
+	ref := make([]float64, T*K)
+	for i := range ref {
+		ref[i] = p[i] - mass[i]/total
+	}
+	return ref
+}
+
+// TestNNCTCLoss: CTCLoss's symbolic gradient agrees; on the LispMachine it
+// is zero. ctcLossOp (op_ctc_loss.go) has a SymDiff (line 493) but no
+// DoDiff, so the LispMachine, which differentiates only ADOps
+// (vm_genera.go:491), skips it without an error and every logit gets a
+// zero gradient; the closed form is ctcReference.
+func TestNNCTCLoss(t *testing.T) {
+	for _, seed := range []uint64{1, 2} {
+		xs := values(seed, 15, -1, 1)
+		rep, err := gradcheck.Check(ctcModel(symbolic, xs), nil)
+		if err != nil {
+			t.Fatalf("CTCLoss (symbolic, seed %d): %v", seed, err)
+		}
+		if !rep.OK() {
+			t.Errorf("CTCLoss (symbolic, seed %d): gradcheck flags a gradient taken to be right:\n%v", seed, rep)
+		}
+		ref := ctcReference(xs, []int{1, 2})
+		for _, e := range rep.Block("x").Entries {
+			if math.Abs(e.Analytic-ref[e.Index]) > 1e-9 {
+				t.Errorf("CTCLoss (symbolic, seed %d): x[%d]: Gorgonia's %g differs from the closed form %g", seed, e.Index, e.Analytic, ref[e.Index])
+			}
+		}
+	}
+	x := values(1, 15, -1, 1)
+	rep, err := gradcheck.Check(ctcModel(lisp, x), nil)
+	if err != nil {
+		t.Fatalf("CTCLoss (lisp): %v", err)
+	}
+	wantWrong(t, "CTCLoss (lisp)", rep, "x", ctcReference(x, []int{1, 2}))
+}
