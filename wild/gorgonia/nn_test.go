@@ -1,6 +1,7 @@
 package gorgonia
 
 import (
+	"fmt"
 	"io"
 	"log"
 	"math"
@@ -267,13 +268,16 @@ func wantWrong(t *testing.T, what string, rep *gradcheck.Report, name string, re
 		scale = math.Max(scale, math.Abs(r))
 	}
 	tol := 1e-6 * scale
-	wrong := 0
+	wrong, example := 0, ""
 	for _, e := range b.Entries {
 		r := ref[e.Index]
 		if math.Abs(e.Analytic-r) <= tol {
 			continue
 		}
 		wrong++
+		if example == "" {
+			example = fmt.Sprintf("analytic %.4g vs closed form %.4g (numeric %.4g) at %s", e.Analytic, r, e.Numeric, b.EntryName(e.Index))
+		}
 		if e.Verdict.Pass() {
 			t.Errorf("%s: %s: Gorgonia's %g differs from the closed form %g, and gradcheck passes it (%v)", what, b.EntryName(e.Index), e.Analytic, r, e.Verdict)
 		}
@@ -284,7 +288,7 @@ func wantWrong(t *testing.T, what string, rep *gradcheck.Report, name string, re
 	if wrong == 0 {
 		t.Errorf("%s: Gorgonia's gradient of %s agrees with the closed form everywhere", what, name)
 	}
-	t.Logf("%s: %d of %d entries of %s differ from the closed form; %s", what, wrong, len(b.Entries), name, firstDiagnosis(b))
+	t.Logf("%s: %d of %d entries of %s differ from the closed form, e.g. %s; %s", what, wrong, len(b.Entries), name, example, firstDiagnosis(b))
 }
 
 func firstDiagnosis(b *gradcheck.BlockReport) string {
