@@ -441,8 +441,10 @@ func TestNNBatchNormLispCrash(t *testing.T) {
 // (stabilization.go, oneMinusSigmoidStabilization) and the log of that is
 // rewritten again, which leaves the node −x in the graph with no consumer.
 // The LispMachine takes every root of the graph for a cost and refuses a
-// matrix one.
+// matrix one (and writes the graph to err.dot in the working directory,
+// vm_genera.go:241, which the test points at a temporary one).
 func TestNNBinaryXentSigmoidLispDanglingNode(t *testing.T) {
+	t.Chdir(t.TempDir())
 	m, err := binaryXentCase(1).model(lisp, 5)
 	if err != nil {
 		t.Fatal(err)
