@@ -3,7 +3,6 @@ package gorgonia
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -30,19 +29,6 @@ func size(shape []int) int {
 		n *= d
 	}
 	return n
-}
-
-// cotangent returns the w of the loss Σ out ⊙ w that opCase.model draws
-// for seed, n entries, so that a closed-form gradient w ⊙ f⁽¹⁾(x) can be
-// written down. The closed forms are compared with gradcheck's numeric
-// estimates, so a w that drifted from the harness's would fail them.
-func cotangent(seed uint64, n int) []float64 {
-	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	w := make([]float64, n)
-	for i := range w {
-		w[i] = 2*rng.Float64() - 1
-	}
-	return w
 }
 
 // unaryCase is the elementwise function f applied to one input of shape

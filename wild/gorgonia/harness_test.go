@@ -93,11 +93,7 @@ func (c opCase) model(md mode, seed uint64) (*gradcheck.Model[float64], error) {
 	for _, d := range shape {
 		n *= d
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	w := make([]float64, n)
-	for i := range w {
-		w[i] = 2*rng.Float64() - 1
-	}
+	w := cotangent(seed, n)
 	m := &gradcheck.Model[float64]{}
 	for k, in := range c.inputs {
 		m.Blocks = append(m.Blocks, gradcheck.Block[float64]{
@@ -175,6 +171,18 @@ func (c opCase) check(t *testing.T, md mode, seed uint64) *gradcheck.Report {
 		t.Fatalf("%s: %v", c.name, err)
 	}
 	return rep
+}
+
+// cotangent returns the w of the loss Σ out ⊙ w that model draws for seed
+// and an output of n entries, so that a test can write down the closed-form
+// gradient it expects.
+func cotangent(seed uint64, n int) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	w := make([]float64, n)
+	for i := range w {
+		w[i] = 2*rng.Float64() - 1
+	}
+	return w
 }
 
 // values returns n seeded values in [lo, hi).

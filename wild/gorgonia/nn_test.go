@@ -5,7 +5,6 @@ import (
 	"io"
 	"log"
 	"math"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"strings"
@@ -296,16 +295,6 @@ func firstDiagnosis(b *gradcheck.BlockReport) string {
 		return "no diagnosis"
 	}
 	return "diagnosis: " + b.Diagnoses[0].Summary
-}
-
-// cotangent is the harness's w for an output of n entries and seed.
-func cotangent(seed uint64, n int) []float64 {
-	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	w := make([]float64, n)
-	for i := range w {
-		w[i] = 2*rng.Float64() - 1
-	}
-	return w
 }
 
 // TestNNAveragePool2DWrong: AveragePool2D's gradient is wrong in both modes.
