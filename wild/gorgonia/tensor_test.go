@@ -3,7 +3,6 @@ package gorgonia
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -53,19 +52,6 @@ func binary(name string, a, b input, f func(a, b *G.Node) (*G.Node, error)) opCa
 func intConst(g *G.ExprGraph, name string, v ...int) *G.Node {
 	t := tensor.New(tensor.WithShape(len(v)), tensor.WithBacking(append([]int(nil), v...)))
 	return G.NodeFromAny(g, t, G.WithName(name))
-}
-
-// cotangent returns the w that opCase.model draws for an output of n
-// entries: the closed forms below need it. It must follow harness_test.go;
-// if it did not, every closed form would disagree with the numeric
-// estimates and the tests that compare them would fail.
-func cotangent(seed uint64, n int) []float64 {
-	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
-	w := make([]float64, n)
-	for i := range w {
-		w[i] = 2*rng.Float64() - 1
-	}
-	return w
 }
 
 // forward runs the case's forward pass on a tape machine and returns its
