@@ -1,0 +1,71 @@
+package spago
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/nlpodyssey/spago/ag"
+	"github.com/nlpodyssey/spago/mat"
+
+	"github.com/gradcheck/gradcheck"
+)
+
+// kinkX is a 2×3 input with the values v.
+func kinkX(v ...float64) input {
+	return input{name: "x", shape: m23, value: v}
+}
+
+// TestKinks checks each kinked operation with inputs at its kinks, where
+// gradcheck judges an entry a subgradient: its analytic value must lie
+// between the one-sided slopes. spaGO's rules take a one-sided slope or 0
+// there (ReLU′(0) = 1, Abs′(0) = 0, HardTanh′(±1) = 0, and Max gives
+// neither input the gradient where they tie): subgradients all, and every
+// entry at a kink is a Kink, every other OK. Max's tie is a subgradient
+// of each input on its own, not of both moved together: see TestMaxSelf.
+func TestKinks(t *testing.T) {
+	tests := []struct {
+		c     opCase
+		kinks []int // the flat indices of x at a kink
+		// at is the verdict at a kink: Kink, or OK for Abs, whose
+		// central difference at 0 is 0 to the bit, Abs′(0) = 0 in spaGO,
+		// and passes at the first pass.
+		at gradcheck.Verdict
+	}{
+		{opCase{name: "ReLU", inputs: []input{kinkX(0, 0.7, 0, -0.4, 0, 1.2)},
+			build: func(x []mat.Tensor) mat.Tensor { return ag.ReLU(x[0]) }}, []int{0, 2, 4}, gradcheck.Kink},
+		{opCase{name: "Abs", inputs: []input{kinkX(0, 0.7, 0, -0.4, 0, 1.2)},
+			build: func(x []mat.Tensor) mat.Tensor { return ag.Abs(x[0]) }}, []int{0, 2, 4}, gradcheck.OK},
+		{opCase{name: "LeakyReLU", inputs: []input{kinkX(0, 0.7, 0, -0.4, 0, 1.2), hyper("alpha", 0.1)},
+			build: func(x []mat.Tensor) mat.Tensor { return ag.LeakyReLU(x[0], x[1]) }}, []int{0, 2, 4}, gradcheck.Kink},
+		{opCase{name: "HardTanh", inputs: []input{kinkX(1, 0.7, -1, -0.4, 1, -1)},
+			build: func(x []mat.Tensor) mat.Tensor { return ag.HardTanh(x[0]) }}, []int{0, 2, 4, 5}, gradcheck.Kink},
+		{opCase{name: "HardSigmoid", inputs: []input{kinkX(2.5, 0.7, -2.5, -0.4, 2.5, -2.5)},
+			build: func(x []mat.Tensor) mat.Tensor { return ag.HardSigmoid(x[0]) }}, []int{0, 2, 4, 5}, gradcheck.Kink},
+		{opCase{name: "SoftShrink", inputs: []input{kinkX(0.5, 0.7, -0.5, -0.4, 0.5, -0.5), hyper("lambda", 0.5)},
+			build: func(x []mat.Tensor) mat.Tensor { return ag.SoftShrink(x[0], x[1]) }}, []int{0, 2, 4, 5}, gradcheck.Kink},
+		{opCase{name: "Threshold", inputs: []input{kinkX(0.3, 0.7, 0.3, -0.4, 0.3, 1.2), hyper("threshold", 0.3), hyper("k", 0.3)},
+			build: func(x []mat.Tensor) mat.Tensor { return ag.Threshold(x[0], x[1], x[2]) }}, []int{0, 2, 4}, gradcheck.Kink},
+		{opCase{name: "Max", inputs: []input{kinkX(0.2, 0.7, -1, -0.4, 0.5, 1.2), {name: "y", shape: m23, value: []float64{0.2, 0.1, -1, 0.3, 0.5, 1.5}}},
+			build: func(x []mat.Tensor) mat.Tensor { return ag.Max(ag.Flatten(x[0]), ag.Flatten(x[1])) }}, []int{0, 2, 4}, gradcheck.Kink},
+	}
+	for _, tt := range tests {
+		for _, seed := range []uint64{1, 2} {
+			rep, _ := tt.c.check(t, seed)
+			if !rep.OK() {
+				t.Errorf("%s, seed %d: gradcheck rejects spaGO's gradient at its kinks:\n%v", tt.c.name, seed, rep)
+			}
+			for _, b := range rep.Blocks {
+				for _, e := range b.Entries {
+					want := gradcheck.OK
+					if slices.Contains(tt.kinks, e.Index) {
+						want = tt.at
+					}
+					if e.Verdict != want {
+						t.Errorf("%s, seed %d, %s[%d] = %g: analytic %g, one-sided slopes [%g, %g]: verdict %v, want %v",
+							tt.c.name, seed, b.Name, e.Index, tt.c.inputs[0].value[e.Index], e.Analytic, e.Left, e.Right, e.Verdict, want)
+					}
+				}
+			}
+		}
+	}
+}
