@@ -346,12 +346,21 @@ func flat(shape, c []int) int {
 }
 
 // zero: the analytic gradient is zero where the numeric one is not.
+//
+// A block of one entry is no exception where its analytic value is zero
+// to the bit: no hypothesis is fitted from one entry (judge), but a zero
+// against a numeric value that is not is what was measured, not a fit.
+// It is the one diagnosis a scalar parameter's dropped gradient can get
+// (an activation's α that the backward pass leaves out).
 func (d *data) zero() (Hypothesis, bool) {
 	h := Hypothesis{Pattern: Zero, Axis: -1}
 	ok := d.judge(&h, 0, func(int) (float64, bool) { return 0, true })
 	exact := true
 	for _, a := range d.a {
 		exact = exact && a == 0
+	}
+	if !ok && exact && len(d.idx) == 1 && d.fail[0] {
+		ok, h.Fit, h.Explained, h.Of = true, 1, 1, 1
 	}
 	if exact {
 		h.Summary = "the analytic gradient is zero and the numeric one is not: the gradient of this block is never computed or never propagated to it"

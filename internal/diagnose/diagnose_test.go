@@ -420,3 +420,23 @@ func TestNoneSaysWhichEntriesAreMissing(t *testing.T) {
 		t.Errorf("a block whose every entry has a value: summary %q speaks of missing entries", h.Summary)
 	}
 }
+
+// TestZeroOneEntry checks that a block of one entry whose analytic value is
+// zero to the bit, against a numeric value that is not, is diagnosed as
+// zero (a scalar parameter whose gradient the backward pass drops), and
+// that one whose analytic value is merely small gets no pattern.
+func TestZeroOneEntry(t *testing.T) {
+	for _, tc := range []struct {
+		a    float64
+		want string
+	}{
+		{0, Zero},
+		{1e-3, None},
+		{-3.683, None},
+	} {
+		h := top(t, Diagnose(block([]int{1}, []float64{0.3}, []float64{tc.a}, []float64{3.683})))
+		if h.Pattern != tc.want {
+			t.Errorf("analytic %v against numeric 3.683: pattern %v (%s), want %v", tc.a, h.Pattern, h.Summary, tc.want)
+		}
+	}
+}
