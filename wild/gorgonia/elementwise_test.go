@@ -92,37 +92,40 @@ func broadcast(f func(a, b *G.Node, left, right []byte) (*G.Node, error), left, 
 
 func leakyRelu(x *G.Node) (*G.Node, error) { return G.LeakyRelu(x, 0.1) }
 
+// unaryCorrect are the unary operations whose gradient is right in the
+// modes named, with the domain [lo, hi) each is checked on.
+var unaryCorrect = []struct {
+	name   string
+	f      func(*G.Node) (*G.Node, error)
+	lo, hi float64
+	modes  []mode
+}{
+	{"Abs", G.Abs, -2, 2, bothModes},
+	{"Sin", G.Sin, -2, 2, bothModes},
+	{"Cos", G.Cos, -2, 2, bothModes},
+	{"Exp", G.Exp, -2, 2, bothModes},
+	{"Log", G.Log, 0.2, 3, bothModes},
+	{"Log2", G.Log2, 0.2, 3, []mode{lisp}},
+	{"Log1p", G.Log1p, -0.5, 2, bothModes},
+	{"Expm1", G.Expm1, -2, 2, bothModes},
+	{"Neg", G.Neg, -2, 2, bothModes},
+	{"Square", G.Square, -2, 2, bothModes},
+	{"Sqrt", G.Sqrt, 0.2, 3, bothModes},
+	{"Inverse", G.Inverse, 0.2, 3, bothModes},
+	{"Cube", G.Cube, -2, 2, bothModes},
+	{"Tanh", G.Tanh, -2, 2, bothModes},
+	{"Sigmoid", G.Sigmoid, -2, 2, bothModes},
+	{"Softplus", G.Softplus, -2, 2, bothModes},
+	{"Rectify", G.Rectify, -2, 2, bothModes},
+	{"LeakyRelu", leakyRelu, -2, 2, bothModes},
+	{"Mish", G.Mish, -2, 2, bothModes},
+}
+
 // TestElementwiseUnaryCorrect checks the unary operations whose gradient
 // is right in the mode named, on domains where each is defined: gradcheck
 // must pass them.
 func TestElementwiseUnaryCorrect(t *testing.T) {
-	cases := []struct {
-		name   string
-		f      func(*G.Node) (*G.Node, error)
-		lo, hi float64
-		modes  []mode
-	}{
-		{"Abs", G.Abs, -2, 2, bothModes},
-		{"Sin", G.Sin, -2, 2, bothModes},
-		{"Cos", G.Cos, -2, 2, bothModes},
-		{"Exp", G.Exp, -2, 2, bothModes},
-		{"Log", G.Log, 0.2, 3, bothModes},
-		{"Log2", G.Log2, 0.2, 3, []mode{lisp}},
-		{"Log1p", G.Log1p, -0.5, 2, bothModes},
-		{"Expm1", G.Expm1, -2, 2, bothModes},
-		{"Neg", G.Neg, -2, 2, bothModes},
-		{"Square", G.Square, -2, 2, bothModes},
-		{"Sqrt", G.Sqrt, 0.2, 3, bothModes},
-		{"Inverse", G.Inverse, 0.2, 3, bothModes},
-		{"Cube", G.Cube, -2, 2, bothModes},
-		{"Tanh", G.Tanh, -2, 2, bothModes},
-		{"Sigmoid", G.Sigmoid, -2, 2, bothModes},
-		{"Softplus", G.Softplus, -2, 2, bothModes},
-		{"Rectify", G.Rectify, -2, 2, bothModes},
-		{"LeakyRelu", leakyRelu, -2, 2, bothModes},
-		{"Mish", G.Mish, -2, 2, bothModes},
-	}
-	for _, tc := range cases {
+	for _, tc := range unaryCorrect {
 		for _, md := range tc.modes {
 			for _, seed := range elementwiseSeeds {
 				c := unaryCase(tc.name, tc.f, seed, tc.lo, tc.hi)
@@ -134,21 +137,24 @@ func TestElementwiseUnaryCorrect(t *testing.T) {
 	}
 }
 
-// TestElementwiseBinaryCorrect checks the binary operations whose gradient
-// is right in the mode named: tensors of one shape, a scalar with a
-// tensor, and the broadcast forms of a 3×4 tensor with a 3×1 or a 1×4 one.
-// gradcheck must pass them.
-func TestElementwiseBinaryCorrect(t *testing.T) {
+// binaryOp is a binary operation checked in the modes named, with the
+// operands its inputs are drawn as.
+type binaryOp struct {
+	name  string
+	build func(in []*G.Node) (*G.Node, error)
+	a, b  operand
+	modes []mode
+}
+
+// binaryCorrect are the binary operations whose gradient is right in the
+// modes named: tensors of one shape, a scalar with a tensor, and the
+// broadcast forms of a 3×4 tensor with a 3×1 or a 1×4 one.
+var binaryCorrect = func() []binaryOp {
 	m34 := func(lo, hi float64) operand { return operand{[]int{3, 4}, lo, hi} }
 	m31 := func(lo, hi float64) operand { return operand{[]int{3, 1}, lo, hi} }
 	m14 := func(lo, hi float64) operand { return operand{[]int{1, 4}, lo, hi} }
 	one := func(lo, hi float64) operand { return operand{[]int{1}, lo, hi} }
-	cases := []struct {
-		name  string
-		build func(in []*G.Node) (*G.Node, error)
-		a, b  operand
-		modes []mode
-	}{
+	return []binaryOp{
 		{"Add", pair(G.Add), m34(-2, 2), m34(-2, 2), bothModes},
 		{"Sub", pair(G.Sub), m34(-2, 2), m34(-2, 2), bothModes},
 		{"HadamardProd", pair(G.HadamardProd), m34(-2, 2), m34(-2, 2), bothModes},
@@ -186,7 +192,14 @@ func TestElementwiseBinaryCorrect(t *testing.T) {
 		{"BroadcastPow(3×4, 3×1)", broadcast(G.BroadcastPow, nil, []byte{1}), m34(0.3, 2), m31(-2, 2), bothModes},
 		{"BroadcastPow(1×4, 3×4)", broadcast(G.BroadcastPow, []byte{0}, nil), m14(0.3, 2), m34(-2, 2), bothModes},
 	}
-	for _, tc := range cases {
+}()
+
+// TestElementwiseBinaryCorrect checks the binary operations whose gradient
+// is right in the mode named: tensors of one shape, a scalar with a
+// tensor, and the broadcast forms of a 3×4 tensor with a 3×1 or a 1×4 one.
+// gradcheck must pass them.
+func TestElementwiseBinaryCorrect(t *testing.T) {
+	for _, tc := range binaryCorrect {
 		for _, md := range tc.modes {
 			for _, seed := range elementwiseSeeds {
 				c := binaryCase(tc.name, tc.build, seed, tc.a, tc.b)

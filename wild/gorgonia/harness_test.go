@@ -42,15 +42,28 @@ const (
 
 func (m mode) String() string { return [...]string{"symbolic", "lisp"}[m] }
 
+// float is the precision of a case's inputs, graph and gradient:
+// tensor.Float64 or tensor.Float32.
+type float interface{ ~float32 | ~float64 }
+
+// narrow converts float64 values to T (a copy for float64).
+func narrow[T float](v []float64) []T {
+	out := make([]T, len(v))
+	for i, x := range v {
+		out[i] = T(x)
+	}
+	return out
+}
+
 // graph builds the case on a new graph with its inputs at the given values
 // and returns the graph, the input nodes and the loss Σ out ⊙ w, with w the
 // case's fixed cotangent (nil: the output's shape is not known yet, the
-// loss is Σ out).
-func (c opCase) graph(values [][]float64, w []float64) (*G.ExprGraph, []*G.Node, *G.Node, []int, error) {
+// loss is Σ out). The graph is of T's precision throughout.
+func graph[T float](c opCase, values [][]T, w []T) (*G.ExprGraph, []*G.Node, *G.Node, []int, error) {
 	g := G.NewGraph()
 	nodes := make([]*G.Node, len(c.inputs))
 	for k, in := range c.inputs {
-		back := append([]float64(nil), values[k]...)
+		back := append([]T(nil), values[k]...)
 		t := tensor.New(tensor.WithShape(in.shape...), tensor.WithBacking(back))
 		nodes[k] = G.NodeFromAny(g, t, G.WithName(in.name))
 	}
@@ -67,7 +80,7 @@ func (c opCase) graph(values [][]float64, w []float64) (*G.ExprGraph, []*G.Node,
 		loss, err := G.Mul(out, G.NewConstant(w[0]))
 		return g, nodes, loss, shape, err
 	}
-	wt := tensor.New(tensor.WithShape(shape...), tensor.WithBacking(append([]float64(nil), w...)))
+	wt := tensor.New(tensor.WithShape(shape...), tensor.WithBacking(append([]T(nil), w...)))
 	prod, err := G.HadamardProd(out, G.NodeFromAny(g, wt, G.WithName("w")))
 	if err != nil {
 		return nil, nil, nil, nil, err
@@ -76,16 +89,24 @@ func (c opCase) graph(values [][]float64, w []float64) (*G.ExprGraph, []*G.Node,
 	return g, nodes, loss, shape, err
 }
 
-// model returns the case as a gradcheck model: every Loss and Gradient
-// builds the graph anew from the blocks' values, so that no state of a
-// machine carries over between evaluations, and Gradient is Gorgonia's
-// symbolic differentiation (G.Grad) run on a tape machine.
+// model returns the case as a float64 gradcheck model: see newModel.
 func (c opCase) model(md mode, seed uint64) (*gradcheck.Model[float64], error) {
-	values := make([][]float64, len(c.inputs))
+	return newModel[float64](c, md, seed)
+}
+
+// newModel returns the case as a gradcheck model of T's precision: the
+// inputs' values and the cotangent rounded to T, the graph built of T
+// (tensor.Float32 for float32), the loss widened to float64 from the
+// graph's T. Every Loss and Gradient builds the graph anew from the
+// blocks' values, so that no state of a machine carries over between
+// evaluations; Gradient is Gorgonia's symbolic differentiation (G.Grad)
+// run on a tape machine, or the LispMachine's, as md says.
+func newModel[T float](c opCase, md mode, seed uint64) (*gradcheck.Model[T], error) {
+	values := make([][]T, len(c.inputs))
 	for k, in := range c.inputs {
-		values[k] = append([]float64(nil), in.value...)
+		values[k] = narrow[T](in.value)
 	}
-	_, _, _, shape, err := c.graph(values, nil)
+	_, _, _, shape, err := graph(c, values, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.name, err)
 	}
@@ -93,15 +114,15 @@ func (c opCase) model(md mode, seed uint64) (*gradcheck.Model[float64], error) {
 	for _, d := range shape {
 		n *= d
 	}
-	w := cotangent(seed, n)
-	m := &gradcheck.Model[float64]{}
+	w := narrow[T](cotangent(seed, n))
+	m := &gradcheck.Model[T]{}
 	for k, in := range c.inputs {
-		m.Blocks = append(m.Blocks, gradcheck.Block[float64]{
-			Name: in.name, Shape: in.shape, Value: values[k], Grad: make([]float64, len(values[k])),
+		m.Blocks = append(m.Blocks, gradcheck.Block[T]{
+			Name: in.name, Shape: in.shape, Value: values[k], Grad: make([]T, len(values[k])),
 		})
 	}
 	run := func(grad bool) (float64, error) {
-		g, nodes, loss, _, err := c.graph(values, w)
+		g, nodes, loss, _, err := graph(c, values, w)
 		if err != nil {
 			return 0, err
 		}
@@ -122,10 +143,10 @@ func (c opCase) model(md mode, seed uint64) (*gradcheck.Model[float64], error) {
 					if err != nil {
 						return 0, err
 					}
-					copy(m.Blocks[k].Grad, gv.Data().([]float64))
+					copy(m.Blocks[k].Grad, gv.Data().([]T))
 				}
 			}
-			return loss.Value().Data().(float64), nil
+			return float64(loss.Value().Data().(T)), nil
 		}
 		var grads G.Nodes
 		if grad {
@@ -139,9 +160,9 @@ func (c opCase) model(md mode, seed uint64) (*gradcheck.Model[float64], error) {
 			return 0, err
 		}
 		for k, gn := range grads {
-			copy(m.Blocks[k].Grad, gn.Value().Data().([]float64))
+			copy(m.Blocks[k].Grad, gn.Value().Data().([]T))
 		}
-		return loss.Value().Data().(float64), nil
+		return float64(loss.Value().Data().(T)), nil
 	}
 	m.Loss = func() float64 {
 		f, err := run(false)
@@ -159,10 +180,17 @@ func (c opCase) model(md mode, seed uint64) (*gradcheck.Model[float64], error) {
 }
 
 // check checks the case's gradient at its inputs' values with default
-// options.
+// options, in float64.
 func (c opCase) check(t *testing.T, md mode, seed uint64) *gradcheck.Report {
 	t.Helper()
-	m, err := c.model(md, seed)
+	return checkAs[float64](t, c, md, seed)
+}
+
+// checkAs checks the case's gradient at its inputs' values with default
+// options, in T's precision.
+func checkAs[T float](t *testing.T, c opCase, md mode, seed uint64) *gradcheck.Report {
+	t.Helper()
+	m, err := newModel[T](c, md, seed)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,17 @@ func namedInts(g *G.ExprGraph, name string, shape []int, v []int) *G.Node {
 	return G.NodeFromAny(g, t, G.WithName(name))
 }
 
+// constLike returns a tensor node named name on like's graph, of like's
+// precision (float64 or float32), with the given shape and values.
+func constLike(like *G.Node, name string, shape []int, v []float64) *G.Node {
+	var back any = v
+	if like.Dtype() == tensor.Float32 {
+		back = narrow[float32](v)
+	}
+	t := tensor.New(tensor.WithShape(shape...), tensor.WithBacking(back))
+	return G.NodeFromAny(like.Graph(), t, G.WithName(name))
+}
+
 // quietLog silences the standard logger for the rest of the test:
 // groupNormDiffOp.UsePreallocDo (op_group_norm.go:569) prints every output
 // gradient it is given.
@@ -119,8 +130,7 @@ func binaryXentCase(seed uint64) opCase {
 			if err != nil {
 				return nil, err
 			}
-			tg := tensor.New(tensor.WithShape(3, 4), tensor.WithBacking(values(seed+7, 12, 0, 1)))
-			return G.BinaryXent(p, G.NodeFromAny(in[0].Graph(), tg, G.WithName("target")))
+			return G.BinaryXent(p, constLike(in[0], "target", []int{3, 4}, values(seed+7, 12, 0, 1)))
 		},
 	}
 }
@@ -165,8 +175,7 @@ func nnPassing(seed uint64) []opCase {
 			name:   "BinaryXent",
 			inputs: []input{{"p", []int{3, 4}, values(seed, 12, 0.05, 0.95)}},
 			build: func(in []*G.Node) (*G.Node, error) {
-				tg := tensor.New(tensor.WithShape(3, 4), tensor.WithBacking(values(seed+7, 12, 0, 1)))
-				return G.BinaryXent(in[0], G.NodeFromAny(in[0].Graph(), tg, G.WithName("target")))
+				return G.BinaryXent(in[0], constLike(in[0], "target", []int{3, 4}, values(seed+7, 12, 0, 1)))
 			},
 		},
 		{
@@ -200,18 +209,24 @@ func TestNNPasses(t *testing.T) {
 	}
 }
 
+// nnSymbolicOnly are the operations whose gradients Gorgonia gets right
+// through G.Grad only, at seed's point.
+func nnSymbolicOnly(seed uint64) []opCase {
+	return []opCase{
+		batchNormCase(seed, []int{4, 3}, []int{1, 3}),
+		batchNormCase(seed, []int{2, 2, 2, 2}, []int{1, 2, 1, 1}),
+		groupNormCase(seed),
+		binaryXentCase(seed),
+	}
+}
+
 // TestNNSymbolicOnlyPasses checks the operations that are right through
 // G.Grad and are checked in the lisp mode by tests of their own:
 // BatchNorm, GroupNorm and BinaryXent∘Sigmoid.
 func TestNNSymbolicOnlyPasses(t *testing.T) {
 	quietLog(t)
 	for _, seed := range []uint64{1, 2} {
-		for _, c := range []opCase{
-			batchNormCase(seed, []int{4, 3}, []int{1, 3}),
-			batchNormCase(seed, []int{2, 2, 2, 2}, []int{1, 2, 1, 1}),
-			groupNormCase(seed),
-			binaryXentCase(seed),
-		} {
+		for _, c := range nnSymbolicOnly(seed) {
 			rep := c.check(t, symbolic, 10+seed)
 			if !rep.OK() {
 				t.Errorf("%s (symbolic, seed %d): gradcheck flags a gradient taken to be right:\n%v", c.name, seed, rep)

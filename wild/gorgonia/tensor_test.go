@@ -56,11 +56,15 @@ func intConst(g *G.ExprGraph, name string, v ...int) *G.Node {
 
 // forward runs the case's forward pass on a tape machine and returns its
 // output's values.
-func forward(c opCase) ([]float64, error) {
+func forward(c opCase) ([]float64, error) { return forwardAs[float64](c) }
+
+// forwardAs runs the case's forward pass in T's precision on a tape
+// machine and returns its output's values, widened to float64.
+func forwardAs[T float](c opCase) ([]float64, error) {
 	g := G.NewGraph()
 	nodes := make([]*G.Node, len(c.inputs))
 	for k, in := range c.inputs {
-		t := tensor.New(tensor.WithShape(in.shape...), tensor.WithBacking(append([]float64(nil), in.value...)))
+		t := tensor.New(tensor.WithShape(in.shape...), tensor.WithBacking(narrow[T](in.value)))
 		nodes[k] = G.NodeFromAny(g, t, G.WithName(in.name))
 	}
 	out, err := c.build(nodes)
@@ -73,10 +77,14 @@ func forward(c opCase) ([]float64, error) {
 		return nil, err
 	}
 	switch v := out.Value().Data().(type) {
-	case float64:
-		return []float64{v}, nil
-	case []float64:
-		return append([]float64(nil), v...), nil
+	case T:
+		return []float64{float64(v)}, nil
+	case []T:
+		w := make([]float64, len(v))
+		for i, x := range v {
+			w[i] = float64(x)
+		}
+		return w, nil
 	}
 	return nil, fmt.Errorf("%s: output of type %T", c.name, out.Value().Data())
 }
