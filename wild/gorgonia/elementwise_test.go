@@ -270,14 +270,9 @@ func withinStep(c opCase, block int, e gradcheck.Entry) bool {
 	return math.Abs(a-b) < e.Step
 }
 
-// TestElementwiseWrongGradient pins the elementwise gradients that
-// Gorgonia gets wrong. At every entry it compares Gorgonia's value (the
-// report's Analytic) with a closed form derived by hand: where they differ
-// gradcheck must fail the entry, where they agree it must pass it, and the
-// closed form must agree with gradcheck's numeric estimate, so that the
-// closed form, and not Gorgonia, is what the loss says. The test fails
-// if a rule turns out to be right.
-func TestElementwiseWrongGradient(t *testing.T) {
+// elementwiseWrong are the elementwise (operation, mode) pairs whose
+// gradient is wrong, with their closed forms.
+var elementwiseWrong = func() []wrongCase {
 	unaryClosed := func(d func(x float64) float64) func(c opCase, w []float64) [][]float64 {
 		return func(c opCase, w []float64) [][]float64 {
 			x := c.inputs[0].value
@@ -306,7 +301,7 @@ func TestElementwiseWrongGradient(t *testing.T) {
 		}
 	}
 	m34 := operand{[]int{3, 4}, -2, 2}
-	cases := []wrongCase{
+	return []wrongCase{
 		// operatorPointwise_unary.go:263, log2DiffExpr: it returns
 		// gradY/(x/ln 2) = gradY·ln 2/x, where d log₂x/dx = 1/(x·ln 2):
 		// it divides x by ln 2 instead of multiplying, and the gradient is
@@ -357,7 +352,17 @@ func TestElementwiseWrongGradient(t *testing.T) {
 			inconclusive: withinStep,
 		},
 	}
-	for _, tc := range cases {
+}()
+
+// TestElementwiseWrongGradient pins the elementwise gradients that
+// Gorgonia gets wrong. At every entry it compares Gorgonia's value (the
+// report's Analytic) with a closed form derived by hand: where they differ
+// gradcheck must fail the entry, where they agree it must pass it, and the
+// closed form must agree with gradcheck's numeric estimate, so that the
+// closed form, and not Gorgonia, is what the loss says. The test fails
+// if a rule turns out to be right.
+func TestElementwiseWrongGradient(t *testing.T) {
+	for _, tc := range elementwiseWrong {
 		for _, seed := range elementwiseSeeds {
 			c := tc.make(seed)
 			rep := c.check(t, tc.md, seed)

@@ -312,6 +312,21 @@ func firstDiagnosis(b *gradcheck.BlockReport) string {
 	return "diagnosis: " + b.Diagnoses[0].Summary
 }
 
+// averagePool2DRef is the closed form of AveragePool2D's gradient for the
+// 1×2×4×4 input of averagePool2DCase and the cotangent w of its 1×2×2×2
+// output: ∂L/∂x[i] = w[p(i)]/inW (see TestNNAveragePool2DWrong).
+func averagePool2DRef(w []float64) []float64 {
+	ref := make([]float64, 32)
+	for ch := range 2 {
+		for h := range 4 {
+			for wi := range 4 {
+				ref[ch*16+h*4+wi] = w[ch*4+(h/2)*2+wi/2] / 4
+			}
+		}
+	}
+	return ref
+}
+
 // TestNNAveragePool2DWrong: AveragePool2D's gradient is wrong in both modes.
 // The forward pass (op_avg_pool.go:373, avgPoolOp.f64s) sums each window
 // and divides by the input's width inW (which is the window's size 4 for a
@@ -326,15 +341,7 @@ func firstDiagnosis(b *gradcheck.BlockReport) string {
 func TestNNAveragePool2DWrong(t *testing.T) {
 	const seed = 5
 	c := averagePool2DCase(1)
-	w := cotangent(seed, 8)
-	ref := make([]float64, 32)
-	for ch := range 2 {
-		for h := range 4 {
-			for wi := range 4 {
-				ref[ch*16+h*4+wi] = w[ch*4+(h/2)*2+wi/2] / 4
-			}
-		}
-	}
+	ref := averagePool2DRef(cotangent(seed, 8))
 	for _, md := range []mode{symbolic, lisp} {
 		wantWrong(t, "AveragePool2D ("+md.String()+")", c.check(t, md, seed), "x", ref)
 	}
