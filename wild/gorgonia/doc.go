@@ -9,6 +9,11 @@
 // differentiation (each operation's DoDiff). They are separate code, and
 // an operation can be right in one and wrong in the other.
 //
+// Each case is checked in float64; the operations whose gradient is right
+// and the wrong rules are checked again in float32, built of
+// tensor.Float32 and checked as a gradcheck.Model[float32]
+// (float32_test.go).
+//
 // It is a module of its own so that the main module's dependencies stay
 // gonum, gonum/plot, go-cmp and rapid. Its tests are its content. go.mod
 // requires a newer go4.org/unsafe/assume-no-moving-gc than the one
