@@ -71,12 +71,44 @@ func (c opCase) point(seed uint64) [][]float64 {
 	return vs
 }
 
+// Float is the element type a case runs in: spaGO's tensors and
+// gradcheck's models are generic in it.
+type Float interface{ float32 | float64 }
+
+// narrow returns vs rounded to T, each slice a copy; for float64 the
+// values are vs's.
+func narrow[T Float](vs [][]float64) [][]T {
+	ts := make([][]T, len(vs))
+	for k, v := range vs {
+		ts[k] = make([]T, len(v))
+		for i, x := range v {
+			ts[k][i] = T(x)
+		}
+	}
+	return ts
+}
+
+// widen returns vs as float64, each slice a copy.
+func widen[T Float](vs [][]T) [][]float64 {
+	ws := make([][]float64, len(vs))
+	for k, v := range vs {
+		ws[k] = make([]float64, len(v))
+		for i, x := range v {
+			ws[k][i] = float64(x)
+		}
+	}
+	return ws
+}
+
 // tensors builds the inputs anew from values, each with its own copy of
 // them; every input that is not fixed requires gradients.
-func (c opCase) tensors(vs [][]float64) []*mat.Dense[float64] {
-	xs := make([]*mat.Dense[float64], len(c.inputs))
+func (c opCase) tensors(vs [][]float64) []*mat.Dense[float64] { return tensorsOf(c, vs) }
+
+// tensorsOf is tensors in T.
+func tensorsOf[T Float](c opCase, vs [][]T) []*mat.Dense[T] {
+	xs := make([]*mat.Dense[T], len(c.inputs))
 	for k, in := range c.inputs {
-		xs[k] = mat.NewDense[float64](mat.WithShape(in.shape...),
+		xs[k] = mat.NewDense[T](mat.WithShape(in.shape...),
 			mat.WithBacking(slices.Clone(vs[k])), mat.WithGrad(!in.fixed))
 	}
 	return xs
@@ -84,7 +116,12 @@ func (c opCase) tensors(vs [][]float64) []*mat.Dense[float64] {
 
 // forward runs the case on vs and returns its inputs and its output.
 func (c opCase) forward(vs [][]float64) ([]*mat.Dense[float64], mat.Tensor) {
-	xs := c.tensors(vs)
+	return forwardOf(c, vs)
+}
+
+// forwardOf is forward in T.
+func forwardOf[T Float](c opCase, vs [][]T) ([]*mat.Dense[T], mat.Tensor) {
+	xs := tensorsOf(c, vs)
 	ts := make([]mat.Tensor, len(xs))
 	for k, x := range xs {
 		ts[k] = x
@@ -95,25 +132,33 @@ func (c opCase) forward(vs [][]float64) ([]*mat.Dense[float64], mat.Tensor) {
 // cotangent returns the seeded random cotangent w for the case's output at
 // vs, and the output's shape.
 func (c opCase) cotangent(vs [][]float64, seed uint64) ([]float64, []int) {
-	_, out := c.forward(vs)
+	return cotangentOf(c, vs, seed)
+}
+
+// cotangentOf is cotangent in T: w is drawn as in float64 and rounded to
+// T, so that the loss and the output's gradient seeded with it use the
+// same values.
+func cotangentOf[T Float](c opCase, vs [][]T, seed uint64) ([]float64, []int) {
+	_, out := forwardOf(c, vs)
 	shape := slices.Clone(out.Value().Shape())
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	w := make([]float64, size(shape))
 	for i := range w {
-		w[i] = 2*rng.Float64() - 1
+		w[i] = float64(T(2*rng.Float64() - 1))
 	}
 	return w, shape
 }
 
-// loss is Σ out ⊙ w summed in plain Go.
-func loss(out mat.Tensor, w []float64) float64 {
-	data := out.Value().Data().F64()
+// loss is Σ out ⊙ w summed in plain Go, in float64 whatever the output's
+// type.
+func loss[T Float](out mat.Tensor, w []float64) float64 {
+	data := mat.Data[T](out.Value())
 	if len(data) != len(w) {
 		panic(fmt.Sprintf("output has %d entries, cotangent %d", len(data), len(w)))
 	}
 	var s float64
 	for i, v := range data {
-		s += v * w[i]
+		s += float64(v) * w[i]
 	}
 	return s
 }
@@ -121,7 +166,7 @@ func loss(out mat.Tensor, w []float64) float64 {
 // grads is the gradient spaGO gives each input that is not fixed, with the
 // gradient's shape: the output's gradient is seeded with w and ag.Backward
 // propagates it. An input that got no gradient (nil) has zeros and shape
-// nil.
+// nil. Values are float64 whatever the case's type.
 type grads struct {
 	value  [][]float64
 	shapes [][]int
@@ -129,8 +174,13 @@ type grads struct {
 
 // backward runs spaGO's backward pass on vs with cotangent w.
 func (c opCase) backward(vs [][]float64, w []float64, wshape []int) grads {
-	xs, out := c.forward(vs)
-	out.AccGrad(mat.NewDense[float64](mat.WithShape(wshape...), mat.WithBacking(slices.Clone(w))))
+	return backwardOf(c, vs, w, wshape)
+}
+
+// backwardOf is backward in T; w is rounded to T.
+func backwardOf[T Float](c opCase, vs [][]T, w []float64, wshape []int) grads {
+	xs, out := forwardOf(c, vs)
+	out.AccGrad(mat.NewDense[T](mat.WithShape(wshape...), mat.WithBacking(narrow[T]([][]float64{w})[0])))
 	if err := ag.Backward(out); err != nil {
 		panic(err)
 	}
@@ -144,7 +194,9 @@ func (c opCase) backward(vs [][]float64, w []float64, wshape []int) grads {
 		if xs[k].HasGrad() {
 			gr := xs[k].Grad()
 			shape = slices.Clone(gr.Shape())
-			copy(v, gr.Data().F64())
+			for i, x := range mat.Data[T](gr) {
+				v[i] = float64(x)
+			}
 		}
 		g.value = append(g.value, v)
 		g.shapes = append(g.shapes, shape)
@@ -162,28 +214,36 @@ type probe struct {
 // Loss and Gradient builds the tensors anew from the blocks' values, so
 // that no gradient accumulated in one evaluation carries over to the next.
 func (c opCase) model(seed uint64) (*gradcheck.Model[float64], *probe) {
-	vs := c.point(seed)
-	w, wshape := c.cotangent(vs, seed)
-	m := &gradcheck.Model[float64]{}
+	return modelOf[float64](c, seed)
+}
+
+// modelOf is model in T: the point's values are drawn as in float64 and
+// rounded to T.
+func modelOf[T Float](c opCase, seed uint64) (*gradcheck.Model[T], *probe) {
+	vs := narrow[T](c.point(seed))
+	w, wshape := cotangentOf(c, vs, seed)
+	m := &gradcheck.Model[T]{}
 	var blocks []int
 	for k, in := range c.inputs {
 		if in.fixed {
 			continue
 		}
 		blocks = append(blocks, k)
-		m.Blocks = append(m.Blocks, gradcheck.Block[float64]{
-			Name: in.name, Shape: in.shape, Value: vs[k], Grad: make([]float64, len(vs[k])),
+		m.Blocks = append(m.Blocks, gradcheck.Block[T]{
+			Name: in.name, Shape: in.shape, Value: vs[k], Grad: make([]T, len(vs[k])),
 		})
 	}
 	p := &probe{wrongShape: map[string][]int{}}
 	m.Loss = func() float64 {
-		_, out := c.forward(vs)
-		return loss(out, w)
+		_, out := forwardOf(c, vs)
+		return loss[T](out, w)
 	}
 	m.Gradient = func() {
-		g := c.backward(vs, w, wshape)
+		g := backwardOf(c, vs, w, wshape)
 		for b, k := range blocks {
-			copy(m.Blocks[b].Grad, g.value[b])
+			for i, x := range g.value[b] {
+				m.Blocks[b].Grad[i] = T(x)
+			}
 			want := c.inputs[k].shape
 			if g.shapes[b] != nil && !sameShape(g.shapes[b], want) {
 				p.wrongShape[c.inputs[k].name] = g.shapes[b]
@@ -206,7 +266,13 @@ func sameShape(got, want []int) bool {
 // options, and asserts that gradcheck found no hazard.
 func (c opCase) check(t *testing.T, seed uint64) (*gradcheck.Report, *probe) {
 	t.Helper()
-	m, p := c.model(seed)
+	return checkOf[float64](t, c, seed)
+}
+
+// checkOf is check in T.
+func checkOf[T Float](t *testing.T, c opCase, seed uint64) (*gradcheck.Report, *probe) {
+	t.Helper()
+	m, p := modelOf[T](c, seed)
 	rep, err := gradcheck.Check(m, nil)
 	if err != nil {
 		t.Fatalf("%s, seed %d: %v", c.name, seed, err)

@@ -35,49 +35,53 @@ func gates(n, m int, g ...string) []input {
 
 // layerCases are a few of spaGO's nn layers, their parameters and inputs
 // all differentiated.
-func layerCases() []opCase {
+func layerCases() []opCase { return layerCasesOf[float64]() }
+
+// layerCasesOf are layerCases in T, the type the layers are built in,
+// which must be the inputs'.
+func layerCasesOf[T Float]() []opCase {
 	seq := []input{in("x1", []int{3}, -1, 1), in("x2", []int{3}, -1, 1)}
 	return []opCase{
 		{name: "linear", inputs: []input{in("W", []int{3, 4}, -2, 2), in("B", []int{3}, -2, 2), in("x", []int{4}, -2, 2)},
 			build: func(v []mat.Tensor) mat.Tensor {
-				m := linear.New[float64](4, 3)
+				m := linear.New[T](4, 3)
 				set([]*nn.Param{m.W, m.B}, v)
 				return m.Forward(v[2])[0]
 			}},
 		{name: "layernorm", inputs: []input{in("W", v5, -2, 2), in("B", v5, -2, 2), in("x", v5, -2, 2)},
 			build: func(v []mat.Tensor) mat.Tensor {
-				m := layernorm.New[float64](5, 1e-5)
+				m := layernorm.New[T](5, 1e-5)
 				set([]*nn.Param{m.W, m.B}, v)
 				return m.Forward(v[2])[0]
 			}},
 		{name: "rmsnorm", inputs: []input{in("W", v5, -2, 2), in("B", v5, -2, 2), in("x", v5, -2, 2)},
 			build: func(v []mat.Tensor) mat.Tensor {
-				m := rmsnorm.New[float64](5)
+				m := rmsnorm.New[T](5)
 				set([]*nn.Param{m.W, m.B}, v)
 				return m.Forward(v[2])[0]
 			}},
 		{name: "batchnorm", inputs: []input{in("W", []int{4}, 0.5, 2), in("B", []int{4}, -2, 2),
 			in("x1", []int{4}, -2, 2), in("x2", []int{4}, -2, 2), in("x3", []int{4}, -2, 2)},
 			build: func(v []mat.Tensor) mat.Tensor {
-				m := batchnorm.New[float64](4)
+				m := batchnorm.New[T](4)
 				set([]*nn.Param{m.W, m.B}, v)
 				return ag.Stack(m.ForwardT(v[2:]...)...)
 			}},
 		{name: "srn", inputs: append([]input{in("W", []int{4, 3}, -1, 1), in("WRec", []int{4, 4}, -1, 1), in("B", []int{4}, -1, 1)}, seq...),
 			build: func(v []mat.Tensor) mat.Tensor {
-				m := srn.New[float64](3, 4)
+				m := srn.New[T](3, 4)
 				set([]*nn.Param{m.W, m.WRec, m.B}, v)
 				return ag.Stack(m.Forward(v[3:]...)...)
 			}},
 		{name: "gru", inputs: append(gates(4, 3, "Part", "Res", "Cand"), seq...),
 			build: func(v []mat.Tensor) mat.Tensor {
-				m := gru.New[float64](3, 4)
+				m := gru.New[T](3, 4)
 				set([]*nn.Param{m.WPart, m.WPartRec, m.BPart, m.WRes, m.WResRec, m.BRes, m.WCand, m.WCandRec, m.BCand}, v)
 				return ag.Stack(m.Forward(v[9:]...)...)
 			}},
 		{name: "lstm", inputs: append(gates(4, 3, "In", "Out", "For", "Cand"), seq...),
 			build: func(v []mat.Tensor) mat.Tensor {
-				m := lstm.New[float64](3, 4)
+				m := lstm.New[T](3, 4)
 				set([]*nn.Param{m.WIn, m.WInRec, m.BIn, m.WOut, m.WOutRec, m.BOut,
 					m.WFor, m.WForRec, m.BFor, m.WCand, m.WCandRec, m.BCand}, v)
 				return ag.Stack(m.Forward(v[12:]...)...)

@@ -9,14 +9,18 @@ import (
 
 // lossCases are spaGO's losses on vectors of five, with the target, where
 // it is a tensor, differentiated too.
-func lossCases() []opCase {
+func lossCases() []opCase { return lossCasesOf[float64]() }
+
+// lossCasesOf are lossCases in T, the type of the weights of the weighted
+// losses, which must be the inputs'.
+func lossCasesOf[T Float]() []opCase {
 	x, y := in("x", v5, -2, 2), in("y", v5, -2, 2)
 	p, q := in("p", v5, 0.1, 1), in("q", v5, 0, 1)
 	one := func(name string, f func(x mat.Tensor) mat.Tensor) opCase {
 		return opCase{name: name, inputs: []input{x},
 			build: func(v []mat.Tensor) mat.Tensor { return f(v[0]) }}
 	}
-	weights := mat.NewDense[float64](mat.WithBacking([]float64{0.5, 1, 1.5, 2, 2.5}))
+	weights := mat.NewDense[T](mat.WithBacking([]T{0.5, 1, 1.5, 2, 2.5}))
 	return []opCase{
 		binary("MSE", x, y, func(a, b mat.Tensor) mat.Tensor { return losses.MSE(a, b, false) }),
 		binary("MSE/mean", x, y, func(a, b mat.Tensor) mat.Tensor { return losses.MSE(a, b, true) }),
