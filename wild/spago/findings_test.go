@@ -24,17 +24,23 @@ const agree = 1e-9
 // entry.
 func checkWrong(t *testing.T, c opCase, seed uint64) {
 	t.Helper()
-	rep, _ := c.check(t, seed)
+	checkWrongOf[float64](t, c, seed, agree)
+}
+
+// checkWrongOf is checkWrong in T, with agree the tolerance of T.
+func checkWrongOf[T Float](t *testing.T, c opCase, seed uint64, agree float64) {
+	t.Helper()
+	rep, _ := checkOf[T](t, c, seed)
 	if rep.OK() {
 		t.Errorf("%s, seed %d: gradcheck accepts spaGO's gradient:\n%v", c.name, seed, rep)
 	}
-	vs := c.point(seed)
-	w, wshape := c.cotangent(vs, seed)
-	g := c.backward(vs, w, wshape)
+	vs := narrow[T](c.point(seed))
+	w, wshape := cotangentOf(c, vs, seed)
+	g := backwardOf(c, vs, w, wshape)
 	var free [][]float64
 	for k, in := range c.inputs {
 		if !in.fixed {
-			free = append(free, vs[k])
+			free = append(free, widen(vs[k:k+1])[0])
 		}
 	}
 	want := c.want(free, w)
@@ -78,6 +84,13 @@ func geluDeriv(x float64) float64 {
 // (misc.go:499, gelu) computes with math.Sqrt(2/math.Pi): the rule is the
 // derivative of another function than the one the forward computes.
 func TestGELU(t *testing.T) {
+	for _, seed := range []uint64{1, 2} {
+		checkWrong(t, geluCase(), seed)
+	}
+}
+
+// geluCase is GELU with its hand-derived gradient.
+func geluCase() opCase {
 	c := unary("GELU", ag.GELU, -3, 3)
 	c.want = func(v [][]float64, w []float64) [][]float64 {
 		g := make([]float64, len(v[0]))
@@ -86,9 +99,7 @@ func TestGELU(t *testing.T) {
 		}
 		return [][]float64{g}
 	}
-	for _, seed := range []uint64{1, 2} {
-		checkWrong(t, c, seed)
-	}
+	return c
 }
 
 // negPool is a 4×4 input whose lower right 2×2 pool holds only negative
@@ -111,6 +122,18 @@ var negPool = []float64{
 // derivative is 0 there; the pools that do hold a positive entry pass
 // their gradient to their argmax.
 func TestMaxPoolingNegativePool(t *testing.T) {
+	c := negPoolCase()
+	_, out := c.forward(c.point(1))
+	if got := out.Value().Data().F64()[3]; got != math.SmallestNonzeroFloat64 {
+		t.Errorf("MaxPooling of a pool of negative entries (largest −0.2) = %g, want spaGO's 5e-324", got)
+	}
+	for _, seed := range []uint64{1, 2} {
+		checkWrong(t, c, seed)
+	}
+}
+
+// negPoolCase is MaxPooling of negPool with its hand-derived gradient.
+func negPoolCase() opCase {
 	c := opCase{name: "MaxPooling", inputs: []input{{name: "x", shape: []int{4, 4}, value: negPool}},
 		build: func(x []mat.Tensor) mat.Tensor { return ag.MaxPooling(x[0], 2, 2) }}
 	c.want = func(v [][]float64, w []float64) [][]float64 {
@@ -131,13 +154,7 @@ func TestMaxPoolingNegativePool(t *testing.T) {
 		}
 		return [][]float64{g}
 	}
-	_, out := c.forward(c.point(1))
-	if got := out.Value().Data().F64()[3]; got != math.SmallestNonzeroFloat64 {
-		t.Errorf("MaxPooling of a pool of negative entries (largest −0.2) = %g, want spaGO's 5e-324", got)
-	}
-	for _, seed := range []uint64{1, 2} {
-		checkWrong(t, c, seed)
-	}
+	return c
 }
 
 // celuAlpha, eluAlpha and leakyAlpha are the derivatives of CELU, ELU and
@@ -172,6 +189,16 @@ func leakyAlpha(x, _ float64) float64 {
 // ∂/∂α Σ w ⊙ f(x; α) = Σ w ⊙ ∂f/∂α (the derivatives above). SwishB, whose
 // β is a tensor operand too, does differentiate it (TestOps).
 func TestAlphaDropped(t *testing.T) {
+	for _, c := range alphaCases() {
+		for _, seed := range []uint64{1, 2} {
+			checkWrong(t, c, seed)
+		}
+	}
+}
+
+// alphaCases are CELU, ELU and LeakyReLU with α differentiated, each with
+// its hand-derived gradient.
+func alphaCases() []opCase {
 	tests := []struct {
 		name  string
 		op    func(x, a mat.Tensor) mat.Tensor
@@ -197,6 +224,7 @@ func TestAlphaDropped(t *testing.T) {
 			return a
 		}, leakyAlpha},
 	}
+	var cs []opCase
 	for _, tt := range tests {
 		c := binary(tt.name, in("x", m23, -2, 1), in("alpha", s, 0.5, 2), tt.op)
 		c.want = func(v [][]float64, w []float64) [][]float64 {
@@ -209,10 +237,9 @@ func TestAlphaDropped(t *testing.T) {
 			}
 			return [][]float64{gx, {ga}}
 		}
-		for _, seed := range []uint64{1, 2} {
-			checkWrong(t, c, seed)
-		}
+		cs = append(cs, c)
 	}
+	return cs
 }
 
 // TestWrongShape: these rules give the right values in a gradient of the
@@ -223,11 +250,17 @@ func TestAlphaDropped(t *testing.T) {
 // a column of n; ReduceSum (reducesum.go:42) and ReduceMean
 // (reducemean.go:45) with mat.WithShape(size), a column too; AppendRows
 // (appendrows.go:58) passes a row of gy, 1×n, to a vector stored n×1.
-func TestWrongShape(t *testing.T) {
-	tests := []struct {
-		c    opCase
-		want map[string][]int
-	}{
+func TestWrongShape(t *testing.T) { checkWrongShape[float64](t) }
+
+// wrongShapeCase is a case whose gradients have the shapes want.
+type wrongShapeCase struct {
+	c    opCase
+	want map[string][]int
+}
+
+// wrongShapeCases are the cases of TestWrongShape.
+func wrongShapeCases() []wrongShapeCase {
+	return []wrongShapeCase{
 		{binary("Max", in("x1", m23, -2, 2), in("x2", m23, -2, 2), ag.Max), map[string][]int{"x1": {6, 1}, "x2": {6, 1}}},
 		{binary("Min", in("x1", m23, -2, 2), in("x2", m23, -2, 2), ag.Min), map[string][]int{"x1": {6, 1}, "x2": {6, 1}}},
 		{unary("ReduceSum", ag.ReduceSum, -2, 2), map[string][]int{"x": {6, 1}}},
@@ -235,9 +268,15 @@ func TestWrongShape(t *testing.T) {
 		{binary("AppendRows", in("x", []int{2, 4}, -2, 2), in("v", []int{4}, -2, 2),
 			func(a, b mat.Tensor) mat.Tensor { return ag.AppendRows(a, b) }), map[string][]int{"v": {1, 4}}},
 	}
-	for _, tt := range tests {
+}
+
+// checkWrongShape runs the wrong-shape cases in T and asserts that
+// gradcheck accepts their values and that their shapes are spaGO's.
+func checkWrongShape[T Float](t *testing.T) {
+	t.Helper()
+	for _, tt := range wrongShapeCases() {
 		for _, seed := range []uint64{1, 2} {
-			rep, p := tt.c.check(t, seed)
+			rep, p := checkOf[T](t, tt.c, seed)
 			if !rep.OK() {
 				t.Errorf("%s, seed %d: gradcheck rejects the gradient's values:\n%v", tt.c.name, seed, rep)
 			}
@@ -405,6 +444,16 @@ func TestSparseMaxNegative(t *testing.T) {
 // between the one-sided slopes of each input on its own, 0 and w, but the
 // two gradients must add up to w, the slope along both moved together.
 func TestMaxSelf(t *testing.T) {
+	for _, c := range maxSelfCases() {
+		for _, seed := range []uint64{1, 2} {
+			checkWrong(t, c, seed)
+		}
+	}
+}
+
+// maxSelfCases are Max(x, x) and Min(x, x) with their gradient, w.
+func maxSelfCases() []opCase {
+	var cs []opCase
 	for _, op := range []struct {
 		name string
 		f    func(a, b mat.Tensor) mat.Tensor
@@ -412,8 +461,7 @@ func TestMaxSelf(t *testing.T) {
 		c := opCase{name: op.name + "(x, x)", inputs: []input{in("x", v5, -2, 2)},
 			build: func(x []mat.Tensor) mat.Tensor { return op.f(x[0], x[0]) }}
 		c.want = func(_ [][]float64, w []float64) [][]float64 { return [][]float64{slices.Clone(w)} }
-		for _, seed := range []uint64{1, 2} {
-			checkWrong(t, c, seed)
-		}
+		cs = append(cs, c)
 	}
+	return cs
 }

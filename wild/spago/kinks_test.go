@@ -22,15 +22,21 @@ func kinkX(v ...float64) input {
 // neither input the gradient where they tie): subgradients all, and every
 // entry at a kink is a Kink, every other OK. Max's tie is a subgradient
 // of each input on its own, not of both moved together: see TestMaxSelf.
-func TestKinks(t *testing.T) {
-	tests := []struct {
-		c     opCase
-		kinks []int // the flat indices of x at a kink
-		// at is the verdict at a kink: Kink, or OK for Abs, whose
-		// central difference at 0 is 0 to the bit, Abs′(0) = 0 in spaGO,
-		// and passes at the first pass.
-		at gradcheck.Verdict
-	}{
+func TestKinks(t *testing.T) { checkKinks[float64](t) }
+
+// kinkCase is a case with inputs at its kinks.
+type kinkCase struct {
+	c     opCase
+	kinks []int // the flat indices of x at a kink
+	// at is the verdict at a kink: Kink, or OK for Abs, whose central
+	// difference at 0 is 0 to the bit, Abs′(0) = 0 in spaGO, and passes
+	// at the first pass.
+	at gradcheck.Verdict
+}
+
+// kinkCases are the cases of TestKinks.
+func kinkCases() []kinkCase {
+	return []kinkCase{
 		{opCase{name: "ReLU", inputs: []input{kinkX(0, 0.7, 0, -0.4, 0, 1.2)},
 			build: func(x []mat.Tensor) mat.Tensor { return ag.ReLU(x[0]) }}, []int{0, 2, 4}, gradcheck.Kink},
 		{opCase{name: "Abs", inputs: []input{kinkX(0, 0.7, 0, -0.4, 0, 1.2)},
@@ -48,9 +54,14 @@ func TestKinks(t *testing.T) {
 		{opCase{name: "Max", inputs: []input{kinkX(0.2, 0.7, -1, -0.4, 0.5, 1.2), {name: "y", shape: m23, value: []float64{0.2, 0.1, -1, 0.3, 0.5, 1.5}}},
 			build: func(x []mat.Tensor) mat.Tensor { return ag.Max(ag.Flatten(x[0]), ag.Flatten(x[1])) }}, []int{0, 2, 4}, gradcheck.Kink},
 	}
-	for _, tt := range tests {
+}
+
+// checkKinks runs the kink cases in T and asserts their verdicts.
+func checkKinks[T Float](t *testing.T) {
+	t.Helper()
+	for _, tt := range kinkCases() {
 		for _, seed := range []uint64{1, 2} {
-			rep, _ := tt.c.check(t, seed)
+			rep, _ := checkOf[T](t, tt.c, seed)
 			if !rep.OK() {
 				t.Errorf("%s, seed %d: gradcheck rejects spaGO's gradient at its kinks:\n%v", tt.c.name, seed, rep)
 			}
