@@ -40,7 +40,7 @@ func checkWrongOf[T Float](t *testing.T, c opCase, seed uint64, agree float64) {
 	var free [][]float64
 	for k, in := range c.inputs {
 		if !in.fixed {
-			free = append(free, widen(vs[k:k+1])[0])
+			free = append(free, widen(vs[k : k+1])[0])
 		}
 	}
 	want := c.want(free, w)

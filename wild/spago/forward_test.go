@@ -16,19 +16,7 @@ import (
 // (maxpooling.go:59) ends each pool's columns at col·cols + rows, so that
 // a pool of 2 rows and 3 columns leaves out its third column.
 func TestForwardBugs(t *testing.T) {
-	neg := opCase{name: "ScalarMax", inputs: []input{in("a", s, -2, -1), in("b", s, -0.9, -0.1)},
-		build: func(x []mat.Tensor) mat.Tensor { return ag.ScalarMax(x) }}
-	pool := opCase{name: "MaxPooling 2×3", inputs: []input{{name: "x", shape: []int{2, 3},
-		value: []float64{0.1, 0.2, 0.9, 0.3, 0.4, 0.8}}},
-		build: func(x []mat.Tensor) mat.Tensor { return ag.MaxPooling(x[0], 2, 3) }}
-	tests := []struct {
-		c    opCase
-		want func(v [][]float64) float64 // the operation's output by its name
-	}{
-		{neg, func(v [][]float64) float64 { return math.Max(v[0][0], v[1][0]) }},
-		{pool, func(v [][]float64) float64 { return 0.9 }},
-	}
-	for _, tt := range tests {
+	for _, tt := range forwardBugs() {
 		for _, seed := range []uint64{1, 2} {
 			vs := tt.c.point(seed)
 			_, out := tt.c.forward(vs)
@@ -40,6 +28,26 @@ func TestForwardBugs(t *testing.T) {
 				t.Errorf("%s, seed %d: gradcheck rejects the gradient of what the forward computes:\n%v", tt.c.name, seed, rep)
 			}
 		}
+	}
+}
+
+// forwardBug is a case whose forward computes another function than
+// want, the operation's output by its name.
+type forwardBug struct {
+	c    opCase
+	want func(v [][]float64) float64
+}
+
+// forwardBugs are the cases of TestForwardBugs.
+func forwardBugs() []forwardBug {
+	neg := opCase{name: "ScalarMax", inputs: []input{in("a", s, -2, -1), in("b", s, -0.9, -0.1)},
+		build: func(x []mat.Tensor) mat.Tensor { return ag.ScalarMax(x) }}
+	pool := opCase{name: "MaxPooling 2×3", inputs: []input{{name: "x", shape: []int{2, 3},
+		value: []float64{0.1, 0.2, 0.9, 0.3, 0.4, 0.8}}},
+		build: func(x []mat.Tensor) mat.Tensor { return ag.MaxPooling(x[0], 2, 3) }}
+	return []forwardBug{
+		{neg, func(v [][]float64) float64 { return math.Max(v[0][0], v[1][0]) }},
+		{pool, func(v [][]float64) float64 { return 0.9 }},
 	}
 }
 
