@@ -21,6 +21,11 @@
 // rules in goroutines, whose panics cannot be recovered: such cases run in
 // a child process of the test binary.
 //
+// Every case runs in float32 too (float32_test.go), as mat.Dense[float32]
+// checked with a gradcheck.Model[float32], at the same seeded points
+// rounded to float32; spaGO's float32 gradient is also compared with its
+// float64 one at the same point.
+//
 // It is a module of its own so that the main module's dependencies stay
 // gonum, gonum/plot, go-cmp and rapid. Its tests are its content.
 package spago

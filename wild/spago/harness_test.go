@@ -100,11 +100,8 @@ func widen[T Float](vs [][]T) [][]float64 {
 	return ws
 }
 
-// tensors builds the inputs anew from values, each with its own copy of
-// them; every input that is not fixed requires gradients.
-func (c opCase) tensors(vs [][]float64) []*mat.Dense[float64] { return tensorsOf(c, vs) }
-
-// tensorsOf is tensors in T.
+// tensorsOf builds the inputs in T anew from values, each with its own
+// copy of them; every input that is not fixed requires gradients.
 func tensorsOf[T Float](c opCase, vs [][]T) []*mat.Dense[T] {
 	xs := make([]*mat.Dense[T], len(c.inputs))
 	for k, in := range c.inputs {
@@ -210,15 +207,10 @@ type probe struct {
 	wrongShape map[string][]int
 }
 
-// model returns the case at the seeded point as a gradcheck model: every
-// Loss and Gradient builds the tensors anew from the blocks' values, so
-// that no gradient accumulated in one evaluation carries over to the next.
-func (c opCase) model(seed uint64) (*gradcheck.Model[float64], *probe) {
-	return modelOf[float64](c, seed)
-}
-
-// modelOf is model in T: the point's values are drawn as in float64 and
-// rounded to T.
+// modelOf returns the case at the seeded point as a gradcheck model in T:
+// every Loss and Gradient builds the tensors anew from the blocks' values,
+// so that no gradient accumulated in one evaluation carries over to the
+// next. The point's values are drawn as in float64 and rounded to T.
 func modelOf[T Float](c opCase, seed uint64) (*gradcheck.Model[T], *probe) {
 	vs := narrow[T](c.point(seed))
 	w, wshape := cotangentOf(c, vs, seed)
