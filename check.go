@@ -624,7 +624,7 @@ func (c *checker[T]) runStages() (*Report, error) {
 	}
 	fillBlocks(rep, jobs, results, complete)
 	c.diagnoseAll(rep) // diagnose.go: hypotheses about each failing block
-	c.tiedDiagnoses(rep, jobs, results, tied)
+	c.tiedDiagnoses(rep, jobs, tied)
 	return rep, err
 }
 

@@ -67,13 +67,14 @@ type Entry struct {
 	// when refinement measured them; NaN otherwise.
 	//
 	// An entry that is a Kink on its own and ties, bit for bit, with
-	// other Kinks of its block is tested again with them, all moved
-	// together (see PatternTiedInputs). Where their analytic values do
-	// not add up to the loss's derivative along that move, D, each is a
-	// Mismatch whose Numeric is its share of D, D·Analytic/A with A the
-	// group's analytic sum (D/k for a group of k when A is 0), ErrEst
-	// the same share of the joint estimate's error, Step the first-pass
-	// step of the joint move, and Left and Right NaN. Where the loss
+	// other Kinks of the check, of its block or of others, is tested
+	// again with them, all moved together (see PatternTiedInputs).
+	// Where their analytic values do not add up to the loss's derivative
+	// along that move, D, each is a Mismatch whose Numeric is its share
+	// of D, D·Analytic/A with A the group's analytic sum (D/k for a group
+	// of k when A is 0), ErrEst the same share of the joint estimate's
+	// error, Step the first-pass step of the joint move, and Left and
+	// Right NaN. Where the loss
 	// has a kink along the move too, D is the point of its one-sided
 	// slopes closest to A.
 	Left, Right float64
@@ -442,7 +443,7 @@ const (
 	PatternLossUnmoved Pattern = "loss-unmoved" // numeric zero, to the bit or within its estimated error, at every entry, where the analytic gradient is not: Loss reads a cache or a copy, or does not depend on the block
 	PatternNone        Pattern = "no-pattern"   // wrong, with no recognisable structure
 	PatternTerm        Pattern = "term"         // a loss term's gradient is wrong, left out or counted twice (Model.Terms); Factor is the term's weight in Gradient, 0 when its own gradient is wrong
-	PatternTiedInputs  Pattern = "tied-inputs"  // entries tied at one value, each a Kink on its own, whose analytic values moved together do not add up to the loss's change: a max's gradient routed to every tied input (Entries; Factor is their analytic sum over the joint derivative)
+	PatternTiedInputs  Pattern = "tied-inputs"  // entries tied at one value, each a Kink on its own, of one block or several, whose analytic values moved together do not add up to the loss's change: a max's gradient routed to every tied input, or to none (Entries: the tied entries of the diagnosed block; Factor is their analytic sum over the joint derivative)
 )
 
 // A Diagnosis is a hypothesis about what is wrong with a block's gradient,

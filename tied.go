@@ -19,11 +19,12 @@ const maxTiedGroups = 64
 // must stand at the first-pass step h and again at h/tiedShrink.
 const tiedShrink = 4
 
-// A tiedGroup is a set of entries of one block whose verdict is Kink and
-// whose saved values are equal, bit for bit: ks are their positions in the
-// check's jobs, in increasing index.
+// A tiedGroup is a set of entries of the check, of one block or of
+// several, whose verdict is Kink and whose saved values are equal, bit for
+// bit: ks are their positions in the check's jobs, increasing (by block,
+// then index). Every block of a check has the precision T, and the tied
+// entries one value in it.
 type tiedGroup struct {
-	b  int
 	ks []int
 }
 
@@ -36,15 +37,18 @@ type tiedFailure struct {
 }
 
 // tiedInputs tests, after every entry is judged, the entries that tie:
-// within each block, the entries whose verdict is Kink grouped by their
-// saved value, bit for bit, groups of two or more. A max whose inputs tie
-// exactly (integer-valued inputs, inputs a ReLU zeroed) has at each tied
-// input the one-sided slopes 0 and g, and a backward pass that routes g
-// to every tied input gives each the value g, a subgradient on its own:
-// each entry passes as a Kink. Only a joint move of the tied inputs,
-// along u = Σ e_i over the group, shows the double count: the loss moves
-// at g along u, and the analytic entries sum to k·g. Routing g to one
-// tied input, or splitting it among them, passes.
+// the entries whose verdict is Kink, of every block of the check, grouped
+// by their saved value, bit for bit, groups of two or more. A max whose
+// inputs tie exactly (integer-valued inputs, inputs a ReLU zeroed) has at
+// each tied input the one-sided slopes 0 and g, and a backward pass that
+// routes g to every tied input gives each the value g, a subgradient on
+// its own: each entry passes as a Kink. Only a joint move of the tied
+// inputs, along u = Σ e_i over the group, shows the double count: the
+// loss moves at g along u, and the analytic entries sum to k·g. Routing g
+// to one tied input, or splitting it among them, passes. The tied inputs
+// may be entries of different blocks (an elementwise max(a, b) with
+// a[i] == b[i]), and a rule with a strict > on each side, which gives
+// neither the gradient, is found the same way: its sum is 0.
 //
 // Each group is tested along u at the first-pass step of its value
 // (jointSlopes): its analytic sum A must agree with the central
@@ -56,8 +60,8 @@ type tiedFailure struct {
 // the two steps added to the threshold, so that curvature, or a kink
 // near x along u, which move the slopes with the step, cannot make the
 // disagreement; it fails only if it fails there too. Its entries then
-// become Mismatch, and the block's first diagnosis names the group
-// (PatternTiedInputs).
+// become Mismatch, and the first diagnosis of each block it touches names
+// the group (PatternTiedInputs).
 //
 // Where the whole group passes, the entries of positive analytic value
 // are tested together, then those of negative value (two or more, and not
@@ -66,9 +70,9 @@ type tiedFailure struct {
 // the whole group's sum. Each test moves its entries along a direction in
 // which a correct gradient's entries must add up to the loss's change as
 // much as along the whole group's. At most maxTiedGroups tests are made,
-// the largest groups first (then by block and first index). It runs on the caller's checker, serially,
-// after every entry is judged, so that a parallel check's report is a
-// serial one's. A sharded check makes no joint test: a group may span
+// the largest groups first (then by the block and index of their first
+// entry). It runs on the caller's checker, serially, after every entry
+// is judged, so that a parallel check's report is a serial one's. A sharded check makes no joint test: a group may span
 // shards, and each shard would judge its part of it differently.
 func (c *checker[T]) tiedInputs(jobs []job, results []Entry) ([]tiedFailure, error) {
 	if c.s.shards > 0 {
@@ -93,7 +97,7 @@ func (c *checker[T]) tiedInputs(jobs []job, results []Entry) ([]tiedFailure, err
 			}
 			tests++
 			var err error
-			f, failed, err = c.jointTest(g, results)
+			f, failed, err = c.jointTest(jobs, g, results)
 			if err != nil {
 				return fails, err
 			}
@@ -121,9 +125,10 @@ func (c *checker[T]) tiedInputs(jobs []job, results []Entry) ([]tiedFailure, err
 }
 
 // tiedGroups returns the groups of tied Kinks of the check's results,
-// largest first, then by block and first index. Their positions share one
-// slice, sorted by block, value and index, allocated once: the memory of a
-// check does not grow with its entries by more than that slice.
+// whatever their blocks, largest first, then by the position of their
+// first entry in jobs. Their positions share one slice, sorted by value,
+// then by position, allocated once: the memory of a check does not grow
+// with its entries by more than that slice.
 func (c *checker[T]) tiedGroups(jobs []job, results []Entry) []tiedGroup {
 	n := 0
 	for k := range results {
@@ -142,14 +147,12 @@ func (c *checker[T]) tiedGroups(jobs []job, results []Entry) []tiedGroup {
 	}
 	bits := func(k int) uint64 { return math.Float64bits(float64(c.saved[jobs[k].b][jobs[k].i])) }
 	// Jobs are in block, then index order: ks is, and a stable sort by
-	// block and value keeps each group in index order.
-	slices.SortStableFunc(ks, func(x, y int) int {
-		return cmp.Or(cmp.Compare(jobs[x].b, jobs[y].b), cmp.Compare(bits(x), bits(y)))
-	})
+	// value keeps each group in that order.
+	slices.SortStableFunc(ks, func(x, y int) int { return cmp.Compare(bits(x), bits(y)) })
 	count := 0
 	for lo := 0; lo < len(ks); {
 		hi := lo + 1
-		for hi < len(ks) && jobs[ks[hi]].b == jobs[ks[lo]].b && bits(ks[hi]) == bits(ks[lo]) {
+		for hi < len(ks) && bits(ks[hi]) == bits(ks[lo]) {
 			hi++
 		}
 		if hi-lo >= 2 {
@@ -160,16 +163,16 @@ func (c *checker[T]) tiedGroups(jobs []job, results []Entry) []tiedGroup {
 	groups := make([]tiedGroup, 0, count)
 	for lo := 0; lo < len(ks); {
 		hi := lo + 1
-		for hi < len(ks) && jobs[ks[hi]].b == jobs[ks[lo]].b && bits(ks[hi]) == bits(ks[lo]) {
+		for hi < len(ks) && bits(ks[hi]) == bits(ks[lo]) {
 			hi++
 		}
 		if hi-lo >= 2 {
-			groups = append(groups, tiedGroup{b: int(jobs[ks[lo]].b), ks: ks[lo:hi:hi]})
+			groups = append(groups, tiedGroup{ks: ks[lo:hi:hi]})
 		}
 		lo = hi
 	}
 	slices.SortStableFunc(groups, func(x, y tiedGroup) int {
-		return cmp.Or(cmp.Compare(len(y.ks), len(x.ks)), cmp.Compare(x.b, y.b), cmp.Compare(x.ks[0], y.ks[0]))
+		return cmp.Or(cmp.Compare(len(y.ks), len(x.ks)), cmp.Compare(x.ks[0], y.ks[0]))
 	})
 	return groups
 }
@@ -186,7 +189,7 @@ func signed(g tiedGroup, results []Entry, sign float64) (tiedGroup, bool) {
 	if n < 2 || n == len(g.ks) {
 		return tiedGroup{}, false
 	}
-	sub := tiedGroup{b: g.b, ks: make([]int, 0, n)}
+	sub := tiedGroup{ks: make([]int, 0, n)}
 	for _, p := range g.ks {
 		if results[p].Analytic*sign > 0 {
 			sub.ks = append(sub.ks, p)
@@ -203,15 +206,17 @@ type jointSlope struct {
 }
 
 // jointAt evaluates the loss with every entry of the group moved by +h,
-// then by −h, and returns the slopes along u.
-func (c *checker[T]) jointAt(g tiedGroup, idx []int, h float64) (jointSlope, error) {
-	vp, hp := c.perturbed(g.b, idx[0], h)
-	vm, hm := c.perturbed(g.b, idx[0], -h)
-	fp, err := c.lossAtAll(g.b, idx, vp)
+// then by −h, and returns the slopes along u. The entries share their
+// saved value and T, and their moved value.
+func (c *checker[T]) jointAt(jobs []job, g tiedGroup, h float64) (jointSlope, error) {
+	first := jobs[g.ks[0]]
+	vp, hp := c.perturbed(int(first.b), int(first.i), h)
+	vm, hm := c.perturbed(int(first.b), int(first.i), -h)
+	fp, err := c.lossAtAll(jobs, g.ks, vp)
 	if err != nil {
 		return jointSlope{}, err
 	}
-	fm, err := c.lossAtAll(g.b, idx, vm)
+	fm, err := c.lossAtAll(jobs, g.ks, vm)
 	if err != nil {
 		return jointSlope{}, err
 	}
@@ -243,29 +248,27 @@ func (c *checker[T]) jointOut(s jointSlope, a, w, err float64) (out float64, smo
 
 // jointTest tests group g along u = Σ e_i (see tiedInputs) and reports
 // whether it fails.
-func (c *checker[T]) jointTest(g tiedGroup, results []Entry) (tiedFailure, bool, error) {
-	b := g.b
-	idx := make([]int, len(g.ks))
+func (c *checker[T]) jointTest(jobs []job, g tiedGroup, results []Entry) (tiedFailure, bool, error) {
 	a, err, floor := 0.0, 0.0, 0.0
-	for k, p := range g.ks {
-		idx[k] = results[p].Index
+	for _, p := range g.ks {
 		a += results[p].Analytic
 		// The entries' own error bounds and the floors of their
-		// inputs' rounding, summed: what the loss's round-off along
-		// each entry, which the noise measured elsewhere may not
-		// show, can make of the joint slopes.
+		// inputs' rounding, each of its own block, summed: what the
+		// loss's round-off along each entry, which the noise measured
+		// elsewhere may not show, can make of the joint slopes.
 		err += results[p].ErrEst
-		floor += c.sensFloor(b, idx[k])
+		floor += c.sensFloor(int(jobs[p].b), int(jobs[p].i))
 	}
-	h := c.s.step * fdiff.Scale(float64(c.saved[b][idx[0]]))
-	s1, e := c.jointAt(g, idx, h)
+	first := jobs[g.ks[0]]
+	h := c.s.step * fdiff.Scale(float64(c.saved[first.b][first.i]))
+	s1, e := c.jointAt(jobs, g, h)
 	if e != nil || !s1.ok {
 		return tiedFailure{}, false, e
 	}
 	if out, _ := c.jointOut(s1, a, floor, err); !(out > 0) {
 		return tiedFailure{}, false, nil
 	}
-	s2, e := c.jointAt(g, idx, h/tiedShrink)
+	s2, e := c.jointAt(jobs, g, h/tiedShrink)
 	if e != nil || !s2.ok {
 		return tiedFailure{}, false, e
 	}
@@ -286,51 +289,69 @@ func (c *checker[T]) jointTest(g tiedGroup, results []Entry) (tiedFailure, bool,
 	return f, true, nil
 }
 
-// lossAtAll returns the loss with the entries idx of block b all set to v,
-// and puts back their saved values afterwards, also after a panic or a
-// runtime.Goexit in the caller's code. A panic is a *PanicError naming
-// the first of them, with Along naming them all.
-func (c *checker[T]) lossAtAll(b int, idx []int, v T) (f float64, err error) {
-	vals := c.m.Blocks[b].Value
+// lossAtAll returns the loss with the entries at positions ks of jobs,
+// of one block or several, all set to v, and puts back their saved values
+// afterwards, bit for bit, also after a panic or a runtime.Goexit in the
+// caller's code. A panic is a *PanicError naming the first of them, with
+// Along naming them all.
+func (c *checker[T]) lossAtAll(jobs []job, ks []int, v T) (f float64, err error) {
 	defer func() {
-		for _, i := range idx {
-			vals[i] = c.saved[b][i]
+		for _, p := range ks {
+			b, i := jobs[p].b, jobs[p].i
+			c.m.Blocks[b].Value[i] = c.saved[b][i]
 		}
 		if pe, ok := err.(*PanicError); ok && pe.Entry != "" {
-			pe.Along = c.tiedText(b, idx, 3) + fmt.Sprintf(", each set to %.17g", float64(v))
+			pe.Along = c.tiedText(jobs, ks, 3) + fmt.Sprintf(", each set to %.17g", float64(v))
 		}
 		if pe, ok := c.exited.(*PanicError); ok && pe.Entry != "" && pe.Along == "" {
-			pe.Along = c.tiedText(b, idx, 3) + fmt.Sprintf(", each set to %.17g", float64(v))
+			pe.Along = c.tiedText(jobs, ks, 3) + fmt.Sprintf(", each set to %.17g", float64(v))
 		}
 	}()
-	for _, i := range idx {
-		vals[i] = v
+	for _, p := range ks {
+		c.m.Blocks[jobs[p].b].Value[jobs[p].i] = v
 	}
-	return c.callLoss(b, idx[0], v)
+	first := jobs[ks[0]]
+	return c.callLoss(int(first.b), int(first.i), v)
 }
 
-// tiedText names the entries idx of block b, tied at their saved value:
-// "the 3 entries tied at 2 (x[0,1], x[0,2], …)", the first show of them.
-func (c *checker[T]) tiedText(b int, idx []int, show int) string {
-	blk := c.m.Blocks[b]
+// tiedText names the entries at positions ks of jobs, tied at their saved
+// value, by block: "the 3 entries tied at 2 (x[0,1], x[0,2], …)", or
+// "the 4 entries tied at 1 (a[1,0], a[1,3], b[1,0], b[1,3])", the first
+// show entries of each of the first show blocks. ks is in block order.
+func (c *checker[T]) tiedText(jobs []job, ks []int, show int) string {
+	first := jobs[ks[0]]
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "the %d entries tied at %.6g (", len(idx), float64(c.saved[b][idx[0]]))
-	for k, i := range idx[:min(len(idx), show)] {
+	fmt.Fprintf(&sb, "the %d entries tied at %.6g (", len(ks), float64(c.saved[first.b][first.i]))
+	blocks, inBlock := 0, 0
+	for k, p := range ks {
+		if k == 0 || jobs[p].b != jobs[ks[k-1]].b {
+			if blocks == show {
+				sb.WriteString(", …")
+				break
+			}
+			blocks, inBlock = blocks+1, 0
+		}
+		inBlock++
+		if inBlock > show {
+			if inBlock == show+1 {
+				sb.WriteString(", …")
+			}
+			continue
+		}
 		if k > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString(shownEntry(blk.Name, shapeOf(blk), i))
-	}
-	if len(idx) > show {
-		sb.WriteString(", …")
+		blk := c.m.Blocks[jobs[p].b]
+		sb.WriteString(shownEntry(blk.Name, shapeOf(blk), int(jobs[p].i)))
 	}
 	sb.WriteByte(')')
 	return sb.String()
 }
 
-// tiedDiagnoses puts first in each block with a failed group a diagnosis
-// of it (PatternTiedInputs), one per group, in the order tested.
-func (c *checker[T]) tiedDiagnoses(rep *Report, jobs []job, results []Entry, fails []tiedFailure) {
+// tiedDiagnoses puts first in each block that a failed group touches a
+// diagnosis of it (PatternTiedInputs), one per group, in the order
+// tested: a group of entries of several blocks is diagnosed in each.
+func (c *checker[T]) tiedDiagnoses(rep *Report, jobs []job, fails []tiedFailure) {
 	if len(fails) == 0 {
 		return
 	}
@@ -345,10 +366,9 @@ func (c *checker[T]) tiedDiagnoses(rep *Report, jobs []job, results []Entry, fai
 		br := &rep.Blocks[b]
 		var ds []Diagnosis
 		for _, f := range fails {
-			if f.g.b != b {
-				continue
+			if d, ok := c.tiedDiagnosis(br, b, jobs, f); ok {
+				ds = append(ds, d)
 			}
-			ds = append(ds, c.tiedDiagnosis(br, jobs, results, f))
 		}
 		if ds != nil {
 			br.Diagnoses = append(ds, br.Diagnoses...)
@@ -356,12 +376,21 @@ func (c *checker[T]) tiedDiagnoses(rep *Report, jobs []job, results []Entry, fai
 	}
 }
 
-func (c *checker[T]) tiedDiagnosis(br *BlockReport, jobs []job, results []Entry, f tiedFailure) Diagnosis {
-	idx := make([]int, len(f.g.ks))
+// tiedDiagnosis returns the diagnosis of failed group f in block b, whose
+// report is br: its Entries, Fit, Explained and Of are of the group's
+// entries in b, its Summary names the whole group. It returns false where
+// the group has no entry in b.
+func (c *checker[T]) tiedDiagnosis(br *BlockReport, b int, jobs []job, f tiedFailure) (Diagnosis, bool) {
+	var idx []int
 	in := map[int]bool{}
-	for k, p := range f.g.ks {
-		idx[k] = int(jobs[p].i)
-		in[idx[k]] = true
+	for _, p := range f.g.ks {
+		if int(jobs[p].b) == b {
+			idx = append(idx, int(jobs[p].i))
+			in[int(jobs[p].i)] = true
+		}
+	}
+	if idx == nil {
+		return Diagnosis{}, false
 	}
 	// Fit: the group's share of the block's ‖a − n‖² over its failing
 	// entries.
@@ -388,6 +417,11 @@ func (c *checker[T]) tiedDiagnosis(br *BlockReport, jobs []job, results []Entry,
 	}
 	why := "they do not add up to what the joint move shows, as a max's gradient routed to more than one tied input does not"
 	factor := 0.0
+	if f.a == 0 && f.n != 0 {
+		// A rule with a strict > on each side of a max gives none of
+		// its tied inputs the gradient.
+		why = "a gradient routed to none of the tied inputs of a max, as a strict > on each side routes it, is lost"
+	}
 	if f.n != 0 {
 		factor = f.a / f.n
 		if r := math.Round(factor); r >= 2 && math.Abs(factor-r) <= 0.01*r {
@@ -400,6 +434,6 @@ func (c *checker[T]) tiedDiagnosis(br *BlockReport, jobs []job, results []Entry,
 	return Diagnosis{
 		Pattern: PatternTiedInputs, Axis: -1, Factor: factor, Fit: fit, Explained: len(idx), Of: of, Entries: idx,
 		Summary: fmt.Sprintf("%s: moved together the loss changes %s, their analytic entries sum to %.4g — %s",
-			c.tiedText(f.g.b, idx, 3), moves, f.a, why),
-	}
+			c.tiedText(jobs, f.g.ks, 3), moves, f.a, why),
+	}, true
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -453,6 +454,180 @@ func TestTiedPoolEveryInputFailsEverySeed(t *testing.T) {
 		r32, err := gradcheck.Check(tiedPoolModel[float32](seed, tieEvery), nil)
 		if err != nil || r32.OK() {
 			t.Errorf("float32 seed %d: %v, OK %v", seed, err, r32.OK())
+		}
+	}
+}
+
+// maxRouting is how the backward pass of an elementwise max(a, b) treats
+// an entry where a[i] == b[i].
+type maxRouting int
+
+const (
+	maxStrict maxRouting = iota // a strict > on each side: neither gets the gradient
+	maxBoth                     // both get all of it: a double count
+	maxToA                      // a takes it, b gets 0
+	maxHalf                     // each gets half of it
+)
+
+// tiedMaxModel is loss = Σ w ⊙ max(a, b) over two blocks a and b of shape
+// 3×4 with integer values, tied at entries 0 (at 0), 2 and 9 (at 2), 4
+// and 7 (at 1); w is fixed, of both signs, and the sums of w over the
+// entries tied at one value are 0.7, −1.8 and 2. Moved together, a[i] and
+// b[i] move the loss at w[i]; each alone has the one-sided slopes 0 and
+// w[i], which 0 and w[i] both lie between.
+func tiedMaxModel[T gradcheck.Float](route maxRouting) *gradcheck.Model[T] {
+	a := []T{0, 1, 2, 3, 1, 0, 2, 1, 3, 2, 0, 1}
+	b := []T{0, 2, 2, 1, 1, 3, 0, 1, 2, 2, 1, 0}
+	w := []float64{0.7, -0.4, -1.3, 0.5, 0.9, -0.6, 0.8, 1.1, -0.3, -0.5, 0.2, -0.9}
+	ga, gb := make([]T, len(a)), make([]T, len(b))
+	loss := func() float64 {
+		var s T
+		for i := range a {
+			s += T(w[i]) * max(a[i], b[i])
+		}
+		return float64(s)
+	}
+	grad := func() {
+		for i := range a {
+			wi := T(w[i])
+			ga[i], gb[i] = 0, 0
+			switch {
+			case a[i] > b[i]:
+				ga[i] = wi
+			case b[i] > a[i]:
+				gb[i] = wi
+			case route == maxBoth:
+				ga[i], gb[i] = wi, wi
+			case route == maxToA:
+				ga[i] = wi
+			case route == maxHalf:
+				ga[i], gb[i] = wi/2, wi/2
+			}
+		}
+	}
+	return &gradcheck.Model[T]{
+		Blocks: []gradcheck.Block[T]{
+			{Name: "a", Shape: []int{3, 4}, Value: a, Grad: ga},
+			{Name: "b", Shape: []int{3, 4}, Value: b, Grad: gb},
+		},
+		Loss: loss, Gradient: grad,
+	}
+}
+
+// TestTiedMaxAcrossBlocks: the ties of an elementwise max(a, b) are
+// entries of two blocks. A strict > on each side gives neither a[i] nor
+// b[i] the gradient, and a rule that routes it to both counts it twice;
+// each entry passes as a Kink on its own, and only a joint move of the
+// tied entries of both blocks shows it. The tied entries are Mismatch,
+// the first diagnosis of each block is tied-inputs and names entries of
+// both; a at ties taking the gradient, or a and b sharing it, pass.
+func TestTiedMaxAcrossBlocks(t *testing.T) {
+	tied := map[int]bool{0: true, 2: true, 4: true, 7: true, 9: true}
+	for _, prec := range []string{"float64", "float32"} {
+		for _, route := range []maxRouting{maxStrict, maxBoth, maxToA, maxHalf} {
+			var rep *gradcheck.Report
+			var err error
+			if prec == "float64" {
+				rep, err = gradcheck.Check(tiedMaxModel[float64](route), nil)
+			} else {
+				rep, err = gradcheck.Check(tiedMaxModel[float32](route), nil)
+			}
+			if err != nil {
+				t.Fatalf("%s, routing %d: %v", prec, route, err)
+			}
+			if route == maxToA || route == maxHalf {
+				if !rep.OK() {
+					t.Errorf("%s, routing %d: a correct gradient failed:\n%s", prec, route, rep)
+				}
+				continue
+			}
+			if rep.OK() {
+				t.Errorf("%s, routing %d: the wrong gradient at the ties passed:\n%s", prec, route, rep)
+				continue
+			}
+			for _, br := range rep.Blocks {
+				for _, e := range br.Entries {
+					if want := tied[e.Index]; (e.Verdict == gradcheck.Mismatch) != want {
+						t.Errorf("%s, routing %d: %s is %v, tied %v", prec, route, br.EntryName(e.Index), e.Verdict, want)
+					}
+				}
+				if len(br.Diagnoses) == 0 || br.Diagnoses[0].Pattern != gradcheck.PatternTiedInputs {
+					t.Errorf("%s, routing %d, block %s: first diagnosis is not %q: %+v", prec, route, br.Name, gradcheck.PatternTiedInputs, br.Diagnoses)
+					continue
+				}
+				d := br.Diagnoses[0]
+				if !strings.Contains(d.Summary, "entries tied at") || !strings.Contains(d.Summary, "a[") || !strings.Contains(d.Summary, "b[") {
+					t.Errorf("%s, routing %d, block %s: diagnosis does not name the entries of both blocks: %q", prec, route, br.Name, d.Summary)
+				}
+				if len(d.Entries) == 0 || d.Explained != len(d.Entries) || d.Of != rep.Count(gradcheck.Mismatch)/2 {
+					t.Errorf("%s, routing %d, block %s: diagnosis %+v", prec, route, br.Name, d)
+				}
+				for _, i := range d.Entries {
+					if !tied[i] {
+						t.Errorf("%s, routing %d, block %s: diagnosis names %s, not tied", prec, route, br.Name, br.EntryName(i))
+					}
+				}
+				if route == maxBoth && !(math.Abs(d.Factor-2) < 0.01) {
+					t.Errorf("%s, routing %d, block %s: factor %v, want 2", prec, route, br.Name, d.Factor)
+				}
+			}
+		}
+	}
+}
+
+// TestTiedJointAcrossBlocksRestores: a panic of Loss while a joint test
+// has tied entries of two blocks moved returns a *PanicError naming the
+// first of them, along the entries of both blocks, with both blocks
+// restored bit for bit; a runtime.Goexit there, which ends the check's
+// goroutine, leaves both blocks restored too.
+func TestTiedJointAcrossBlocksRestores(t *testing.T) {
+	for _, goexit := range []bool{false, true} {
+		m := tiedMaxModel[float64](maxBoth)
+		a, b := m.Blocks[0].Value, m.Blocks[1].Value
+		savedA, savedB := append([]float64(nil), a...), append([]float64(nil), b...)
+		loss := m.Loss
+		hit := false
+		m.Loss = func() float64 {
+			if movedEntries(a, savedA) > 0 && movedEntries(b, savedB) > 0 {
+				hit = true
+				if goexit {
+					runtime.Goexit()
+				}
+				panic("boom")
+			}
+			return loss()
+		}
+		var rep *gradcheck.Report
+		var err error
+		returned := false
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			rep, err = gradcheck.Check(m, nil)
+			returned = true
+		}()
+		<-done
+		if !hit {
+			t.Fatalf("goexit %v: no joint move of both blocks", goexit)
+		}
+		if !bitsEqual(a, savedA) || !bitsEqual(b, savedB) {
+			t.Errorf("goexit %v: parameters not restored: a %v, b %v", goexit, a, b)
+		}
+		if goexit {
+			if returned {
+				t.Errorf("the check returned after a runtime.Goexit on its goroutine: %v", err)
+			}
+			continue
+		}
+		var pe *gradcheck.PanicError
+		if !errors.As(err, &pe) {
+			t.Fatalf("error %v, want a *PanicError", err)
+		}
+		if pe.Entry != "a[0,2]" || !strings.HasPrefix(pe.Along, "the 4 entries tied at 2 (a[0,2], a[2,1], b[0,2], b[2,1]), each set to ") {
+			t.Errorf("panic error names %q along %q", pe.Entry, pe.Along)
+		}
+		if rep == nil || !rep.Partial {
+			t.Errorf("report %v, want a partial one", rep)
 		}
 	}
 }
