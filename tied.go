@@ -59,7 +59,12 @@ type tiedFailure struct {
 // again at a quarter of the step, with the change of the slopes between
 // the two steps added to the threshold, so that curvature, or a kink
 // near x along u, which move the slopes with the step, cannot make the
-// disagreement; it fails only if it fails there too. Its entries then
+// disagreement; it fails only if it fails there too, and if it fails
+// the test of sidesAgree too: tied kinks that are independent, whose
+// entries take some the left one-sided slope and some the right (ReLUs
+// of weights of both signs with ReLU′(0) = 0 in one block and 1 in
+// another), can sum to no slope along u and still be right, and moved
+// each toward the side its value takes, they add up. Its entries then
 // become Mismatch, and the first diagnosis of each block it touches names
 // the group (PatternTiedInputs).
 //
@@ -72,8 +77,9 @@ type tiedFailure struct {
 // much as along the whole group's. At most maxTiedGroups tests are made,
 // the largest groups first (then by the block and index of their first
 // entry). It runs on the caller's checker, serially, after every entry
-// is judged, so that a parallel check's report is a serial one's. A sharded check makes no joint test: a group may span
-// shards, and each shard would judge its part of it differently.
+// is judged, so that a parallel check's report is a serial one's. A
+// sharded check makes no joint test: a group may span shards, and each
+// shard would judge its part of it differently.
 func (c *checker[T]) tiedInputs(jobs []job, results []Entry) ([]tiedFailure, error) {
 	if c.s.shards > 0 {
 		return nil, nil
@@ -212,11 +218,11 @@ func (c *checker[T]) jointAt(jobs []job, g tiedGroup, h float64) (jointSlope, er
 	first := jobs[g.ks[0]]
 	vp, hp := c.perturbed(int(first.b), int(first.i), h)
 	vm, hm := c.perturbed(int(first.b), int(first.i), -h)
-	fp, err := c.lossAtAll(jobs, g.ks, vp)
+	fp, err := c.lossAtAll(jobs, g.ks, vp, vp, nil)
 	if err != nil {
 		return jointSlope{}, err
 	}
-	fm, err := c.lossAtAll(jobs, g.ks, vm)
+	fm, err := c.lossAtAll(jobs, g.ks, vm, vm, nil)
 	if err != nil {
 		return jointSlope{}, err
 	}
@@ -282,6 +288,9 @@ func (c *checker[T]) jointTest(jobs []job, g tiedGroup, results []Entry) (tiedFa
 	if !(out > 0) {
 		return tiedFailure{}, false, nil
 	}
+	if ok, e := c.sidesAgree(jobs, g, results, h, floor, err); e != nil || ok {
+		return tiedFailure{}, false, e
+	}
 	f := tiedFailure{g: g, lo: min(s2.l, s2.r), hi: max(s2.l, s2.r), n: s2.d, a: a, err: s2.round + err + w, step: h, smooth: smooth}
 	if !smooth {
 		f.n, f.err = min(max(a, f.lo), f.hi), 2*s2.round+err+w
@@ -290,28 +299,115 @@ func (c *checker[T]) jointTest(jobs []job, g tiedGroup, results []Entry) (tiedFa
 }
 
 // lossAtAll returns the loss with the entries at positions ks of jobs,
-// of one block or several, all set to v, and puts back their saved values
-// afterwards, bit for bit, also after a panic or a runtime.Goexit in the
-// caller's code. A panic is a *PanicError naming the first of them, with
-// Along naming them all.
-func (c *checker[T]) lossAtAll(jobs []job, ks []int, v T) (f float64, err error) {
+// of one block or several, all set to up, or where sides is not nil, the
+// k-th set to up where sides[k] > 0 and to down where it is not, and puts
+// back their saved values afterwards, bit for bit, also after a panic or
+// a runtime.Goexit in the caller's code. A panic is a *PanicError naming
+// the first of them, with Along naming them all.
+func (c *checker[T]) lossAtAll(jobs []job, ks []int, up, down T, sides []int8) (f float64, err error) {
 	defer func() {
 		for _, p := range ks {
 			b, i := jobs[p].b, jobs[p].i
 			c.m.Blocks[b].Value[i] = c.saved[b][i]
 		}
+		along := func() string {
+			if sides == nil {
+				return c.tiedText(jobs, ks, 3) + fmt.Sprintf(", each set to %.17g", float64(up))
+			}
+			return c.tiedText(jobs, ks, 3) + fmt.Sprintf(", each set to %.17g or %.17g, by the side its analytic value takes", float64(up), float64(down))
+		}
 		if pe, ok := err.(*PanicError); ok && pe.Entry != "" {
-			pe.Along = c.tiedText(jobs, ks, 3) + fmt.Sprintf(", each set to %.17g", float64(v))
+			pe.Along = along()
 		}
 		if pe, ok := c.exited.(*PanicError); ok && pe.Entry != "" && pe.Along == "" {
-			pe.Along = c.tiedText(jobs, ks, 3) + fmt.Sprintf(", each set to %.17g", float64(v))
+			pe.Along = along()
 		}
 	}()
-	for _, p := range ks {
+	v := up
+	for k, p := range ks {
+		v = up
+		if sides != nil && sides[k] <= 0 {
+			v = down
+		}
 		c.m.Blocks[jobs[p].b].Value[jobs[p].i] = v
 	}
 	first := jobs[ks[0]]
-	return c.callLoss(int(first.b), int(first.i), v)
+	if sides != nil && sides[0] <= 0 {
+		return c.callLoss(int(first.b), int(first.i), down)
+	}
+	return c.callLoss(int(first.b), int(first.i), up)
+}
+
+// sidesAgree is the second chance of a group that failed along u (see
+// tiedInputs): it moves each entry toward the side of its own kink whose
+// one-sided slope (Entry.Left, Entry.Right) its analytic value is closer
+// to, up for the right slope, down for the left, along v, and reports
+// whether the loss's forward slope along v agrees with ⟨a, v⟩. Where the
+// tied kinks are independent (a sum of ReLUs of mixed weights, ties at 0
+// of a max and of ReLUs, |a − b| with sign(0) = 1), each one-sided choice
+// is a subgradient of its own kink, and the loss moves along v by exactly
+// what the analytic entries say, while along u, which moves the kinks
+// whose entries took the left slope up, the sum can lie outside the
+// joint slopes. A max's gradient routed to every tied input takes the
+// right slope at each (g where each alone is the max), and one routed to
+// none the left (0): v is ±u there, and the test adds nothing; it is
+// made only where the entries take both sides. It costs one or two loss
+// evaluations.
+func (c *checker[T]) sidesAgree(jobs []job, g tiedGroup, results []Entry, h, floor, err float64) (bool, error) {
+	sides := make([]int8, len(g.ks))
+	ups, downs := 0, 0
+	for k, p := range g.ks {
+		e := &results[p]
+		if !isFinite(e.Left) || !isFinite(e.Right) {
+			return false, nil
+		}
+		if math.Abs(e.Analytic-e.Right) <= math.Abs(e.Analytic-e.Left) {
+			sides[k] = 1
+			ups++
+		} else {
+			sides[k] = -1
+			downs++
+		}
+	}
+	if ups == 0 || downs == 0 {
+		return false, nil
+	}
+	first := jobs[g.ks[0]]
+	// slope returns the forward slope along v at step h, what the
+	// analytic entries predict of it, and its round-off bound.
+	slope := func(h float64) (r, pred, round float64, ok bool, e error) {
+		vp, hp := c.perturbed(int(first.b), int(first.i), h)
+		vm, hm := c.perturbed(int(first.b), int(first.i), -h)
+		f, e := c.lossAtAll(jobs, g.ks, vp, vm, sides)
+		if e != nil || !isFinite(f) {
+			return 0, 0, 0, false, e
+		}
+		hs, change := (hp+hm)/2, 0.0
+		for k, p := range g.ks {
+			if sides[k] > 0 {
+				change += results[p].Analytic * hp
+			} else {
+				change -= results[p].Analytic * hm
+			}
+		}
+		return (f - c.f0) / hs, change / hs, 2 * c.lossRoundoff(math.Abs(f), c.noise()) / min(hp, hm), true, nil
+	}
+	agrees := func(r, pred, round, w float64) bool {
+		return math.Abs(r-pred) <= c.threshold(max(math.Abs(r), math.Abs(pred)), round+err)+floor+w
+	}
+	r1, p1, round1, ok, e := slope(h)
+	if e != nil || !ok {
+		return false, e
+	}
+	if agrees(r1, p1, round1, 0) {
+		return true, nil
+	}
+	r2, p2, round2, ok, e := slope(h / tiedShrink)
+	if e != nil || !ok {
+		return false, e
+	}
+	// The slope's change between the two steps, as along u.
+	return agrees(r2, p2, round2, math.Abs(r1-r2)), nil
 }
 
 // tiedText names the entries at positions ks of jobs, tied at their saved
