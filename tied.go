@@ -323,19 +323,17 @@ func (c *checker[T]) lossAtAll(jobs []job, ks []int, up, down T, sides []int8) (
 			pe.Along = along()
 		}
 	}()
-	v := up
-	for k, p := range ks {
-		v = up
+	at := func(k int) T {
 		if sides != nil && sides[k] <= 0 {
-			v = down
+			return down
 		}
-		c.m.Blocks[jobs[p].b].Value[jobs[p].i] = v
+		return up
+	}
+	for k, p := range ks {
+		c.m.Blocks[jobs[p].b].Value[jobs[p].i] = at(k)
 	}
 	first := jobs[ks[0]]
-	if sides != nil && sides[0] <= 0 {
-		return c.callLoss(int(first.b), int(first.i), down)
-	}
-	return c.callLoss(int(first.b), int(first.i), up)
+	return c.callLoss(int(first.b), int(first.i), at(0))
 }
 
 // sidesAgree is the second chance of a group that failed along u (see

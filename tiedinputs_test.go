@@ -410,8 +410,21 @@ func TestTiedJointCancelled(t *testing.T) {
 
 // TestTiedJointParallelEqualsSerial: the joint tests run after the
 // entries on the caller's checker, and a check on two workers gives the
-// serial report.
+// serial report, also where the groups span blocks.
 func TestTiedJointParallelEqualsSerial(t *testing.T) {
+	for _, kind := range []mixedTie{absSignOne, maxReLUs, maxReLUsBoth, maxReLUsNone} {
+		for seed := uint64(1); seed <= 4; seed++ {
+			serial, err := gradcheck.Check(tiedMixedModel[float64](seed, kind), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			par, err := gradcheck.Check(tiedMixedModel[float64](seed, kind), &gradcheck.Options{Workers: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameReports(t, "tied across blocks", par, serial)
+		}
+	}
 	for _, route := range []tieRouting{tieEvery, tieFirst} {
 		for seed := uint64(1); seed <= 4; seed++ {
 			serial := tiedSerialEqualsParallel[float64](t, seed, route)
@@ -714,6 +727,13 @@ func tiedMixedModel[T gradcheck.Float](seed uint64, kind mixedTie) *gradcheck.Mo
 			{Name: "b", Shape: []int{3, 4}, Value: b, Grad: gb},
 		},
 		Loss: loss, Gradient: grad,
+		Clone: func() *gradcheck.Model[T] {
+			// Only Loss is called on a clone.
+			m := tiedMixedModel[T](seed, kind)
+			copy(m.Blocks[0].Value, a)
+			copy(m.Blocks[1].Value, b)
+			return m
+		},
 	}
 }
 
@@ -758,5 +778,42 @@ func TestTiedIndependentKinksAcrossBlocks(t *testing.T) {
 		if want := map[mixedTie]int{maxReLUsBoth: 40, maxReLUsNone: 38}[kind]; fails < want {
 			t.Errorf("kind %d: the wrong gradient failed in %d of 40 checks, want %d", kind, fails, want)
 		}
+	}
+}
+
+// TestTiedSidesPanicRestores: a panic of Loss while sidesAgree has tied
+// entries of two blocks moved, some up and some down, returns a
+// *PanicError saying so, with both blocks restored bit for bit.
+func TestTiedSidesPanicRestores(t *testing.T) {
+	m := tiedMixedModel[float64](1, absSignOne)
+	a, b := m.Blocks[0].Value, m.Blocks[1].Value
+	savedA, savedB := append([]float64(nil), a...), append([]float64(nil), b...)
+	loss := m.Loss
+	m.Loss = func() float64 {
+		up, down := false, false
+		for _, x := range [][2][]float64{{a, savedA}, {b, savedB}} {
+			for i := range x[0] {
+				up = up || x[0][i] > x[1][i]
+				down = down || x[0][i] < x[1][i]
+			}
+		}
+		if up && down {
+			panic("boom")
+		}
+		return loss()
+	}
+	rep, err := gradcheck.Check(m, nil)
+	var pe *gradcheck.PanicError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error %v, want a *PanicError", err)
+	}
+	if !strings.Contains(pe.Along, "entries tied at") || !strings.Contains(pe.Along, "by the side its analytic value takes") {
+		t.Errorf("panic error names %q along %q", pe.Entry, pe.Along)
+	}
+	if rep == nil || !rep.Partial {
+		t.Errorf("report %v, want a partial one", rep)
+	}
+	if !bitsEqual(a, savedA) || !bitsEqual(b, savedB) {
+		t.Errorf("parameters not restored: a %v, b %v", a, b)
 	}
 }
