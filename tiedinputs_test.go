@@ -817,3 +817,27 @@ func TestTiedSidesPanicRestores(t *testing.T) {
 		t.Errorf("parameters not restored: a %v, b %v", a, b)
 	}
 }
+
+// TestTiedReLUPairConvention: relu(z0) − relu(−z1) at z0 = z1 = 0 with
+// ReLU′(0) = 1 gives each entry 1, the right slope of z0 and the left of
+// z1, each a subgradient of its own kink. Along u the loss moves at 1 and
+// the entries sum to 2, and the group failed there as a double count;
+// moved each toward its side, z0 up and z1 down, the loss stays at 0, as
+// 1 − 1 says.
+func TestTiedReLUPairConvention(t *testing.T) {
+	z := []float64{0, 0, 0.5}
+	g := make([]float64, len(z))
+	m := &gradcheck.Model[float64]{
+		Blocks:   []gradcheck.Block[float64]{{Name: "z", Value: z, Grad: g}},
+		Loss:     func() float64 { return max(z[0], 0) - max(-z[1], 0) + z[2]*z[2] },
+		Gradient: func() { g[0], g[1], g[2] = 1, 1, 2*z[2] },
+	}
+	n := countJoint(m)
+	rep, err := gradcheck.Check(m, nil)
+	if err != nil || !rep.OK() || rep.Count(gradcheck.Kink) != 2 {
+		t.Errorf("%v\n%s", err, rep)
+	}
+	if *n == 0 {
+		t.Error("no joint test was made")
+	}
+}
