@@ -11,8 +11,9 @@ import (
 )
 
 // maxTiedGroups caps the joint tests of one check (tiedInputs): the
-// largest groups are tested first, two to four loss evaluations a test,
-// and up to three tests a group.
+// largest groups are tested first, two to four loss evaluations a test
+// (and one or two more for sidesAgree where it fails along u), and up to
+// three tests a group.
 const maxTiedGroups = 64
 
 // tiedShrink is the ratio of a joint test's two steps: a disagreement
