@@ -46,6 +46,13 @@ type ladder struct {
 	// jumped: judgeKink found the loss jumping within every step of the
 	// last rows, by more than a resolved derivative allows (jumpSlope).
 	jumped bool
+
+	// The entry, and what probeStair found of a quantum read from a side
+	// (0 for +, 1 for −) that moved at row probedRow[side] − 1 (0: none
+	// probed): whether the probes refuted it.
+	b, i      int
+	probedRow [2]int
+	refuted   [2]bool
 }
 
 // quantize updates the loss's quantum with row j and the round-off bounds
@@ -82,16 +89,27 @@ type ladder struct {
 // and 1 stairs from step 0.1 down, then met at every smaller step, and the
 // zeros extrapolated to 0 with an error bound of 7e-10 (float32 property
 // seed 70).
-func (c *checker[T]) quantize(l *ladder, j int) {
+//
+// A side that moved at row k while the other stayed at f(x) at every row
+// may be leaving a stretch where the loss is constant rather than a
+// stair, which no row shows where k is the top row: the loss is probed
+// between rows k + 1 and k (probeStair).
+func (c *checker[T]) quantize(l *ladder, j int) error {
 	q := 0.0
-	for _, side := range [2][2]*[fdiff.MaxRows]float64{{&l.dp, &l.dm}, {&l.dm, &l.dp}} {
+	for s, side := range [2][2]*[fdiff.MaxRows]float64{{&l.dp, &l.dm}, {&l.dm, &l.dp}} {
 		d, other := side[0], side[1]
 		k := j // the start of the run of zeros that ends at row j
 		for k >= 0 && d[k] == 0 {
 			k--
 		}
 		if k >= 0 && j-k >= 2 && isFinite(d[k]) && !c.flatRefutes(l, k, j, math.Abs(d[k])) && !c.offGrid(l, other, k, j, math.Abs(d[k])) {
-			q = math.Max(q, math.Abs(d[k]))
+			refuted, err := c.probeStair(l, s, k, j)
+			if err != nil {
+				return err
+			}
+			if !refuted {
+				q = math.Max(q, math.Abs(d[k]))
+			}
 		}
 	}
 	k := j // the start of the run of rows ending at row j whose sides met
@@ -99,7 +117,7 @@ func (c *checker[T]) quantize(l *ladder, j int) {
 		k--
 	}
 	if k >= 0 && j-k >= 2 {
-		if d := math.Abs(l.dp[k] - l.dm[k]); isFinite(d) && !c.flatRefutes(l, k, j, d) {
+		if d := math.Abs(l.dp[k] - l.dm[k]); isFinite(d) && !c.flatRefutes(l, k, j, d) && !l.probeRefuted(k) {
 			q = math.Max(q, d)
 		}
 	}
@@ -109,6 +127,104 @@ func (c *checker[T]) quantize(l *ladder, j int) {
 	for k := range j + 1 {
 		l.noise[k] = c.roundoffWith(l.fmax[k], l.hmin[k], sigma)
 	}
+	return nil
+}
+
+// probeRefuted reports whether the sides, which met from row k + 1 on,
+// met at f(x) after one of them stayed there at row k too, and probeStair
+// refuted the quantum the other read at row k: the two readings are one,
+// the change of the side that moved (0.7·max(1.16, x) at x = 0.5, whose −
+// side never moves, TestFlatStretchNotStaircase).
+func (l *ladder) probeRefuted(k int) bool {
+	for side, still := range [2]float64{l.dm[k], l.dp[k]} {
+		if still == 0 && l.probedRow[side] == k+1 && l.refuted[side] {
+			return true
+		}
+	}
+	return false
+}
+
+// probeStair reports whether the loss, evaluated between rows k + 1 and k
+// on the side (0 for +, 1 for −) that moved by delta = f(x ± h_k) − f(x)
+// at row k and stayed at f(x) at every row below, refutes a quantum of
+// delta: whether that side leaves a stretch where the loss is constant
+// rather than the stair of a staircase. It probes that side once per row
+// k, at one or two steps just below h_k, each one evaluation of the loss,
+// where the other side stayed at f(x) at every row up to j (see below).
+//
+// A wrong gradient where the loss is constant near x, with a kink within
+// the ladder's largest step (0.7·max(1.16, x) at x = 0.5 against −0.869,
+// an elementwise max whose gradients are swapped), moved the loss by
+// 0.098 at step 0.8 and not at all below, on either side: taken for a
+// staircase, that raised every row's round-off to it, and the estimate,
+// −0.020 ± 0.265, was Inconclusive (131 evaluations). With the kink 0.3
+// away (max(0.8, x)) the rows at 0.8 and 0.4 moved by 0.35 and 0.07, five
+// of its stairs, which flatRefutes cannot tell from a staircase either
+// (TestFlatStretchNotStaircase).
+//
+// On a staircase every change f(x ± s) − f(x) is a whole number of stairs,
+// and a stair is delta/m for some m up to stairMultiple (wholeStairs);
+// just below h_k it is delta itself unless another edge lies within the
+// probe's distance of h_k. Beyond the edge e of a constant stretch,
+// h_{k+1} < e < h_k, the loss moves with the function that takes over
+// there, by about delta·(s − e)/(h_k − e) at step s where that function
+// is about linear over the step: at s = h_k·(1 − δ) that is
+// delta·(1 − δ/ρ), with ρ = (h_k − e)/h_k below ½. No whole number of
+// stairs lies strictly between 7/8 and 1 of delta, and for ρ > 8δ the
+// change falls there, whatever the positions of the edge and of x: the
+// probe at δ = 1/64 refutes every edge farther than h_k/8 from h_k. An
+// edge nearer h_k reads 0 there, or a change that may be whole (a ratio
+// n/m with m ≤ 8), and a second probe at δ = 1/512 refutes every edge
+// between h_k/64 and h_k/8 from it. Probes at round fractions of the step
+// will not do: 0.7·max(1.16, x) at x = 0.5 reads 0 at 3h_k/4 = 0.6 and
+// 2/7 of delta at 7h_k/8 = 0.7, whole stairs, as every change on its grid
+// of 0.02 would. Here the probe at 0.7875 reads 0.0893, 0.911 of delta,
+// and at 0.39375 (max(0.8, x)) 0.0656, 0.9375 of it: the loss is constant
+// near x, the rows below read 0 ± 7e-16, and the gradient is a Mismatch,
+// in 62 evaluations. A staircase's probe reads delta to the bit, or whole
+// stairs, and its quantum stands: q·round(g/q) with a smooth g, one or
+// two stairs at the top row, stays Inconclusive against g' and against
+// wrong values, at one more evaluation (TestStaircaseTopRowStays).
+//
+// That is the rule flatRefutes and offGrid apply with rows of the ladder,
+// for the case where no row can: the other side stayed at f(x) at every
+// row up to j, and the side that moved did so at the top row only, or at
+// rows above k whose changes are whole multiples of delta. Where the
+// other side moved at some row, offGrid and flatRefutes have its changes
+// to go by, and no probe is made: a staircase seen so, stairs of 1/16 on
+// both sides within the ladder's steps, takes no more evaluations than
+// before (TestRefinementEvaluatesNoStepTwice).
+func (c *checker[T]) probeStair(l *ladder, side, k, j int) (bool, error) {
+	if l.probedRow[side] == k+1 {
+		return l.refuted[side], nil
+	}
+	delta, other, sign := l.dp[k], &l.dm, 1.0
+	if side == 1 {
+		delta, other, sign = l.dm[k], &l.dp, -1
+	}
+	for r := range j + 1 {
+		if other[r] != 0 {
+			return false, nil
+		}
+	}
+	l.probedRow[side], l.refuted[side] = k+1, false
+	for _, frac := range [2]float64{1 - 1.0/64, 1 - 1.0/512} {
+		f, _, err := c.refineLoss(l.b, l.i, sign*frac*l.h[k])
+		if err != nil {
+			return false, err
+		}
+		d := f - c.f0
+		if !isFinite(d) || d == delta || (d > 0) != (delta > 0) && d != 0 || math.Abs(d) > math.Abs(delta) {
+			// A stair, or no edge of a constant stretch: a change
+			// that is delta to the bit, of the other sign, or larger.
+			return false, nil
+		}
+		if d != 0 && !c.wholeStairs(math.Abs(d), math.Abs(delta), max(l.fmax[k], math.Abs(f), math.Abs(c.f0))) {
+			l.refuted[side] = true
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // flatRefutes reports whether rows above k refute a quantum of delta read
@@ -719,7 +835,7 @@ func (c *checker[T]) stillQuantum(w witness, flat, h float64) float64 {
 // least quantum of the loss that its values near x showed (stillQuantum),
 // 0 where none is known.
 func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witness, sigma, still float64) (Entry, ladderEnd, error) {
-	l := ladder{scale: fdiff.Scale(float64(c.saved[b][i])), sigma: sigma, still: still, floor: c.sensFloor(b, i)}
+	l := ladder{scale: fdiff.Scale(float64(c.saved[b][i])), sigma: sigma, still: still, floor: c.sensFloor(b, i), b: b, i: i}
 	e.Step = h0
 	pendingMismatch := false
 	for j := range rows {
@@ -746,7 +862,9 @@ func (c *checker[T]) ladder(b, i int, e Entry, h0 float64, rows int, first witne
 		}
 		l.fmax[j], l.hmin[j] = fmax, math.Min(hp, hm)
 		l.dp[j], l.dm[j] = fp-c.f0, fm-c.f0
-		c.quantize(&l, j)
+		if err := c.quantize(&l, j); err != nil {
+			return e, ladderEnd{}, err
+		}
 		l.rows = j + 1
 		if l.rows >= minRows {
 			// An early Mismatch stands only once the next row, where
