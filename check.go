@@ -205,6 +205,14 @@ type checker[T Float] struct {
 	// its own.
 	memo, memoBuf *lossMemo
 
+	// probed: the refinement of the entry in hand has probed a side of
+	// its loss for a stair's edge (probeStair), which it does once, below
+	// the step probeAt (signed by the side), with the outcome
+	// probeRefuted; reset by refine.
+	probed       bool
+	probeAt      float64
+	probeRefuted bool
+
 	// polling: lossAt reports progress after each evaluation, with
 	// pollDone units of the stage done (progress.poll). Set only on the
 	// goroutine that called the check, for a stretch of evaluations it

@@ -202,12 +202,33 @@ func (c *checker[T]) probeStair(l *ladder, side, k, j int) (bool, error) {
 	if side == 1 {
 		delta, other, sign = l.dm[k], &l.dp, -1
 	}
+	if c.probed {
+		// Once an entry: its two evaluations, on top of what one refined
+		// entry can cost otherwise (160 in float64, 90 in float32), keep
+		// that bound a number, 162 and 92. A ladder judged again with the
+		// noise along the entry repeats the first's steps and gets the
+		// first's outcome; a quantum read below another step of another
+		// ladder stands, as it did before probes.
+		if c.probeAt == sign*l.h[k] {
+			l.probedRow[side], l.refuted[side] = k+1, c.probeRefuted
+			return c.probeRefuted, nil
+		}
+		return false, nil
+	}
 	for r := range j + 1 {
 		if other[r] != 0 {
 			return false, nil
 		}
 	}
-	l.probedRow[side], l.refuted[side] = k+1, false
+	refuted, err := c.probeEdge(l, k, sign, delta)
+	l.probedRow[side], l.refuted[side] = k+1, refuted
+	c.probed, c.probeAt, c.probeRefuted = true, sign*l.h[k], refuted
+	return refuted, err
+}
+
+// probeEdge is probeStair's probes of the side of the given sign that
+// moved by delta at row k.
+func (c *checker[T]) probeEdge(l *ladder, k int, sign, delta float64) (bool, error) {
 	for _, frac := range [2]float64{1 - 1.0/64, 1 - 1.0/512} {
 		f, _, err := c.refineLoss(l.b, l.i, sign*frac*l.h[k])
 		if err != nil {
@@ -220,7 +241,6 @@ func (c *checker[T]) probeStair(l *ladder, side, k, j int) (bool, error) {
 			return false, nil
 		}
 		if d != 0 && !c.wholeStairs(math.Abs(d), math.Abs(delta), max(l.fmax[k], math.Abs(f), math.Abs(c.f0))) {
-			l.refuted[side] = true
 			return true, nil
 		}
 	}
@@ -533,6 +553,7 @@ const secondDifferenceShare = 256
 // x ± e.Step, which refinement does not evaluate again (memo.go).
 func (c *checker[T]) refine(b, i int, e Entry, first witness, fp, fm float64) (Entry, error) {
 	e.Refined = true
+	c.probed = false
 	c.beginMemo(b, i, e.Step, fp, fm)
 	defer c.endMemo()
 	scale := fdiff.Scale(float64(c.saved[b][i]))
