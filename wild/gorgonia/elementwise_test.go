@@ -258,16 +258,12 @@ type wrongCase struct {
 	// the block's analytic gradient must be: c times the true one.
 	scale float64
 	// inconclusive says why an entry may be Inconclusive rather than a
-	// Mismatch; nil: none may be.
+	// Mismatch; nil: none may be. None of the rules here needs one: the
+	// max and min entries whose other input lies within the step, on a
+	// flat stretch of the loss, were Inconclusive (3 of 24 at seed 1)
+	// until the stair probe (refine.go, probeStair) told that stretch
+	// from a staircase.
 	inconclusive func(c opCase, block int, e gradcheck.Entry) bool
-}
-
-// withinStep reports whether the entry of max(a, b) or min(a, b) has the
-// other input within its step: the refinement's steps then cross the kink
-// at a = b, and the loss is no longer linear along them.
-func withinStep(c opCase, block int, e gradcheck.Entry) bool {
-	a, b := c.inputs[0].value[e.Index], c.inputs[1].value[e.Index]
-	return math.Abs(a-b) < e.Step
 }
 
 // elementwiseWrong are the elementwise (operation, mode) pairs whose
@@ -336,8 +332,7 @@ var elementwiseWrong = func() []wrongCase {
 			make: func(seed uint64) opCase {
 				return binaryCase("MaxBetween", pair(G.MaxBetween), seed, m34, m34)
 			},
-			closed:       between(func(a, b float64) bool { return a >= b }),
-			inconclusive: withinStep,
+			closed: between(func(a, b float64) bool { return a >= b }),
 		},
 		// op_minmaxBetween.go:170, minmaxAutoDiff again: for min(a, b),
 		// a < out never holds, so a gets 0 and b all of w. The right one
@@ -348,8 +343,7 @@ var elementwiseWrong = func() []wrongCase {
 			make: func(seed uint64) opCase {
 				return binaryCase("MinBetween", pair(G.MinBetween), seed, m34, m34)
 			},
-			closed:       between(func(a, b float64) bool { return a <= b }),
-			inconclusive: withinStep,
+			closed: between(func(a, b float64) bool { return a <= b }),
 		},
 	}
 }()

@@ -225,9 +225,11 @@ const (
 // float32 value is compared with the closed form at the float32 point:
 // where they differ gradcheck must fail the entry, where they agree it
 // must pass it, and gradcheck's estimate must agree with the closed form
-// wherever it is not Inconclusive. An Inconclusive entry needs the
-// reason the float64 test gives for it (the other input of a max or min
-// within the step).
+// wherever it is not Inconclusive. An Inconclusive entry needs a reason
+// the float64 test gives for it, and none gives one now: the max and min
+// entries whose other input lies within the step, on a flat stretch of
+// the loss, were Inconclusive until the stair probe (refine.go,
+// probeStair) told that stretch from a staircase.
 func TestFloat32WrongGradient(t *testing.T) {
 	var cs []wrong32
 	for _, tc := range elementwiseWrong {
