@@ -20,46 +20,15 @@ import (
 // calls beyond Report.Evals are the clones' comparisons and this one.
 func TestRaceComparisonBudget(t *testing.T) {
 	const n, workers = 3000, 2
-	var calls atomic.Int64
-	mk := func(x []float32) *gradcheck.Model[float32] {
-		g := make([]float32, n)
-		m := &gradcheck.Model[float32]{Blocks: []gradcheck.Block[float32]{{Name: "x", Value: x, Grad: g}}}
-		m.Loss = func() float64 {
-			calls.Add(1)
-			var s float32
-			for i, v := range x {
-				s += float32(math.Sin(float64(v))) * float32(1+i%7)
-			}
-			return float64(s)
-		}
-		m.Gradient = func() {
-			for i, v := range x {
-				g[i] = float32(math.Cos(float64(v))) * float32(1+i%7)
-			}
-		}
-		return m
-	}
 	// extra runs a check and returns the loss's calls beyond Report.Evals,
 	// and how many entries were refined.
 	extra := func(opts *gradcheck.Options) (int64, int) {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = float32(0.3 + 0.01*float64(i%100))
-		}
-		m := mk(x)
-		m.Clone = func() *gradcheck.Model[float32] { return mk(append([]float32(nil), x...)) }
-		calls.Store(0)
-		rep, err := gradcheck.Check(m, opts)
+		var calls atomic.Int64
+		rep, err := gradcheck.Check(sinSum32(n, &calls, nil), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		refined := 0
-		for _, e := range rep.Blocks[0].Entries {
-			if e.Refined {
-				refined++
-			}
-		}
-		return calls.Load() - int64(rep.Evals), refined
+		return calls.Load() - int64(rep.Evals), refinedCount(rep)
 	}
 	// Without the hazard checks no comparison is made: what is left is the
 	// clones' own comparison, two evaluations a stage.
@@ -86,44 +55,64 @@ func TestNotConcurrentAmongWaiting32(t *testing.T) {
 	}
 	const n = 1000
 	for run := range 3 {
-		scratch := make([]float32, n)
-		mk := func(x []float32) *gradcheck.Model[float32] {
-			g := make([]float32, n)
-			m := &gradcheck.Model[float32]{Blocks: []gradcheck.Block[float32]{{Name: "x", Value: x, Grad: g}}}
-			m.Loss = func() float64 {
-				copy(scratch, x)
-				runtime.Gosched()
-				var s float32
-				for i, v := range scratch {
-					s += float32(math.Sin(float64(v))) * float32(1+i%7)
-				}
-				return float64(s)
-			}
-			m.Gradient = func() {
-				for i, v := range x {
-					g[i] = float32(math.Cos(float64(v))) * float32(1+i%7)
-				}
-			}
-			return m
-		}
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = float32(0.3 + 0.01*float64(i%100))
-		}
-		m := mk(x)
-		m.Clone = func() *gradcheck.Model[float32] { return mk(append([]float32(nil), x...)) }
-		rep, err := gradcheck.Check(m, &gradcheck.Options{Workers: 2})
+		rep, err := gradcheck.Check(sinSum32(n, nil, make([]float32, n)), &gradcheck.Options{Workers: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
-		waiting := 0
-		for _, e := range rep.Blocks[0].Entries {
-			if e.Refined {
-				waiting++
-			}
-		}
 		if hzHazard(rep, gradcheck.NotConcurrent) == nil {
-			t.Errorf("run %d: the loss not safe for concurrent use was not named (%d of %d entries refined, the budget %d):\n%s", run, waiting, n, max(32, n/8), rep)
+			t.Errorf("run %d: the loss not safe for concurrent use was not named (%d of %d entries refined, the budget %d):\n%s", run, refinedCount(rep), n, max(32, n/8), rep)
 		}
 	}
+}
+
+// sinSum32 is a float32 model of n entries whose loss is Σ c_i·sin(x_i)
+// summed in float32, with a correct gradient and a Clone: nearly every
+// entry waits for the noise. Its Loss counts its calls in calls, where
+// not nil, and, where scratch is not nil, copies its parameters into
+// scratch, shared by the model and its clones, and yields between
+// writing and reading it: two workers' evaluations interfere.
+func sinSum32(n int, calls *atomic.Int64, scratch []float32) *gradcheck.Model[float32] {
+	mk := func(x []float32) *gradcheck.Model[float32] {
+		g := make([]float32, n)
+		m := &gradcheck.Model[float32]{Blocks: []gradcheck.Block[float32]{{Name: "x", Value: x, Grad: g}}}
+		m.Loss = func() float64 {
+			if calls != nil {
+				calls.Add(1)
+			}
+			v := x
+			if scratch != nil {
+				copy(scratch, x)
+				runtime.Gosched()
+				v = scratch
+			}
+			var s float32
+			for i, xi := range v {
+				s += float32(math.Sin(float64(xi))) * float32(1+i%7)
+			}
+			return float64(s)
+		}
+		m.Gradient = func() {
+			for i, v := range x {
+				g[i] = float32(math.Cos(float64(v))) * float32(1+i%7)
+			}
+		}
+		return m
+	}
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(0.3 + 0.01*float64(i%100))
+	}
+	m := mk(x)
+	m.Clone = func() *gradcheck.Model[float32] { return mk(append([]float32(nil), x...)) }
+	return m
+}
+
+func refinedCount(rep *gradcheck.Report) int {
+	n := 0
+	for _, e := range rep.Blocks[0].Entries {
+		if e.Refined {
+			n++
+		}
+	}
+	return n
 }

@@ -164,6 +164,14 @@ func newModel[T float](c opCase, md mode, seed uint64) (*gradcheck.Model[T], err
 		}
 		return float64(loss.Value().Data().(T)), nil
 	}
+	setRun(m, run)
+	return m, nil
+}
+
+// setRun makes m's Loss and Gradient run, which evaluates the graph and,
+// with grad, writes Gorgonia's gradient into the blocks' Grad. An error of
+// Gorgonia's panics, which gradcheck reports as an error naming the call.
+func setRun[T float](m *gradcheck.Model[T], run func(grad bool) (float64, error)) {
 	m.Loss = func() float64 {
 		f, err := run(false)
 		if err != nil {
@@ -176,7 +184,6 @@ func newModel[T float](c opCase, md mode, seed uint64) (*gradcheck.Model[T], err
 			panic(err)
 		}
 	}
-	return m, nil
 }
 
 // check checks the case's gradient at its inputs' values with default

@@ -532,18 +532,7 @@ func ctcModel(md mode, x []float64) *gradcheck.Model[float64] {
 		}
 		return 0, nil
 	}
-	m.Loss = func() float64 {
-		f, err := run(false)
-		if err != nil {
-			panic(err)
-		}
-		return f
-	}
-	m.Gradient = func() {
-		if _, err := run(true); err != nil {
-			panic(err)
-		}
-	}
+	setRun(m, run)
 	return m
 }
 
