@@ -465,3 +465,135 @@ func maxSelfCases() []opCase {
 	}
 	return cs
 }
+
+// hyperCases are SELU, SoftPlus, SoftShrink and Threshold with their
+// tensor hyperparameters differentiated, each with its hand-derived
+// gradient. Their Backward computes x's gradient only
+// (mat/gradfn/selu.go:44, softplus.go:44, softshrink.go:38,
+// threshold.go:45), as CELU's, ELU's and LeakyReLU's do (TestAlphaDropped):
+// the gradient of every other operand is silently zero, where
+// ∂/∂p Σ w ⊙ f(x; p) = Σ w ⊙ ∂f/∂p. With s the scale:
+//
+//   - SELU(x) = s·α·(eˣ − 1) for x ≤ 0 and s·x above: in α s·(eˣ − 1) for
+//     x ≤ 0, 0 above; in s α·(eˣ − 1) for x ≤ 0, x above.
+//   - SoftPlus(x) = log(1 + e^{βx})/β for x ≤ t and x above: in β
+//     x·σ(βx)/β − log(1 + e^{βx})/β² for x ≤ t, 0 above.
+//   - SoftShrink(x) = x + λ for x < −λ, x − λ for x > λ, 0 between: in λ
+//     1, −1 and 0.
+//   - Threshold(x) = k for x ≤ t and x above: in k 1 for x ≤ t, 0 above.
+//
+// SoftPlus's and Threshold's threshold t is not differentiable by design:
+// each output jumps where x crosses t (by log(1 + e^{−βt})/β, by t − k),
+// so that its derivative in t is a delta at x = t and 0 at every other x.
+// spaGO's 0 is that derivative wherever it is defined; the points here
+// hold no x within gradcheck's steps of t, and t is differentiated with
+// the rest, where it must pass. SwishB's β is differentiated
+// (swishb.go:51) and passes on vectors (TestOps).
+func hyperCases() []opCase {
+	// free is a scalar hyperparameter of value v that is differentiated.
+	free := func(name string, v float64) input {
+		return input{name: name, shape: s, value: []float64{v}}
+	}
+	x := in("x", m23, -2, 2)
+	selu := opCase{name: "SELU", inputs: []input{x, free("alpha", 1.6732632423543772), free("scale", 1.0507009873554805)},
+		build: func(x []mat.Tensor) mat.Tensor { return ag.SELU(x[0], x[1], x[2]) }}
+	selu.want = func(v [][]float64, w []float64) [][]float64 {
+		a, sc := v[1][0], v[2][0]
+		gx := make([]float64, len(v[0]))
+		var ga, gs float64
+		for i, x := range v[0] {
+			if x > 0 {
+				gx[i] = w[i] * sc
+				gs += w[i] * x
+				continue
+			}
+			gx[i] = w[i] * sc * a * math.Exp(x)
+			ga += w[i] * sc * (math.Exp(x) - 1)
+			gs += w[i] * a * (math.Exp(x) - 1)
+		}
+		return [][]float64{gx, {ga}, {gs}}
+	}
+	softPlus := opCase{name: "SoftPlus", inputs: []input{x, free("beta", 2), free("threshold", 0.3)},
+		build: func(x []mat.Tensor) mat.Tensor { return ag.SoftPlus(x[0], x[1], x[2]) }}
+	softPlus.want = func(v [][]float64, w []float64) [][]float64 {
+		b, t := v[1][0], v[2][0]
+		gx := make([]float64, len(v[0]))
+		var gb float64
+		for i, x := range v[0] {
+			if x > t {
+				gx[i] = w[i]
+				continue
+			}
+			sig := 1 / (1 + math.Exp(-b*x))
+			gx[i] = w[i] * sig
+			gb += w[i] * (x*sig/b - math.Log1p(math.Exp(b*x))/(b*b))
+		}
+		return [][]float64{gx, {gb}, {0}}
+	}
+	softShrink := opCase{name: "SoftShrink", inputs: []input{in("x", []int{3, 4}, -2, 2), free("lambda", 0.6)},
+		build: func(x []mat.Tensor) mat.Tensor { return ag.SoftShrink(x[0], x[1]) }}
+	softShrink.want = func(v [][]float64, w []float64) [][]float64 {
+		l := v[1][0]
+		gx := make([]float64, len(v[0]))
+		var gl float64
+		for i, x := range v[0] {
+			switch {
+			case x < -l:
+				gx[i], gl = w[i], gl+w[i]
+			case x > l:
+				gx[i], gl = w[i], gl-w[i]
+			}
+		}
+		return [][]float64{gx, {gl}}
+	}
+	threshold := opCase{name: "Threshold", inputs: []input{x, free("threshold", 0.3), free("k", -1)},
+		build: func(x []mat.Tensor) mat.Tensor { return ag.Threshold(x[0], x[1], x[2]) }}
+	threshold.want = func(v [][]float64, w []float64) [][]float64 {
+		t := v[1][0]
+		gx := make([]float64, len(v[0]))
+		var gk float64
+		for i, x := range v[0] {
+			if x > t {
+				gx[i] = w[i]
+				continue
+			}
+			gk += w[i]
+		}
+		return [][]float64{gx, {0}, {gk}}
+	}
+	return []opCase{selu, softPlus, softShrink, threshold}
+}
+
+// TestHyperDropped: the hyperparameters of SELU (α and scale), SoftPlus
+// (β), SoftShrink (λ) and Threshold (k) get no gradient (hyperCases);
+// SoftPlus's and Threshold's threshold, whose derivative is 0 away from
+// the jump at x = t, pass. Each point has entries of x in every interval
+// between the points where a closed form changes branch, so that every
+// branch is taken.
+func TestHyperDropped(t *testing.T) {
+	cuts := map[string]func(v [][]float64) []float64{
+		"SELU":       func([][]float64) []float64 { return []float64{0} },
+		"SoftPlus":   func(v [][]float64) []float64 { return []float64{v[2][0]} },
+		"SoftShrink": func(v [][]float64) []float64 { return []float64{-v[1][0], v[1][0]} },
+		"Threshold":  func(v [][]float64) []float64 { return []float64{v[1][0]} },
+	}
+	for _, c := range hyperCases() {
+		for _, seed := range []uint64{1, 2} {
+			vs := c.point(seed)
+			cs := cuts[c.name](vs)
+			for j := 0; j <= len(cs); j++ {
+				lo, hi := math.Inf(-1), math.Inf(1)
+				if j > 0 {
+					lo = cs[j-1]
+				}
+				if j < len(cs) {
+					hi = cs[j]
+				}
+				if !slices.ContainsFunc(vs[0], func(x float64) bool { return x > lo && x < hi }) {
+					t.Errorf("%s, seed %d: no entry of x = %v in (%g, %g)", c.name, seed, vs[0], lo, hi)
+				}
+			}
+			checkWrong(t, c, seed)
+		}
+	}
+}
