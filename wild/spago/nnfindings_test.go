@@ -11,6 +11,7 @@ import (
 	"github.com/nlpodyssey/spago/nn/activation"
 	"github.com/nlpodyssey/spago/nn/attention/multiheadattention"
 	"github.com/nlpodyssey/spago/nn/gmlp"
+	"github.com/nlpodyssey/spago/nn/normalization/adanorm"
 )
 
 // exactGELU is GELU as an operator of spaGO's autograd whose backward is
@@ -162,5 +163,82 @@ func TestMultiHeadAttentionCycle(t *testing.T) {
 	case <-done:
 		t.Errorf("ag.Backward of multi-head attention returned")
 	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// adanormGrad is the gradient of Σ w ⊙ y ⊙ f for AdaNorm of one vector x
+// of n entries: y = d/s with d = x − mean x, σ = √(mean d²), s = σ + ε,
+// and f = c·(1 − k·y). With g the gradient in y, that in x is
+// (g − mean g)/s − (Σ g ⊙ d)·d/(n·σ·s²), since ∂σ/∂x_j = d_j/(n·σ). The
+// derivative has g = w ⊙ c·(1 − 2k·y); AdaNorm as spaGO writes it, with f
+// a constant (detached), has g = w ⊙ f.
+func adanormGrad(x, w []float64, c, k, eps float64, detached bool) []float64 {
+	n := float64(len(x))
+	var mean float64
+	for _, v := range x {
+		mean += v / n
+	}
+	d := make([]float64, len(x))
+	var v2 float64
+	for i, v := range x {
+		d[i] = v - mean
+		v2 += d[i] * d[i] / n
+	}
+	sigma := math.Sqrt(v2)
+	sd := sigma + eps
+	g := make([]float64, len(x))
+	var gmean, gd float64
+	for i := range x {
+		y := d[i] / sd
+		if detached {
+			g[i] = w[i] * c * (1 - k*y)
+		} else {
+			g[i] = w[i] * c * (1 - 2*k*y)
+		}
+		gmean += g[i] / n
+		gd += g[i] * d[i]
+	}
+	gx := make([]float64, len(x))
+	for j := range x {
+		gx[j] = (g[j]-gmean)/sd - gd*d[j]/(n*sigma*sd*sd)
+	}
+	return gx
+}
+
+// adanormCase is AdaNorm of a sequence of two vectors of 5, scale 0.8,
+// with the derivative as its hand-derived gradient.
+func adanormCase[T Float]() opCase {
+	c := opCase{name: "adanorm", inputs: seqOf(2, 5), build: func(v []mat.Tensor) mat.Tensor {
+		return flat(adanorm.New[T](0.8).Forward(v...))
+	}}
+	c.want = func(v [][]float64, w []float64) [][]float64 {
+		return [][]float64{adanormGrad(v[0], w[:5], 0.8, 0.1, 1e-10, false), adanormGrad(v[1], w[5:], 0.8, 0.1, 1e-10, false)}
+	}
+	return c
+}
+
+// TestAdaNorm: AdaNorm's gradient is not its derivative, by design:
+// nn/normalization/adanorm/adanorm.go:55 multiplies y by ag.StopGrad(f),
+// f = scale·(1 − k·y), "detach the gradient of fi and only treat it as a
+// changeable constant", as the paper that introduces it does. gradcheck
+// rejects it where it differs from the derivative (adanormGrad), which
+// agrees with gradcheck's estimate, in float64 and float32; spaGO's
+// gradient is the detached one, which adanormGrad computes too.
+func TestAdaNorm(t *testing.T) {
+	for _, seed := range []uint64{1, 2} {
+		c := adanormCase[float64]()
+		checkWrong(t, c, seed)
+		checkWrongOf[float32](t, adanormCase[float32](), seed, agree32)
+		vs := c.point(seed)
+		w, ws := c.cotangent(vs, seed)
+		g := c.backward(vs, w, ws)
+		for b := range 2 {
+			want := adanormGrad(vs[b], w[5*b:5*b+5], 0.8, 0.1, 1e-10, true)
+			for i, a := range g.value[b] {
+				if math.Abs(a-want[i]) > 1e-12*math.Max(1, math.Abs(want[i])) {
+					t.Errorf("adanorm, seed %d, x%d[%d]: spaGO %.15g, the detached gradient %.15g", seed, b+1, i, a, want[i])
+				}
+			}
+		}
 	}
 }
