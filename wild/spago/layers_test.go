@@ -9,10 +9,13 @@ import (
 	"github.com/nlpodyssey/spago/nn"
 	"github.com/nlpodyssey/spago/nn/activation"
 	"github.com/nlpodyssey/spago/nn/attention/selfattention"
+	"github.com/nlpodyssey/spago/nn/birnn"
 	"github.com/nlpodyssey/spago/nn/convolution/conv1x1"
 	"github.com/nlpodyssey/spago/nn/convolution/convolution1d"
 	"github.com/nlpodyssey/spago/nn/convolution/convolution2d"
+	"github.com/nlpodyssey/spago/nn/crf"
 	"github.com/nlpodyssey/spago/nn/embedding"
+	"github.com/nlpodyssey/spago/nn/gnn/slstm"
 	"github.com/nlpodyssey/spago/nn/highway"
 	"github.com/nlpodyssey/spago/nn/linear"
 	"github.com/nlpodyssey/spago/nn/mlpmixer"
@@ -130,6 +133,23 @@ func moreLayerCasesOf[T Float]() []opCase {
 			ys, _, _ := m.Forward(selfattention.Cache{}, x, x)
 			return flat(ys)
 		}),
+		modelCase("selfattention/cross", func() *selfattention.Model {
+			return selfattention.New[T](selfattention.Config{InputSize: 3, QuerySize: 2, KeySize: 2, ValueSize: 2, ScaleFactor: 0.7, IsCrossAttention: true})
+		}, append(seqOfNamed("q", 2, 3), seqOf(3, 3)...), func(m *selfattention.Model, x []mat.Tensor) mat.Tensor {
+			ys, _, _ := m.Forward(selfattention.Cache{}, x[:2], x[2:])
+			return flat(ys)
+		}),
+		modelCase("birnn/concat", func() *birnn.Model {
+			return birnn.New(srn.New[T](3, 2), srn.New[T](3, 2), birnn.Concat)
+		}, seqOf(3, 3), func(m *birnn.Model, x []mat.Tensor) mat.Tensor { return flat(m.Forward(x...)) }),
+		modelCase("birnn/avg", func() *birnn.Model {
+			return birnn.New(srn.New[T](3, 2), srn.New[T](3, 2), birnn.Avg)
+		}, seqOf(3, 3), func(m *birnn.Model, x []mat.Tensor) mat.Tensor { return flat(m.Forward(x...)) }),
+		modelCase("slstm", func() *slstm.Model {
+			return slstm.New[T](slstm.Config{InputSize: 2, OutputSize: 2, Steps: 3})
+		}, seqOf(2, 2), func(m *slstm.Model, x []mat.Tensor) mat.Tensor { return flat(m.Forward(x...)) }),
+		modelCase("crf", func() *crf.Model { return crf.New[T](3) }, seqOf(3, 3),
+			func(m *crf.Model, x []mat.Tensor) mat.Tensor { return m.NegativeLogLoss(x, []int{0, 2, 1}) }),
 		modelCase("sgu", func() *sgu.Model {
 			return sgu.New[T](sgu.Config{Dim: 4, DimSeq: 2, Activation: activation.Tanh})
 		}, seqOf(2, 4), func(m *sgu.Model, x []mat.Tensor) mat.Tensor { return flat(m.Forward(x...)) }),

@@ -2,6 +2,7 @@ package spago
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/nlpodyssey/spago/nn/activation"
 	"github.com/nlpodyssey/spago/nn/attention/multiheadattention"
 	"github.com/nlpodyssey/spago/nn/gmlp"
+	"github.com/nlpodyssey/spago/nn/gnn/slstm"
 	"github.com/nlpodyssey/spago/nn/normalization/adanorm"
 )
 
@@ -241,4 +243,62 @@ func TestAdaNorm(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSLSTMInputActivation: sLSTM's input activation multiplies the
+// sentence state g by its U, the weight of the input x, where every
+// other gate uses its V (nn/gnn/slstm/slstm.go:188, s.VuPrevG =
+// ag.Mul(m.InputActivation.U, prevG)). A forward bug: the gradient of
+// what it computes passes (TestMoreLayers), InputActivation.V's is zero
+// since it is never used, and with an input size other than the output
+// size the product's dimensions do not match and the forward pass
+// panics.
+func TestSLSTMInputActivation(t *testing.T) {
+	var c opCase
+	for _, lc := range moreLayerCasesOf[float64]() {
+		if lc.name == "slstm" {
+			c = lc
+		}
+	}
+	m := slstm.New[float64](slstm.Config{InputSize: 2, OutputSize: 2, Steps: 3})
+	vs := map[*nn.Param]bool{m.InputGate.V: true, m.LeftCellGate.V: true, m.RightCellGate.V: true,
+		m.CellGate.V: true, m.SentCellGate.V: true, m.OutputGate.V: true}
+	unused, others := -1, []int{}
+	i := 0
+	nn.ForEachParam(m, func(p *nn.Param) {
+		switch {
+		case p == m.InputActivation.V:
+			unused = i
+		case vs[p]:
+			others = append(others, i)
+		}
+		i++
+	})
+	if unused < 0 || len(others) != 6 {
+		t.Fatalf("InputActivation.V at %d, the other gates' V at %v", unused, others)
+	}
+	for _, seed := range []uint64{1, 2} {
+		vals := c.point(seed)
+		w, ws := c.cotangent(vals, seed)
+		g := c.backward(vals, w, ws)
+		for _, x := range g.value[unused] {
+			if x != 0 {
+				t.Errorf("seed %d: InputActivation.V's gradient %v, want 0", seed, g.value[unused])
+				break
+			}
+		}
+		for _, k := range others {
+			if slices.ContainsFunc(g.value[k], func(x float64) bool { return math.Abs(x) > 1e-6 }) {
+				continue
+			}
+			t.Errorf("seed %d: %s, a gate's V, has gradient %v", seed, c.inputs[k].name, g.value[k])
+		}
+	}
+	defer func() {
+		if r := recover(); r != "mat: matrices have incompatible dimensions" {
+			t.Errorf("sLSTM with 3 inputs and 2 outputs: recovered %v, want spaGO's panic", r)
+		}
+	}()
+	x := mat.NewDense[float64](mat.WithBacking([]float64{0.1, 0.2, 0.3}))
+	slstm.New[float64](slstm.Config{InputSize: 3, OutputSize: 2, Steps: 3}).Forward(x, x)
 }
