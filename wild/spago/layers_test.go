@@ -29,6 +29,7 @@ import (
 	"github.com/nlpodyssey/spago/nn/recurrent/lstm"
 	"github.com/nlpodyssey/spago/nn/recurrent/srn"
 	"github.com/nlpodyssey/spago/nn/sgu"
+	"github.com/nlpodyssey/spago/nn/sqrdist"
 )
 
 // set replaces each parameter's value with the case's input tensor, so
@@ -150,6 +151,8 @@ func moreLayerCasesOf[T Float]() []opCase {
 		}, seqOf(2, 2), func(m *slstm.Model, x []mat.Tensor) mat.Tensor { return flat(m.Forward(x...)) }),
 		modelCase("crf", func() *crf.Model { return crf.New[T](3) }, seqOf(3, 3),
 			func(m *crf.Model, x []mat.Tensor) mat.Tensor { return m.NegativeLogLoss(x, []int{0, 2, 1}) }),
+		modelCase("sqrdist", func() *sqrdist.Model { return sqrdist.New[T](4, 2) }, seqOf(2, 4),
+			func(m *sqrdist.Model, x []mat.Tensor) mat.Tensor { return flat(m.Forward(x...)) }),
 		modelCase("sgu", func() *sgu.Model {
 			return sgu.New[T](sgu.Config{Dim: 4, DimSeq: 2, Activation: activation.Tanh})
 		}, seqOf(2, 4), func(m *sgu.Model, x []mat.Tensor) mat.Tensor { return flat(m.Forward(x...)) }),
