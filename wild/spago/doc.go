@@ -12,7 +12,11 @@
 // with w and ag.Backward propagates it to the inputs. That checks each
 // backward rule as a vector-Jacobian product with a random cotangent, not
 // through another of spaGO's operations (ReduceSum, whose own backward is
-// one of the findings).
+// one of the findings). An operator's tensor hyperparameters (an ELU's
+// α, a SoftPlus's β) are checked as inputs too, and an nn layer's
+// parameters, which a case replaces by its inputs, with the layer's
+// inputs (layers_test.go); the findings on layers are in
+// nnfindings_test.go.
 //
 // A case whose gradient gradcheck rejects carries a closed-form derivative
 // derived by hand, which settles whether spaGO's rule or gradcheck's
