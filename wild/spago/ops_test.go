@@ -48,7 +48,9 @@ func binary(name string, a, b input, f func(a, b mat.Tensor) mat.Tensor) opCase 
 // (findings_test.go) are the cases left out: GELU, MaxPooling over a
 // pool without a positive entry, Max, Min and AppendRows on matrices,
 // ReduceSum and ReduceMean of matrices, SwishB's β with a matrix input,
-// SparseMax of inputs below 1.
+// SparseMax of inputs below 1. CELU, ELU, LeakyReLU, SELU, SoftPlus,
+// SoftShrink and Threshold take their hyperparameters fixed here, whose
+// gradients they drop (TestAlphaDropped, TestHyperDropped).
 func opCases() []opCase {
 	return []opCase{
 		unary("Abs", ag.Abs, -2, 2),
