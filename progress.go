@@ -43,7 +43,12 @@ type Progress struct {
 	// check completes; one that stops on an error (a panic, a cancelled
 	// context) reports the evaluations up to the first failing entry, and
 	// the last Evals may have counted more: those the other workers made
-	// meanwhile at later entries.
+	// meanwhile at later entries. After a parallel first pass, the checker
+	// evaluates some of the entries that wait again on the model alone, to
+	// find a Loss not safe for concurrent use (Options.Workers); it
+	// reports meanwhile, the first pass's stage with all its entries done,
+	// and counts those evaluations neither here nor in Report.Evals unless
+	// they find one.
 	Evals int
 	// Elapsed is the time since the check started.
 	Elapsed time.Duration

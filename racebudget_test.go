@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gradcheck/gradcheck"
 )
@@ -115,4 +116,46 @@ func refinedCount(rep *gradcheck.Report) int {
 		}
 	}
 	return n
+}
+
+// TestProgressWithinRaceComparison: the comparison after a parallel first
+// pass (a Loss not safe for concurrent use?) evaluates pending entries
+// again on the caller's goroutine, and reports progress meanwhile: the
+// first pass's stage with all its entries done, and Evals as before the
+// comparison, whose evaluations Report.Evals does not count either. Before,
+// the one report with the first pass's evaluations came as it ended, and
+// the next only once the loss's noise was being measured.
+func TestProgressWithinRaceComparison(t *testing.T) {
+	const n = 3000
+	var reports []gradcheck.Progress
+	rep, err := gradcheck.Check(sinSum32(n, nil, nil), &gradcheck.Options{
+		Workers:          2,
+		ProgressInterval: 50 * time.Microsecond,
+		Progress:         func(p gradcheck.Progress) { reports = append(reports, p) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first pass's last report, then the comparison's, all with its
+	// Evals; the noise measurement's, which follow, count on.
+	between, evals := 0, -1
+	for _, p := range reports {
+		if p.Stage != gradcheck.StageEntries || p.Done != p.Total {
+			continue
+		}
+		if evals < 0 {
+			evals = p.Evals
+		}
+		if p.Evals == evals {
+			between++
+		}
+	}
+	if between < 6 {
+		t.Errorf("%d reports at the first pass's evaluations, %d (%d entries refined): want the comparison's too", between, evals, refinedCount(rep))
+	}
+	for k := 1; k < len(reports); k++ {
+		if reports[k].Evals < reports[k-1].Evals {
+			t.Errorf("report %d: Evals fell from %d to %d", k, reports[k-1].Evals, reports[k].Evals)
+		}
+	}
 }

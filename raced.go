@@ -52,7 +52,7 @@ func (c *checker[T]) raced(rep *Report, jobs []job, results []Entry) ([]Entry, f
 		return results, allComplete, nil
 	}
 	before := c.evals
-	k, fp, fm, err := c.firstRace(jobs, results)
+	k, fp, fm, err := c.firstRace(jobs, results, before)
 	if err != nil {
 		return results, allComplete, err
 	}
@@ -82,11 +82,19 @@ func (c *checker[T]) raced(rep *Report, jobs []job, results []Entry) ([]Entry, f
 }
 
 // firstRace evaluates the loss again, on the caller's model, at the two
-// points of each pending entry of the first pass, and returns the first
-// job whose values differ bitwise from the worker's, and repeat on a
-// second evaluation on the model, with the values; or k = −1. A panic of the caller's Loss is named as in the first pass, and
-// the entry's saved value put back.
-func (c *checker[T]) firstRace(jobs []job, results []Entry) (k int, fp, fm float64, err error) {
+// points of each pending entry of the first pass that raceOrder names,
+// and returns the first job whose values differ bitwise from the
+// worker's, and repeat on a second evaluation on the model, with the
+// values; or k = −1. A panic of the caller's Loss is named as in the first
+// pass, and the entry's saved value put back.
+//
+// It calls Progress when a report is due, after an entry's evaluations,
+// with the parameters at their saved values: the first pass's stage, all
+// of its entries done, and Evals as before the comparison (evals), whose
+// own evaluations Progress does not count, as Report.Evals does not: a
+// later report would count fewer. With a loss of a second, the comparison
+// of a few hundred entries had left the reports silent for minutes.
+func (c *checker[T]) firstRace(jobs []job, results []Entry, evals int) (k int, fp, fm float64, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			k, err = -1, c.recovered(r)
@@ -100,6 +108,7 @@ func (c *checker[T]) firstRace(jobs []job, results []Entry) (k int, fp, fm float
 		if err != nil {
 			return -1, 0, 0, err
 		}
+		c.prog.tick(len(jobs), evals)
 		if math.Float64bits(fp) == math.Float64bits(e.Right) && math.Float64bits(fm) == math.Float64bits(e.Left) {
 			continue
 		}
