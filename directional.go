@@ -98,6 +98,7 @@ type dirCheck[T Float] struct {
 	found   map[int]Entry // per-entry verdicts by global index
 	regions []Region
 	tests   int
+	done    int     // the directions finished, Progress.Done of StageDirections
 	kids    [2]node // expand's result buffer
 
 	helper *pairHelper[T] // evaluates the − side of each pair on a clone; nil when serial
@@ -227,6 +228,7 @@ func (c *checker[T]) directional(rep *Report) (err error) {
 	c.prog.begin(StageDirections, k)
 	for d := range k {
 		dc.direction(d)
+		dc.done = d
 		excluded := dc.excluded()
 		// With localization on, a decisive first estimate starts the
 		// search at once; the direction's Mismatch then rests on the
@@ -533,9 +535,20 @@ func (dc *dirCheck[T]) pair(d, lo, hi, count int, t float64) (delta, round, curv
 			return 0, 0, 0, false, err
 		}
 	}
+	c := dc.c
+	if c.prog.fn != nil {
+		// Within a direction's ladder, or a test of the search, with
+		// the parameters back at their saved values: a refinement of
+		// up to 32 pairs of a loss of a second had left the reports
+		// silent for a minute.
+		done := dc.done
+		if c.prog.stage == StageLocalize {
+			done = dc.tests
+		}
+		c.prog.tick(done, c.evals)
+	}
 	n := (fp - fm) / (2 * t)
 	a := (sp - sm) / (2 * t)
-	c := dc.c
 	fmax := math.Max(math.Abs(c.f0), math.Max(math.Abs(fp), math.Abs(fm)))
 	// The round-off of m summed perturbed entries, or the loss's measured
 	// (or stated) noise as noise.go's roundoff counts it, whichever is

@@ -84,8 +84,10 @@ type Options struct {
 	// has got: about every ProgressInterval, and once more when the last
 	// entry (or direction) is done. A serial check calls it also within
 	// an entry's refinement and the measurement of the loss's noise,
-	// between two loss evaluations, with every parameter at its saved
-	// value; a parallel one calls it every ProgressInterval while the
+	// between two loss evaluations, and a directional check within a
+	// direction's refinement and a test of its search, between two pairs
+	// of them, with every parameter at its saved value; a parallel one
+	// calls it every ProgressInterval while the
 	// workers run, with the evaluations they have made so far, also
 	// within a refinement (Progress.Evals). It is called from the
 	// goroutine that called the check, never from two goroutines at once,
