@@ -47,12 +47,8 @@ type ladder struct {
 	// last rows, by more than a resolved derivative allows (jumpSlope).
 	jumped bool
 
-	// The entry, and what probeStair found of a quantum read from a side
-	// (0 for +, 1 for −) that moved at row probedRow[side] − 1 (0: none
-	// probed): whether the probes refuted it.
-	b, i      int
-	probedRow [2]int
-	refuted   [2]bool
+	// The entry, for probeStair's evaluations.
+	b, i int
 }
 
 // quantize updates the loss's quantum with row j and the round-off bounds
@@ -117,7 +113,7 @@ func (c *checker[T]) quantize(l *ladder, j int) error {
 		k--
 	}
 	if k >= 0 && j-k >= 2 {
-		if d := math.Abs(l.dp[k] - l.dm[k]); isFinite(d) && !c.flatRefutes(l, k, j, d) && !l.probeRefuted(k) {
+		if d := math.Abs(l.dp[k] - l.dm[k]); isFinite(d) && !c.flatRefutes(l, k, j, d) && !c.probeRefutes(l, k) {
 			q = math.Max(q, d)
 		}
 	}
@@ -130,18 +126,15 @@ func (c *checker[T]) quantize(l *ladder, j int) error {
 	return nil
 }
 
-// probeRefuted reports whether the sides, which met from row k + 1 on,
+// probeRefutes reports whether the sides, which met from row k + 1 on,
 // met at f(x) after one of them stayed there at row k too, and probeStair
 // refuted the quantum the other read at row k: the two readings are one,
 // the change of the side that moved (0.7·max(1.16, x) at x = 0.5, whose −
 // side never moves, TestFlatStretchNotStaircase).
-func (l *ladder) probeRefuted(k int) bool {
-	for side, still := range [2]float64{l.dm[k], l.dp[k]} {
-		if still == 0 && l.probedRow[side] == k+1 && l.refuted[side] {
-			return true
-		}
-	}
-	return false
+func (c *checker[T]) probeRefutes(l *ladder, k int) bool {
+	// The + side moved where the − stayed, or the other way round.
+	return c.probed && c.probeRefuted &&
+		(l.dm[k] == 0 && c.probeAt == l.h[k] || l.dp[k] == 0 && c.probeAt == -l.h[k])
 }
 
 // probeStair reports whether the loss, evaluated between rows k + 1 and k
@@ -195,9 +188,6 @@ func (l *ladder) probeRefuted(k int) bool {
 // both sides within the ladder's steps, takes no more evaluations than
 // before (TestRefinementEvaluatesNoStepTwice).
 func (c *checker[T]) probeStair(l *ladder, side, k, j int) (bool, error) {
-	if l.probedRow[side] == k+1 {
-		return l.refuted[side], nil
-	}
 	delta, other, sign := l.dp[k], &l.dm, 1.0
 	if side == 1 {
 		delta, other, sign = l.dm[k], &l.dp, -1
@@ -210,7 +200,6 @@ func (c *checker[T]) probeStair(l *ladder, side, k, j int) (bool, error) {
 		// first's outcome; a quantum read below another step of another
 		// ladder stands, as it did before probes.
 		if c.probeAt == sign*l.h[k] {
-			l.probedRow[side], l.refuted[side] = k+1, c.probeRefuted
 			return c.probeRefuted, nil
 		}
 		return false, nil
@@ -221,7 +210,6 @@ func (c *checker[T]) probeStair(l *ladder, side, k, j int) (bool, error) {
 		}
 	}
 	refuted, err := c.probeEdge(l, k, sign, delta)
-	l.probedRow[side], l.refuted[side] = k+1, refuted
 	c.probed, c.probeAt, c.probeRefuted = true, sign*l.h[k], refuted
 	return refuted, err
 }
